@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/response"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
+	"github.com/fullstack-fn/function-fullstack/internal/compose"
+	"github.com/fullstack-fn/function-fullstack/internal/ready"
+	"github.com/fullstack-fn/function-fullstack/internal/spec"
+)
+
+// Condition this function sets on the XR (and its claim). Crossplane owns
+// Ready and Synced; this one says which composed resources hold Ready back.
+const (
+	ConditionResourcesReady = "ResourcesReady"
+	ReasonAllReady          = "AllReady"
+	ReasonWaiting           = "WaitingForResources"
+)
+
+// Function composes full-stack applications.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// RunFunction reads the XR, plans its composed resources, decides their
+// readiness from observed state, and writes desired state and status.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, response.DefaultTTL)
+
+	in := &v1beta1.Input{}
+	if req.GetInput() != nil {
+		if err := request.GetInput(req, in); err != nil {
+			response.Fatal(rsp, errors.Wrap(err, "cannot get the function input from the Composition"))
+			return rsp, nil
+		}
+	}
+	if err := validateInput(in); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "invalid function input in the Composition"))
+		return rsp, nil
+	}
+
+	xr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get the observed composite resource"))
+		return rsp, nil
+	}
+	log := f.log.WithValues("xr-kind", xr.Resource.GetKind(), "xr-name", xr.Resource.GetName(), "xr-namespace", xr.Resource.GetNamespace())
+
+	plan, ok := compose.Planners[xr.Resource.GetKind()]
+	if !ok {
+		response.Fatal(rsp, errors.New(field.NotSupported(field.NewPath("kind"), xr.Resource.GetKind(), compose.Kinds()).Error()))
+		return rsp, nil
+	}
+
+	observed, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get the observed composed resources"))
+		return rsp, nil
+	}
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get the desired composed resources"))
+		return rsp, nil
+	}
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get the desired composite resource"))
+		return rsp, nil
+	}
+
+	p, err := plan(compose.Request{
+		XR:       xr.Resource,
+		Observed: observed,
+		Platform: spec.Platform{IngressClassName: in.IngressClassName},
+	})
+	if err != nil {
+		response.Fatal(rsp, errors.Wrapf(err, "cannot compose %s %q", xr.Resource.GetKind(), xr.Resource.GetName()))
+		return rsp, nil
+	}
+
+	opts := ready.Options{Ingress: ready.IngressPolicy(in.IngressReadiness)}
+	var waiting []string
+	for _, r := range p.Resources {
+		var obs *unstructured.Unstructured
+		if o, ok := observed[r.Name]; ok && o.Resource != nil {
+			obs = &o.Resource.Unstructured
+		}
+		res := ready.Of(r.Object.GroupVersionKind().GroupKind(), obs, opts)
+		dc := &resource.DesiredComposed{Resource: r.Object, Ready: resource.ReadyFalse}
+		if res.Ready {
+			dc.Ready = resource.ReadyTrue
+		} else {
+			waiting = append(waiting, fmt.Sprintf("%s (%s %s: %s)", r.Name, r.Object.GetKind(), r.Object.GetName(), res.Reason))
+		}
+		desired[r.Name] = dc
+	}
+
+	for k, v := range p.Status {
+		if err := dxr.Resource.SetValue("status."+k, v); err != nil {
+			response.Fatal(rsp, errors.Wrapf(err, "cannot set status.%s on the composite resource", k))
+			return rsp, nil
+		}
+	}
+	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composed resources"))
+		return rsp, nil
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
+		return rsp, nil
+	}
+
+	for _, w := range p.Warnings {
+		response.Warning(rsp, errors.New(w)).TargetCompositeAndClaim()
+	}
+	if len(waiting) == 0 {
+		response.ConditionTrue(rsp, ConditionResourcesReady, ReasonAllReady).
+			WithMessage(fmt.Sprintf("all %d composed resources are ready", len(p.Resources))).
+			TargetCompositeAndClaim()
+	} else {
+		sort.Strings(waiting)
+		response.ConditionFalse(rsp, ConditionResourcesReady, ReasonWaiting).
+			WithMessage(fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), len(p.Resources), strings.Join(waiting, "; "))).
+			TargetCompositeAndClaim()
+	}
+	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))
+	return rsp, nil
+}
+
+// validateInput checks the Input the platform engineer wrote.
+func validateInput(in *v1beta1.Input) error {
+	switch in.IngressReadiness {
+	case "":
+		in.IngressReadiness = v1beta1.IngressReadyWhenAddressAssigned
+	case v1beta1.IngressReadyWhenAddressAssigned, v1beta1.IngressReadyWhenExists:
+	default:
+		return field.NotSupported(field.NewPath("ingressReadiness"), in.IngressReadiness,
+			[]string{string(v1beta1.IngressReadyWhenAddressAssigned), string(v1beta1.IngressReadyWhenExists)})
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+// Package build turns a resolved spec into the composed resources of one
+// application: one file per family of kinds, each a set of small pure
+// functions named after what they return.
+package build
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/fullstack-fn/function-fullstack/internal/names"
+)
+
+// Label keys set on every composed object and pod template.
+const (
+	LabelName        = "app.kubernetes.io/name"
+	LabelInstance    = "app.kubernetes.io/instance"
+	LabelComponent   = "app.kubernetes.io/component"
+	LabelPartOf      = "app.kubernetes.io/part-of"
+	LabelManagedBy   = "app.kubernetes.io/managed-by"
+	LabelComposite   = "crossplane.io/composite"
+	LabelBackstageID = "backstage.io/kubernetes-id"
+	LabelEnvironment = "fullstack.io/environment"
+	LabelOwner       = "fullstack.io/owner"
+)
+
+// Components, the values of app.kubernetes.io/component.
+const (
+	ComponentFrontend = "frontend"
+	ComponentBackend  = "backend"
+	ComponentIngress  = "ingress"
+	ComponentDatabase = "database"
+)
+
+// Meta is what every builder needs to know about the composite.
+type Meta struct {
+	// Names of every composed object.
+	Names names.Names
+	// Namespace the composed objects live in: the XR's namespace, or the
+	// claim's for a LegacyCluster XR.
+	Namespace string
+	// Composite is the XR's metadata.name.
+	Composite   string
+	Environment string
+	Owner       string
+}
+
+// Labels returns the labels of a composed object or pod template of the
+// supplied component. They let kubectl (-l app.kubernetes.io/instance=NAME)
+// and Backstage's Kubernetes plugin (backstage.io/kubernetes-id) find
+// everything that belongs to one application.
+func (m Meta) Labels(component string) map[string]string {
+	return map[string]string{
+		LabelName:        m.Names.Base,
+		LabelInstance:    m.Names.Base,
+		LabelComponent:   component,
+		LabelPartOf:      m.Names.Base,
+		LabelManagedBy:   "crossplane",
+		LabelComposite:   m.Composite,
+		LabelBackstageID: m.Names.Base,
+		LabelEnvironment: m.Environment,
+		LabelOwner:       m.Owner,
+	}
+}
+
+// Selector returns the labels that select the pods of a component. They are
+// immutable on a Deployment, so they hold only values that never change for
+// the life of the XR.
+func (m Meta) Selector(component string) map[string]string {
+	return map[string]string{
+		LabelInstance:  m.Names.Base,
+		LabelComponent: component,
+	}
+}
+
+var (
+	registerOnce sync.Once
+	errRegister  error
+)
+
+// FromTyped converts a typed Kubernetes object into a composed resource. The
+// SDK's converter omits empty structs (status: {}, creationTimestamp), which
+// server-side apply would otherwise read as an opinion.
+func FromTyped(o runtime.Object) (*composed.Unstructured, error) {
+	registerOnce.Do(func() {
+		for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, corev1.AddToScheme, networkingv1.AddToScheme} {
+			if err := add(composed.Scheme); err != nil {
+				errRegister = err
+				return
+			}
+		}
+	})
+	if errRegister != nil {
+		return nil, errRegister
+	}
+	return composed.From(o)
+}
+
+// fromCRD converts a local struct of a custom resource into a composed
+// resource. The structs use pointers and omitempty throughout, so
+// encoding/json emits only what is set.
+func fromCRD(o any) (*composed.Unstructured, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	u := composed.New()
+	if err := json.Unmarshal(b, &u.Object); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// crdMeta is the metadata of a custom resource built from a local struct.
+// metav1.ObjectMeta would add creationTimestamp: null under encoding/json.
+type crdMeta struct {
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}

@@ -1,0 +1,99 @@
+package build
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/fullstack-fn/function-fullstack/internal/spec"
+)
+
+// Paths the Ingress routes.
+const (
+	FrontendPath = "/"
+	BackendPath  = "/api"
+)
+
+// Service returns the ClusterIP Service in front of one workload.
+func Service(m Meta, component, name string) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component)},
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: m.Selector(component),
+			Ports: []corev1.ServicePort{{
+				Name:       PortName,
+				Port:       ServicePort,
+				TargetPort: intstr.FromString(PortName),
+				Protocol:   corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+// ServiceURL is the in-cluster URL of a composed Service.
+func ServiceURL(m Meta, service string) string {
+	return fmt.Sprintf("http://%s.%s.svc", service, m.Namespace)
+}
+
+// Ingress routes / to the frontend and /api to the backend. With TLS it asks
+// cert-manager, through its ingress-shim annotation, for a certificate stored
+// in the TLS Secret.
+func Ingress(m Meta, in spec.ResolvedIngress) *networkingv1.Ingress {
+	ing := &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: metav1.ObjectMeta{Name: m.Names.Ingress, Namespace: m.Namespace, Labels: m.Labels(ComponentIngress)},
+		Spec: networkingv1.IngressSpec{
+			Rules: []networkingv1.IngressRule{{
+				Host: in.Host,
+				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+					Paths: []networkingv1.HTTPIngressPath{
+						ingressPath(BackendPath, m.Names.Backend),
+						ingressPath(FrontendPath, m.Names.Frontend),
+					},
+				}},
+			}},
+		},
+	}
+	if in.ClassName != "" {
+		ing.Spec.IngressClassName = ptr.To(in.ClassName)
+	}
+	if in.TLS {
+		key := "cert-manager.io/cluster-issuer"
+		if in.IssuerKind == "Issuer" {
+			key = "cert-manager.io/issuer"
+		}
+		ing.Annotations = map[string]string{key: in.IssuerName}
+		ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{in.Host}, SecretName: m.Names.TLS}}
+	}
+	return ing
+}
+
+func ingressPath(path, service string) networkingv1.HTTPIngressPath {
+	return networkingv1.HTTPIngressPath{
+		Path:     path,
+		PathType: ptr.To(networkingv1.PathTypePrefix),
+		Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+			Name: service,
+			Port: networkingv1.ServiceBackendPort{Name: PortName},
+		}},
+	}
+}
+
+// URL is where people reach the application: the Ingress host, or the
+// frontend's in-cluster address when the Ingress is off.
+func URL(m Meta, in spec.ResolvedIngress) string {
+	switch {
+	case !in.Enabled:
+		return ServiceURL(m, m.Names.Frontend)
+	case in.TLS:
+		return "https://" + in.Host
+	default:
+		return "http://" + in.Host
+	}
+}

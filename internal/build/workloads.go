@@ -1,0 +1,140 @@
+package build
+
+import (
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/fullstack-fn/function-fullstack/internal/spec"
+)
+
+// PortName is the name of the container port and of the Service port.
+const PortName = "http"
+
+// ServicePort is the port every composed Service listens on.
+const ServicePort = 80
+
+// RunAsUser is the user and group the containers run as. 1000 is the `node`
+// user of the official Node.js images, so they run unchanged under the
+// restricted Pod Security Standard.
+const RunAsUser = 1000
+
+// Deployment returns the Deployment of one workload. Its pods meet the
+// Kubernetes restricted Pod Security Standard: non-root, no privilege
+// escalation, all capabilities dropped, RuntimeDefault seccomp. The root
+// filesystem is read-only; /tmp is an emptyDir.
+func Deployment(m Meta, component, name string, w spec.ResolvedWorkload, env []corev1.EnvVar) *appsv1.Deployment {
+	labels := m.Labels(component)
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas:             ptr.To(w.Replicas),
+			RevisionHistoryLimit: ptr.To[int32](5),
+			Selector:             &metav1.LabelSelector{MatchLabels: m.Selector(component)},
+			Strategy: appsv1.DeploymentStrategy{
+				Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{
+					MaxUnavailable: ptr.To(intstr.FromInt32(0)),
+					MaxSurge:       ptr.To(intstr.FromInt32(1)),
+				},
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       podSpec(component, w, env),
+			},
+		},
+	}
+}
+
+func podSpec(component string, w spec.ResolvedWorkload, env []corev1.EnvVar) corev1.PodSpec {
+	return corev1.PodSpec{
+		AutomountServiceAccountToken: ptr.To(false),
+		EnableServiceLinks:           ptr.To(false),
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr.To(true),
+			RunAsUser:      ptr.To[int64](RunAsUser),
+			RunAsGroup:     ptr.To[int64](RunAsUser),
+			FSGroup:        ptr.To[int64](RunAsUser),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		Containers: []corev1.Container{{
+			Name:            component,
+			Image:           w.Image,
+			Ports:           []corev1.ContainerPort{{Name: PortName, ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}},
+			Env:             append(platformEnv(w.Port, env), userEnv(w.Env)...),
+			Resources:       w.Resources,
+			StartupProbe:    httpProbe(w.HealthPath, 5, 30),
+			ReadinessProbe:  httpProbe(w.HealthPath, 10, 3),
+			LivenessProbe:   httpProbe(w.HealthPath, 20, 3),
+			SecurityContext: containerSecurityContext(),
+			VolumeMounts:    []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+		}},
+		Volumes: []corev1.Volume{{
+			Name:         "tmp",
+			VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}},
+		}},
+	}
+}
+
+func containerSecurityContext() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(true),
+		RunAsNonRoot:             ptr.To(true),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// httpProbe probes the health path on the named container port. The startup
+// probe allows period*failures seconds to start; after it passes, readiness
+// and liveness take over.
+func httpProbe(path string, period, failures int32) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler: corev1.ProbeHandler{
+			HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(PortName)},
+		},
+		PeriodSeconds:    period,
+		TimeoutSeconds:   2,
+		FailureThreshold: failures,
+	}
+}
+
+// platformEnv is what the platform sets: the port to listen on, then what
+// the caller adds (API_URL, DATABASE_*).
+func platformEnv(port int32, extra []corev1.EnvVar) []corev1.EnvVar {
+	out := []corev1.EnvVar{{Name: "PORT", Value: strconv.Itoa(int(port))}}
+	return append(out, extra...)
+}
+
+func userEnv(in []spec.EnvVar) []corev1.EnvVar {
+	out := make([]corev1.EnvVar, 0, len(in))
+	for _, e := range in {
+		out = append(out, corev1.EnvVar{Name: e.Name, Value: e.Value})
+	}
+	return out
+}
+
+// DatabaseEnv wires the backend to the database. Every value comes from the
+// Secret that holds the connection details, never as plain text.
+func DatabaseEnv(secret string) []corev1.EnvVar {
+	ref := func(env, key string) corev1.EnvVar {
+		return corev1.EnvVar{Name: env, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: secret},
+			Key:                  key,
+		}}}
+	}
+	return []corev1.EnvVar{
+		ref("DATABASE_HOST", "host"),
+		ref("DATABASE_PORT", "port"),
+		ref("DATABASE_NAME", "dbname"),
+		ref("DATABASE_USER", "username"),
+		ref("DATABASE_PASSWORD", "password"),
+		ref("DATABASE_URL", "uri"),
+	}
+}

@@ -1,0 +1,85 @@
+package compose
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/fullstack-fn/function-fullstack/internal/build"
+	"github.com/fullstack-fn/function-fullstack/internal/spec"
+)
+
+// Names of the resources composed for an XNodeApp. They never change for
+// the life of an XR: a renamed or resized database keeps its resource name,
+// so Crossplane updates it in place instead of deleting it.
+const (
+	ResFrontendDeployment resource.Name = "frontend-deployment"
+	ResFrontendService    resource.Name = "frontend-service"
+	ResBackendDeployment  resource.Name = "backend-deployment"
+	ResBackendService     resource.Name = "backend-service"
+	ResIngress            resource.Name = "ingress"
+	ResDatabase           resource.Name = "database"
+)
+
+// NodeApp plans an XNodeApp: a frontend and a backend, each a Deployment
+// behind a Service, an Ingress, and a CloudNativePG database whose app
+// Secret the backend reads.
+func NodeApp(r Request) (*Plan, error) {
+	var in spec.NodeApp
+	specMap, _ := r.XR.Object["spec"].(map[string]any)
+	if err := spec.Decode(specMap, &in); err != nil {
+		return nil, FieldErrors{err}
+	}
+	app, errs := spec.ResolveNodeApp(in, r.Platform)
+	if len(errs) > 0 {
+		return nil, FieldErrors(errs)
+	}
+	m, err := target(r.XR, app.Environment, app.Owner)
+	if err != nil {
+		return nil, err
+	}
+	n := m.Names
+
+	db, err := build.CloudNativePGCluster(m, app.Database, r.observed(ResDatabase))
+	if err != nil {
+		return nil, err
+	}
+
+	plan := &Plan{Warnings: db.Warnings}
+	add := func(name resource.Name, obj runtime.Object) error {
+		u, err := build.FromTyped(obj)
+		if err != nil {
+			return err
+		}
+		plan.Resources = append(plan.Resources, Resource{Name: name, Object: u})
+		return nil
+	}
+	frontendEnv := []corev1.EnvVar{{Name: "API_URL", Value: build.ServiceURL(m, n.Backend)}}
+	for _, err := range []error{
+		add(ResFrontendDeployment, build.Deployment(m, build.ComponentFrontend, n.Frontend, app.Frontend, frontendEnv)),
+		add(ResFrontendService, build.Service(m, build.ComponentFrontend, n.Frontend)),
+		add(ResBackendDeployment, build.Deployment(m, build.ComponentBackend, n.Backend, app.Backend, build.DatabaseEnv(n.DatabaseAppSecret))),
+		add(ResBackendService, build.Service(m, build.ComponentBackend, n.Backend)),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if app.Ingress.Enabled {
+		if err := add(ResIngress, build.Ingress(m, app.Ingress)); err != nil {
+			return nil, err
+		}
+	}
+	plan.Resources = append(plan.Resources, Resource{Name: ResDatabase, Object: db.Cluster})
+
+	plan.Status = map[string]any{
+		"url": build.URL(m, app.Ingress),
+		"database": map[string]any{
+			"host":       build.DatabaseHost(m),
+			"port":       int64(5432),
+			"name":       app.Database.Name,
+			"secretName": n.DatabaseAppSecret,
+		},
+	}
+	return plan, nil
+}

@@ -1,0 +1,86 @@
+package spec
+
+// Allowed values and defaults. The XRDs in package/ carry the same enums and
+// defaults; spec_test.go fails when the two drift apart.
+
+// Environments.
+const (
+	EnvDevelopment = "development"
+	EnvQA          = "qa"
+	EnvProduction  = "production"
+)
+
+// Environments lists the allowed values of spec.environment.
+var Environments = []string{EnvDevelopment, EnvQA, EnvProduction}
+
+// Database sizes.
+const (
+	SizeSmall  = "small"
+	SizeMedium = "medium"
+	SizeLarge  = "large"
+)
+
+// Sizes lists the allowed values of spec.database.size.
+var Sizes = []string{SizeSmall, SizeMedium, SizeLarge}
+
+// PostgresVersions lists the allowed major versions of spec.database.version.
+var PostgresVersions = []string{"14", "15", "16", "17", "18"}
+
+// IssuerKinds lists the allowed values of spec.ingress.tls.issuerKind.
+var IssuerKinds = []string{"ClusterIssuer", "Issuer"}
+
+// Defaults applied when the XR leaves a field out.
+const (
+	DefaultEnvironment     = EnvDevelopment
+	DefaultFrontendPort    = 3000
+	DefaultBackendPort     = 3001
+	DefaultFrontendHealth  = "/"
+	DefaultBackendHealth   = "/healthz"
+	DefaultDatabaseName    = "app"
+	DefaultDatabaseOwner   = "app"
+	DefaultDatabaseSize    = SizeSmall
+	DefaultPostgresVersion = "17"
+	DefaultIssuerKind      = "ClusterIssuer"
+	DefaultReplicas        = 1
+	// DefaultProductionReplicas keeps a production workload available while
+	// one pod is rescheduled.
+	DefaultProductionReplicas = 2
+	MaxReplicas               = 50
+)
+
+// Default container resources, per workload.
+var (
+	DefaultFrontendResources = Resources{
+		Requests: &ResourceList{CPU: "100m", Memory: "128Mi"},
+		Limits:   &ResourceList{CPU: "500m", Memory: "256Mi"},
+	}
+	DefaultBackendResources = Resources{
+		Requests: &ResourceList{CPU: "100m", Memory: "128Mi"},
+		Limits:   &ResourceList{CPU: "1", Memory: "512Mi"},
+	}
+)
+
+// ImagePattern matches a container image reference: an optional registry
+// host (with port), a lower-case repository path, an optional tag and an
+// optional sha256 digest. The XRDs carry the same pattern.
+const ImagePattern = `^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
+
+// IdentifierPattern matches a PostgreSQL database or role name that needs no
+// quoting.
+const IdentifierPattern = `^[a-z_][a-z0-9_]{0,62}$`
+
+// HealthPathPattern matches an absolute HTTP path.
+const HealthPathPattern = `^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+
+// ReservedEnv are environment variables the function sets itself; a user
+// value would shadow or be shadowed by them.
+var ReservedEnv = map[string]bool{
+	"PORT":              true,
+	"API_URL":           true,
+	"DATABASE_URL":      true,
+	"DATABASE_HOST":     true,
+	"DATABASE_PORT":     true,
+	"DATABASE_NAME":     true,
+	"DATABASE_USER":     true,
+	"DATABASE_PASSWORD": true,
+}
