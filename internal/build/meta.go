@@ -5,12 +5,8 @@ package build
 
 import (
 	"encoding/json"
-	"sync"
 
 	"github.com/crossplane/function-sdk-go/resource/composed"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fullstack-fn/function-fullstack/internal/names"
@@ -78,27 +74,48 @@ func (m Meta) Selector(component string) map[string]string {
 	}
 }
 
-var (
-	registerOnce sync.Once
-	errRegister  error
-)
-
-// FromTyped converts a typed Kubernetes object into a composed resource. The
-// SDK's converter omits empty structs (status: {}, creationTimestamp), which
-// server-side apply would otherwise read as an opinion.
+// FromTyped converts a typed Kubernetes object into a composed resource.
+//
+// It uses encoding/json, so omitempty works as everywhere else in
+// Kubernetes: zero integers and false booleans are left out rather than sent
+// as an opinion (the SDK's composed.From would send successThreshold: 0 and
+// hostPort: 0, and drop emptyDir: {}). What encoding/json adds that no one
+// asked for, null values such as metadata.creationTimestamp and an empty
+// status, is removed.
 func FromTyped(o runtime.Object) (*composed.Unstructured, error) {
-	registerOnce.Do(func() {
-		for _, add := range []func(*runtime.Scheme) error{appsv1.AddToScheme, corev1.AddToScheme, networkingv1.AddToScheme} {
-			if err := add(composed.Scheme); err != nil {
-				errRegister = err
-				return
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	obj := map[string]any{}
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return nil, err
+	}
+	dropNulls(obj)
+	if st, ok := obj["status"].(map[string]any); ok && len(st) == 0 {
+		delete(obj, "status")
+	}
+	u := composed.New()
+	u.Object = obj
+	return u, nil
+}
+
+// dropNulls removes null values from nested maps and lists of maps.
+func dropNulls(m map[string]any) {
+	for k, v := range m {
+		switch t := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			dropNulls(t)
+		case []any:
+			for _, e := range t {
+				if em, ok := e.(map[string]any); ok {
+					dropNulls(em)
+				}
 			}
 		}
-	})
-	if errRegister != nil {
-		return nil, errRegister
 	}
-	return composed.From(o)
 }
 
 // fromCRD converts a local struct of a custom resource into a composed

@@ -1,0 +1,9 @@
+//go:build generate
+
+// Regenerate every generated file: `go generate -tags generate ./...`.
+// `make generate-check` fails when a committed file differs from what these
+// commands produce.
+
+//go:generate go run ./hack/gen-legacy-xrd -in package/xnodeapp/definition.yaml -out package/xnodeapp/definition-legacy.yaml -claim NodeApp -composition xnodeapp-legacy
+
+package main
