@@ -80,8 +80,8 @@ func (m Meta) Selector(component string) map[string]string {
 // Kubernetes: zero integers and false booleans are left out rather than sent
 // as an opinion (the SDK's composed.From would send successThreshold: 0 and
 // hostPort: 0, and drop emptyDir: {}). What encoding/json adds that no one
-// asked for, null values such as metadata.creationTimestamp and an empty
-// status, is removed.
+// asked for, null values such as metadata.creationTimestamp and the zero
+// status struct, is removed.
 func FromTyped(o runtime.Object) (*composed.Unstructured, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
@@ -92,9 +92,8 @@ func FromTyped(o runtime.Object) (*composed.Unstructured, error) {
 		return nil, err
 	}
 	dropNulls(obj)
-	if st, ok := obj["status"].(map[string]any); ok && len(st) == 0 {
-		delete(obj, "status")
-	}
+	// Status belongs to the object's controller; desired state has none.
+	delete(obj, "status")
 	u := composed.New()
 	u.Object = obj
 	return u, nil

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Renders every example with the real Crossplane CLI and render engine,
+# compares each render with its golden file, and validates every rendered
+# object against the upstream CRDs and this project's XRDs.
+#
+#   hack/render.sh            render, compare, validate
+#   hack/render.sh --update   rewrite the golden files instead of comparing
+#
+# Each example/<name>/ holds xr.yaml, composition.yaml, functions.yaml and
+# xrd.yaml; observed/<scenario>.yaml are observed-state fixtures. The scenario
+# "nothing-exists" renders with no observed state. Goldens: golden/<scenario>.yaml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UPDATE=false
+[ "${1:-}" = "--update" ] && UPDATE=true
+PORT="${RENDER_PORT:-9443}"
+CRDS_DIR="${CRDS_DIR:-../shared/crds}"
+OUT=_output/render
+mkdir -p "$OUT"
+
+CLI=$(hack/tools.sh crossplane-cli)
+CORE=$(hack/tools.sh crossplane-core)
+
+go build -o _output/function-fullstack .
+go build -o _output/render-normalize ./hack/render-normalize
+_output/function-fullstack --insecure --address="127.0.0.1:$PORT" --metrics-address= >"$OUT/function.log" 2>&1 &
+FN_PID=$!
+trap 'kill $FN_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 $FN_PID 2>/dev/null || { echo "render: the function exited; see $OUT/function.log" >&2; cat "$OUT/function.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+# Everything an object may be validated against: upstream CRDs, our XRDs and
+# the function's Input CRD.
+SCHEMAS="$OUT/schemas"
+rm -rf "$SCHEMAS"; mkdir -p "$SCHEMAS"
+cp "$CRDS_DIR"/*.yaml "$SCHEMAS/"
+rm -f "$SCHEMAS/README.md"
+for f in package/*/definition*.yaml package/input/*.yaml; do
+  cp "$f" "$SCHEMAS/$(echo "$f" | tr / _)"
+done
+
+failed=0
+for ex in example/*/; do
+  ex=${ex%/}; name=$(basename "$ex")
+  fnfile="$OUT/$name.functions.yaml"
+  sed "s/127.0.0.1:9443/127.0.0.1:$PORT/" "$ex/functions.yaml" >"$fnfile"
+  scenarios="nothing-exists"
+  for o in "$ex"/observed/*.yaml; do [ -e "$o" ] && scenarios="$scenarios $(basename "$o" .yaml)"; done
+  for sc in $scenarios; do
+    args=()
+    [ "$sc" != "nothing-exists" ] && args=(-o "$ex/observed/$sc.yaml")
+    got="$OUT/$name.$sc.yaml"
+    if ! "$CLI" render "$ex/xr.yaml" "$ex/composition.yaml" "$fnfile" \
+        --crossplane-binary="$CORE" --xrd="$ex/xrd.yaml" -r -x --timeout=60s "${args[@]}" >"$got.raw" 2>"$got.err"; then
+      echo "FAIL render $name/$sc:"; cat "$got.err"; failed=1; continue
+    fi
+    _output/render-normalize <"$got.raw" >"$got"
+    want="$ex/golden/$sc.yaml"
+    if $UPDATE; then
+      mkdir -p "$ex/golden"; cp "$got" "$want"
+    elif ! diff -u "$want" "$got" >"$got.diff"; then
+      echo "FAIL golden $name/$sc: the render differs from $want (hack/render.sh --update rewrites it):"
+      head -60 "$got.diff"; failed=1
+    fi
+    # Results (render.crossplane.io Result) have no schema; validate the rest.
+    if ! "$CLI" resource validate --crossplane-image= "$SCHEMAS" "$got" >"$got.validate" 2>&1; then
+      echo "FAIL validate $name/$sc:"; grep -v '^\[✓\]' "$got.validate"; failed=1
+    fi
+    composed=$(grep -c 'crossplane.io/composition-resource-name:' "$got" || true)
+    ready=$(awk '/^  - lastTransitionTime/{c=""} /^    type: Ready$/{print prev} {prev=$0}' "$got" | head -1 | sed 's/.*status: //')
+    printf '%-16s %-16s composed=%-2s XR Ready=%s\n' "$name" "$sc" "$composed" "$ready"
+    awk '/^kind:/{k=$2} /^  name:/{if (k!="" && k!="Result") print "    " k " " $2; k=""}' "$got" | sort
+  done
+done
+if [ $failed -ne 0 ]; then echo "render: FAILED"; exit 1; fi
+if $UPDATE; then echo "render: golden files rewritten"; else echo "render: every example matches its golden file and validates"; fi
