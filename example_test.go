@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// An example is one example/<name>/ folder and one of its scenarios.
+type example struct {
+	Name     string
+	Scenario string
+	Dir      string
+}
+
+// examples lists every example and scenario that hack/render.sh renders.
+func examples(t testing.TB) []example {
+	t.Helper()
+	dirs, err := filepath.Glob("example/*/xr.yaml")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	var out []example
+	for _, x := range dirs {
+		dir := filepath.Dir(x)
+		out = append(out, example{Name: filepath.Base(dir), Scenario: "nothing-exists", Dir: dir})
+		obs, _ := filepath.Glob(filepath.Join(dir, "observed", "*.yaml"))
+		for _, o := range obs {
+			out = append(out, example{Name: filepath.Base(dir), Scenario: strings.TrimSuffix(filepath.Base(o), ".yaml"), Dir: dir})
+		}
+	}
+	return out
+}
+
+// readDocs reads a multi-document YAML file into unstructured objects.
+func readDocs(t testing.TB, path string) []*unstructured.Unstructured {
+	t.Helper()
+	b, err := os.ReadFile(path) //nolint:gosec // Test fixtures.
+	if err != nil {
+		t.Fatalf("cannot read %s: %v", path, err)
+	}
+	var out []*unstructured.Unstructured
+	for _, doc := range bytes.Split(b, []byte("\n---")) {
+		m := map[string]any{}
+		if err := yaml.Unmarshal(doc, &m); err != nil {
+			t.Fatalf("cannot parse %s: %v", path, err)
+		}
+		if len(m) == 0 {
+			continue
+		}
+		out = append(out, &unstructured.Unstructured{Object: m})
+	}
+	return out
+}
+
+func toStruct(t testing.TB, m map[string]any) *structpb.Struct {
+	t.Helper()
+	s, err := structpb.NewStruct(m)
+	if err != nil {
+		t.Fatalf("cannot convert to a protobuf Struct: %v", err)
+	}
+	return s
+}
+
+// request builds the RunFunctionRequest Crossplane would send for an
+// example scenario: the XR, the Composition's input, and observed state.
+func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
+	t.Helper()
+	xr := readDocs(t, filepath.Join(e.Dir, "xr.yaml"))[0]
+	comp := readDocs(t, filepath.Join(e.Dir, "composition.yaml"))[0]
+	pipeline, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
+	input := pipeline[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Our own fixture.
+
+	req := &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: e.Name + "/" + e.Scenario},
+		Input:    toStruct(t, input),
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(t, xr.Object)}},
+	}
+	if e.Scenario == "nothing-exists" {
+		return req
+	}
+	req.Observed.Resources = map[string]*fnv1.Resource{}
+	for _, o := range readDocs(t, filepath.Join(e.Dir, "observed", e.Scenario+".yaml")) {
+		name := o.GetAnnotations()["crossplane.io/composition-resource-name"]
+		req.Observed.Resources[name] = &fnv1.Resource{Resource: toStruct(t, o.Object)}
+	}
+	return req
+}
+
+// golden reads the committed render of a scenario: the XR, the composed
+// resources keyed by composition resource name, and the results.
+func (e example) golden(t testing.TB) (xr *unstructured.Unstructured, composed map[resource.Name]map[string]any) {
+	t.Helper()
+	composed = map[resource.Name]map[string]any{}
+	for _, d := range readDocs(t, filepath.Join(e.Dir, "golden", e.Scenario+".yaml")) {
+		switch {
+		case d.GetKind() == "Result":
+		case d.GetAnnotations()["crossplane.io/composition-resource-name"] != "":
+			name := resource.Name(d.GetAnnotations()["crossplane.io/composition-resource-name"])
+			// What Crossplane adds to the function's output.
+			unstructured.RemoveNestedField(d.Object, "metadata", "ownerReferences")
+			unstructured.RemoveNestedField(d.Object, "metadata", "annotations", "crossplane.io/composition-resource-name")
+			unstructured.RemoveNestedField(d.Object, "metadata", "labels", "crossplane.io/claim-name")
+			unstructured.RemoveNestedField(d.Object, "metadata", "labels", "crossplane.io/claim-namespace")
+			if len(d.GetAnnotations()) == 0 {
+				unstructured.RemoveNestedField(d.Object, "metadata", "annotations")
+			}
+			composed[name] = d.Object
+		default:
+			xr = d
+		}
+	}
+	return xr, composed
+}
+
+func sortedNames(m map[string]*fnv1.Resource) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func readYAML(t testing.TB, doc string) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+		t.Fatalf("cannot parse test YAML %q: %v", doc, err)
+	}
+	return m
+}
+
+// nodeApp returns a valid XNodeApp with the YAML spec fragment override
+// merged into its spec.
+func nodeApp(override string) string {
+	base := map[string]any{}
+	_ = yaml.Unmarshal([]byte(`apiVersion: platform.fullstack.io/v1alpha1
+kind: XNodeApp
+metadata: {name: shop, namespace: shop}
+spec:
+  owner: team-shop
+  frontend: {image: "ghcr.io/acme/web:1"}
+  backend: {image: "ghcr.io/acme/api:1"}
+  ingress: {host: shop.example.com}
+`), &base)
+	over := map[string]any{}
+	if err := yaml.Unmarshal([]byte(override), &over); err != nil {
+		panic(err)
+	}
+	merge(base["spec"].(map[string]any), over) //nolint:forcetypeassert // Literal above.
+	b, _ := yaml.Marshal(base)
+	return string(b)
+}
+
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		sm, sok := v.(map[string]any)
+		dm, dok := dst[k].(map[string]any)
+		if sok && dok {
+			merge(dm, sm)
+			continue
+		}
+		dst[k] = v
+	}
+}

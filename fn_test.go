@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
+	t.Helper()
+	f := &Function{log: logging.NewNopLogger()}
+	rsp, err := f.RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatalf("RunFunction returned an error; it must report problems as results: %v", err)
+	}
+	return rsp
+}
+
+// TestExamplesMatchGolden runs the function on every example scenario and
+// compares what it composes with the committed render of the real Crossplane
+// CLI (example/*/golden, rewritten by `make render-update`), so a change in
+// output fails here in seconds, before `make render` runs.
+func TestExamplesMatchGolden(t *testing.T) {
+	for _, e := range examples(t) {
+		t.Run(e.Name+"/"+e.Scenario, func(t *testing.T) {
+			rsp := run(t, e.request(t))
+			for _, r := range rsp.GetResults() {
+				if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+					t.Fatalf("fatal result: %s", r.GetMessage())
+				}
+			}
+			wantXR, wantComposed := e.golden(t)
+
+			gotComposed := map[resource.Name]map[string]any{}
+			for name, r := range rsp.GetDesired().GetResources() {
+				gotComposed[resource.Name(name)] = r.GetResource().AsMap()
+			}
+			if diff := cmp.Diff(wantComposed, gotComposed); diff != "" {
+				t.Errorf("composed resources differ from the golden render: -want, +got:\n%s", diff)
+			}
+
+			wantStatus, _, _ := unstructured.NestedMap(wantXR.Object, "status")
+			delete(wantStatus, "conditions")
+			delete(wantStatus, "claimConditionTypes")
+			gotStatus, _ := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)
+			if diff := cmp.Diff(wantStatus, gotStatus); diff != "" {
+				t.Errorf("XR status differs from the golden render: -want, +got:\n%s", diff)
+			}
+
+			var wantCond *fnv1.Condition
+			conds, _, _ := unstructured.NestedSlice(wantXR.Object, "status", "conditions")
+			for _, c := range conds {
+				m := c.(map[string]any) //nolint:forcetypeassert // Golden files are ours.
+				if m["type"] == ConditionResourcesReady {
+					st := fnv1.Status_STATUS_CONDITION_FALSE
+					if m["status"] == "True" {
+						st = fnv1.Status_STATUS_CONDITION_TRUE
+					}
+					msg, _ := m["message"].(string)
+					wantCond = &fnv1.Condition{Type: ConditionResourcesReady, Status: st, Reason: m["reason"].(string), Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()} //nolint:forcetypeassert // Golden files are ours.
+				}
+			}
+			if diff := cmp.Diff([]*fnv1.Condition{wantCond}, rsp.GetConditions(), protocmp.Transform()); diff != "" {
+				t.Errorf("conditions differ from the golden render: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDeterministic asserts that the same request gives byte-identical
+// responses, whatever order Go ranges over maps in.
+func TestDeterministic(t *testing.T) {
+	for _, e := range examples(t) {
+		t.Run(e.Name+"/"+e.Scenario, func(t *testing.T) {
+			req := e.request(t)
+			opts := proto.MarshalOptions{Deterministic: true}
+			first, err := opts.Marshal(run(t, req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 20 {
+				again, err := opts.Marshal(run(t, proto.Clone(req).(*fnv1.RunFunctionRequest))) //nolint:forcetypeassert // Clone keeps the type.
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(again) != string(first) {
+					t.Fatalf("run %d gave a different response for the same request", i+2)
+				}
+			}
+		})
+	}
+}
+
+func mustStruct(t *testing.T, yamlDoc string) *structpb.Struct {
+	t.Helper()
+	return toStruct(t, readYAML(t, yamlDoc))
+}
+
+// TestRunFunctionFatal covers input the function must refuse: each gives one
+// Fatal result that names the field and the allowed values, and the desired
+// state the function received goes back untouched.
+func TestRunFunctionFatal(t *testing.T) {
+	earlier := map[string]*fnv1.Resource{"from-an-earlier-step": {Resource: mustStruct(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}")}}
+	cases := map[string]struct {
+		xr    string
+		input string
+		want  string
+	}{
+		"UnsupportedKind": {
+			xr:   "apiVersion: platform.fullstack.io/v1alpha1\nkind: XDatabase\nmetadata: {name: a, namespace: b}\nspec: {}",
+			want: `kind: Unsupported value: "XDatabase": supported values: "XNodeApp"`,
+		},
+		"UnknownSize": {
+			xr:   nodeApp(`database: {size: huge}`),
+			want: `cannot compose XNodeApp "shop": spec.database.size: Unsupported value: "huge": supported values: "small", "medium", "large"`,
+		},
+		"BadImageAndPort": {
+			xr: nodeApp(`frontend: {image: "Not An Image", port: 70000}`),
+			want: `cannot compose XNodeApp "shop": spec.frontend.image: Invalid value: "Not An Image": must be a container image reference: ` +
+				`[registry[:port]/]repository[:tag][@sha256:digest], lower-case repository; spec.frontend.port: Invalid value: 70000: must be between 1 and 65535, inclusive`,
+		},
+		"PortOfWrongType": {
+			xr:   nodeApp(`backend: {image: ghcr.io/acme/api:1, port: "http"}`),
+			want: `cannot compose XNodeApp "shop": spec.backend.port: Invalid value: "string": must be of type integer`,
+		},
+		"HostNotADNSName": {
+			xr: nodeApp(`ingress: {host: "Shop_Example.com"}`),
+			want: `cannot compose XNodeApp "shop": spec.ingress.host: Invalid value: "Shop_Example.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', ` +
+				`and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+		},
+		"HostMissing": {
+			xr:   nodeApp(`ingress: {host: ""}`),
+			want: `cannot compose XNodeApp "shop": spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.enabled to false`,
+		},
+		"DatabaseNameTooLong": {
+			xr: nodeApp(`database: {name: a_database_name_that_is_far_too_long_for_postgres_to_accept_as_an_identifier}`),
+			want: `cannot compose XNodeApp "shop": spec.database.name: Invalid value: "a_database_name_that_is_far_too_long_for_postgres_to_accept_as_an_identifier": ` +
+				`must be a PostgreSQL identifier: lower-case letters, digits and _, starting with a letter or _, at most 63 characters`,
+		},
+		"ReservedEnv": {
+			xr:   nodeApp(`backend: {image: ghcr.io/acme/api:1, env: [{name: DATABASE_URL, value: postgres://x}]}`),
+			want: `cannot compose XNodeApp "shop": spec.backend.env[0].name: Forbidden: DATABASE_URL is set by the platform; reserved names: API_URL, DATABASE_HOST, DATABASE_NAME, DATABASE_PASSWORD, DATABASE_PORT, DATABASE_URL, DATABASE_USER, PORT`,
+		},
+		"ClusterScopedWithoutClaim": {
+			xr: `apiVersion: legacy.platform.fullstack.io/v1alpha1
+kind: XNodeApp
+metadata: {name: shop}
+spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {enabled: false}}`,
+			want: `cannot compose XNodeApp "shop": metadata.labels[crossplane.io/claim-namespace]: Required value: a cluster-scoped XNodeApp composes namespaced objects and needs a namespace: ` +
+				`create it through its claim, which sets this label, or use the namespaced XRD`,
+		},
+		"BadInput": {
+			xr:    nodeApp(""),
+			input: "apiVersion: fullstack.fn.crossplane.io/v1beta1\nkind: Input\ningressReadiness: Sometimes",
+			want:  `invalid function input in the Composition: ingressReadiness: Unsupported value: "Sometimes": supported values: "AddressAssigned", "Exists"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := &fnv1.RunFunctionRequest{
+				Meta:     &fnv1.RequestMeta{Tag: name},
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(t, tc.xr)}},
+				Desired:  &fnv1.State{Resources: earlier},
+			}
+			if tc.input != "" {
+				req.Input = mustStruct(t, tc.input)
+			}
+			want := &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Tag: name, Ttl: durationpb.New(60e9)},
+				Desired: &fnv1.State{Resources: earlier},
+				Results: []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_FATAL, Message: tc.want, Target: fnv1.Target_TARGET_COMPOSITE.Enum()}},
+			}
+			if diff := cmp.Diff(want, run(t, req), protocmp.Transform()); diff != "" {
+				t.Errorf("RunFunction(...): -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
