@@ -1,6 +1,8 @@
 package names
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -18,8 +20,9 @@ func TestJoin(t *testing.T) {
 		"Fits":            {base: "shop", suffix: "frontend", max: 63, want: "shop-frontend"},
 		"NoSuffix":        {base: "shop", max: 63, want: "shop"},
 		"ExactlyMax":      {base: strings.Repeat("b", 54), suffix: "frontend", max: 63, want: strings.Repeat("b", 54) + "-frontend"},
-		"TruncatedHashed": {base: long, suffix: "frontend", max: 63, want: strings.Repeat("a", 45) + "-0f6a1c6b-frontend"},
-		"TrailingDash":    {base: strings.Repeat("c", 44) + "-" + strings.Repeat("d", 30), suffix: "db", max: 50, want: strings.Repeat("c", 44) + "-e5fd1b4e-db"},
+		"TruncatedHashed": {base: long, suffix: "frontend", max: 63, want: strings.Repeat("a", 45) + "-30dca3f1-frontend"},
+		// The cut falls right after a dash, which is dropped.
+		"TrailingDash": {base: strings.Repeat("c", 37) + "-" + strings.Repeat("d", 30), suffix: "db", max: 50, want: strings.Repeat("c", 37) + "-a538e007-db"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -74,4 +77,29 @@ func TestLongBasesDoNotCollide(t *testing.T) {
 	if a.Frontend == b.Frontend || a.Database == b.Database || a.Base == b.Base {
 		t.Errorf("two long bases that share a 70-character prefix got the same names: %+v and %+v", a, b)
 	}
+}
+
+func TestSanitize(t *testing.T) {
+	cases := map[string]struct {
+		in, want string
+	}{
+		"AlreadyALabel": {in: "shop", want: "shop"},
+		// Hash: sha256("shop.v2")[:8]; "shop-v2" must not get the same name.
+		"Dots":           {in: "shop.v2", want: "shop-v2-" + sha8("shop.v2")},
+		"LeadingDigit":   {in: "1shop", want: "app-1shop-" + sha8("1shop")},
+		"DashAfterDigit": {in: "shop-v2", want: "shop-v2"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Sanitize(tc.in)); diff != "" {
+				t.Errorf("Sanitize(%q): -want, +got:\n%s", tc.in, diff)
+			}
+		})
+	}
+}
+
+// sha8 is computed here independently of the code under test.
+func sha8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
 }
