@@ -18,7 +18,7 @@ func cnpgCluster(u *unstructured.Unstructured, _ Options) Result {
 		return Result{Ready: true}
 	case !found && phase == CNPGHealthyPhase:
 		return Result{Ready: true}
-	case phase != "":
+	case phase != "" && phase != CNPGHealthyPhase:
 		return Result{Reason: "phase: " + phase}
 	case found:
 		return Result{Reason: "Ready=" + s + ": " + msg}

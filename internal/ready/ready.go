@@ -55,12 +55,6 @@ func Of(gk schema.GroupKind, observed *unstructured.Unstructured, o Options) Res
 	return check(observed, o)
 }
 
-// Known reports whether there is a check for the kind.
-func Known(gk schema.GroupKind) bool {
-	_, ok := checks[gk]
-	return ok
-}
-
 func exists(_ *unstructured.Unstructured, _ Options) Result {
 	return Result{Ready: true}
 }
