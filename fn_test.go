@@ -185,3 +185,86 @@ spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {ena
 		})
 	}
 }
+
+// TestRunFunctionReadinessAndPipeline checks what the golden files do not
+// show: the readiness the function sets on each desired resource, that
+// resources from earlier pipeline steps are kept, and that a refused storage
+// shrink keeps the observed size and warns.
+func TestRunFunctionReadinessAndPipeline(t *testing.T) {
+	partly := example{Name: "xnodeapp", Scenario: "partly-ready", Dir: "example/xnodeapp"}
+	shrink := partly.request(t)
+	shrink.Observed.Resources["database"] = &fnv1.Resource{Resource: mustStruct(t, `
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: shop-db, namespace: shop}
+spec: {instances: 3, storage: {size: 100Gi}}
+status: {phase: Cluster in healthy state, conditions: [{type: Ready, status: "True"}]}`)}
+	withEarlier := partly.request(t)
+	withEarlier.Desired = &fnv1.State{Resources: map[string]*fnv1.Resource{
+		"from-an-earlier-step": {Resource: mustStruct(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}")},
+	}}
+
+	cases := map[string]struct {
+		req      *fnv1.RunFunctionRequest
+		ready    map[string]fnv1.Ready
+		storage  string
+		warnings []string
+	}{
+		"PartlyReady": {
+			req: partly.request(t),
+			ready: map[string]fnv1.Ready{
+				"frontend-deployment": fnv1.Ready_READY_TRUE, "frontend-service": fnv1.Ready_READY_TRUE,
+				"backend-deployment": fnv1.Ready_READY_FALSE, "backend-service": fnv1.Ready_READY_TRUE,
+				"ingress": fnv1.Ready_READY_FALSE, "database": fnv1.Ready_READY_FALSE,
+			},
+			storage: "20Gi",
+		},
+		"KeepsEarlierSteps": {
+			req: withEarlier,
+			ready: map[string]fnv1.Ready{
+				"from-an-earlier-step": fnv1.Ready_READY_UNSPECIFIED,
+				"frontend-deployment":  fnv1.Ready_READY_TRUE, "frontend-service": fnv1.Ready_READY_TRUE,
+				"backend-deployment": fnv1.Ready_READY_FALSE, "backend-service": fnv1.Ready_READY_TRUE,
+				"ingress": fnv1.Ready_READY_FALSE, "database": fnv1.Ready_READY_FALSE,
+			},
+			storage: "20Gi",
+		},
+		"StorageNeverShrinks": {
+			req: shrink,
+			ready: map[string]fnv1.Ready{
+				"frontend-deployment": fnv1.Ready_READY_TRUE, "frontend-service": fnv1.Ready_READY_TRUE,
+				"backend-deployment": fnv1.Ready_READY_FALSE, "backend-service": fnv1.Ready_READY_TRUE,
+				"ingress": fnv1.Ready_READY_FALSE, "database": fnv1.Ready_READY_TRUE,
+			},
+			storage:  "100Gi",
+			warnings: []string{"spec.database.size asks for 20Gi of storage but the database already has 100Gi; storage is never shrunk, so 100Gi is kept"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp := run(t, tc.req)
+			got := map[string]fnv1.Ready{}
+			for n, r := range rsp.GetDesired().GetResources() {
+				got[n] = r.GetReady()
+			}
+			if diff := cmp.Diff(tc.ready, got); diff != "" {
+				t.Errorf("readiness: -want, +got:\n%s", diff)
+			}
+			storage, _, _ := unstructured.NestedString(rsp.GetDesired().GetResources()["database"].GetResource().AsMap(), "spec", "storage", "size")
+			if storage != tc.storage {
+				t.Errorf("database storage: want %s, got %s", tc.storage, storage)
+			}
+			var warnings []string
+			for _, r := range rsp.GetResults() {
+				if r.GetSeverity() != fnv1.Severity_SEVERITY_WARNING {
+					t.Errorf("unexpected result %v: %s", r.GetSeverity(), r.GetMessage())
+					continue
+				}
+				warnings = append(warnings, r.GetMessage())
+			}
+			if diff := cmp.Diff(tc.warnings, warnings); diff != "" {
+				t.Errorf("warnings: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}

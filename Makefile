@@ -1,0 +1,59 @@
+# function-fullstack. `make check` is everything CI runs.
+SHELL := /usr/bin/env bash
+GO ?= go
+# Upstream CRDs every composed object is validated against.
+CRDS_DIR ?= ../shared/crds
+export CRDS_DIR
+
+.PHONY: all build test vet fmt-check unit generate generate-check render render-update bench check tools clean
+
+all: check
+
+build:
+	$(GO) build -trimpath -o _output/function-fullstack .
+
+## test: vet, gofmt, unit and golden tests, generated-file drift
+test: vet fmt-check unit generate-check
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -count=1 ./...
+
+## generate: regenerate the input CRD, deepcopy code and the LegacyCluster XRD
+generate:
+	$(GO) generate -tags generate ./...
+
+## generate-check: fail when a generated file differs from what `make generate` writes
+generate-check:
+	hack/generate-check.sh
+
+## render: render every example with the pinned Crossplane CLI and core, compare with golden files, validate against CRDs
+render:
+	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist: point it at the upstream CRDs (../shared/crds)"; exit 1; }
+	hack/render.sh
+
+## render-update: rewrite the golden files after an intended change (review the diff)
+render-update:
+	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
+	hack/render.sh --update
+
+## bench: BenchmarkRunFunction for every example; compare runs with benchstat
+bench:
+	@mkdir -p _output
+	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 . | tee _output/bench.txt
+
+## tools: build the pinned Crossplane CLI, Crossplane core and controller-gen (cached)
+tools:
+	hack/tools.sh controller-gen
+	hack/tools.sh crossplane-core
+	hack/tools.sh crossplane-cli
+
+check: test render
+
+clean:
+	rm -rf _output

@@ -1,0 +1,212 @@
+package build
+
+import (
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	psaapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+	"k8s.io/utils/ptr"
+
+	"github.com/fullstack-fn/function-fullstack/internal/names"
+	"github.com/fullstack-fn/function-fullstack/internal/spec"
+)
+
+func meta() Meta {
+	return Meta{Names: names.For("shop"), Namespace: "shop", Composite: "shop", Environment: "production", Owner: "team-shop"}
+}
+
+func workload() spec.ResolvedWorkload {
+	return spec.ResolvedWorkload{
+		Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 2, HealthPath: "/healthz",
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("512Mi")},
+		},
+		Env: []spec.EnvVar{{Name: "LOG_LEVEL", Value: "info"}},
+	}
+}
+
+// TestDeploymentMeetsRestrictedPodSecurity evaluates the pod template with
+// the Pod Security admission library itself, at the restricted level.
+func TestDeploymentMeetsRestrictedPodSecurity(t *testing.T) {
+	eval, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, component := range []string{ComponentFrontend, ComponentBackend} {
+		d := Deployment(meta(), component, "shop-"+component, workload(), nil)
+		results := eval.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()},
+			&d.Spec.Template.ObjectMeta, &d.Spec.Template.Spec)
+		for _, r := range results {
+			if !r.Allowed {
+				t.Errorf("%s pod violates the restricted Pod Security Standard: %s: %s", component, r.ForbiddenReason, r.ForbiddenDetail)
+			}
+		}
+	}
+}
+
+func TestDeploymentEnvAndLabels(t *testing.T) {
+	d := Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseEnv("shop-db-app"))
+	ref := func(name, key string) corev1.EnvVar {
+		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "shop-db-app"}, Key: key,
+		}}}
+	}
+	wantEnv := []corev1.EnvVar{
+		{Name: "PORT", Value: "3001"},
+		ref("DATABASE_HOST", "host"), ref("DATABASE_PORT", "port"), ref("DATABASE_NAME", "dbname"),
+		ref("DATABASE_USER", "username"), ref("DATABASE_PASSWORD", "password"), ref("DATABASE_URL", "uri"),
+		{Name: "LOG_LEVEL", Value: "info"},
+	}
+	if diff := cmp.Diff(wantEnv, d.Spec.Template.Spec.Containers[0].Env); diff != "" {
+		t.Errorf("backend env: -want, +got:\n%s", diff)
+	}
+	wantLabels := map[string]string{
+		"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop", "app.kubernetes.io/component": "backend",
+		"app.kubernetes.io/part-of": "shop", "app.kubernetes.io/managed-by": "crossplane", "crossplane.io/composite": "shop",
+		"backstage.io/kubernetes-id": "shop", "fullstack.io/environment": "production", "fullstack.io/owner": "team-shop",
+	}
+	for what, got := range map[string]map[string]string{"object": d.Labels, "pod template": d.Spec.Template.Labels} {
+		if diff := cmp.Diff(wantLabels, got); diff != "" {
+			t.Errorf("%s labels: -want, +got:\n%s", what, diff)
+		}
+	}
+	wantSelector := map[string]string{"app.kubernetes.io/instance": "shop", "app.kubernetes.io/component": "backend"}
+	if diff := cmp.Diff(wantSelector, d.Spec.Selector.MatchLabels); diff != "" {
+		t.Errorf("selector: -want, +got:\n%s", diff)
+	}
+}
+
+func TestIngress(t *testing.T) {
+	path := func(p, svc string) networkingv1.HTTPIngressPath {
+		return networkingv1.HTTPIngressPath{Path: p, PathType: ptr.To(networkingv1.PathTypePrefix), Backend: networkingv1.IngressBackend{
+			Service: &networkingv1.IngressServiceBackend{Name: svc, Port: networkingv1.ServiceBackendPort{Name: "http"}},
+		}}
+	}
+	rules := []networkingv1.IngressRule{{Host: "shop.example.com", IngressRuleValue: networkingv1.IngressRuleValue{
+		HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{path("/api", "shop-backend"), path("/", "shop-frontend")}},
+	}}}
+	cases := map[string]struct {
+		in          spec.ResolvedIngress
+		annotations map[string]string
+		spec        networkingv1.IngressSpec
+		url         string
+	}{
+		"Plain": {
+			in:   spec.ResolvedIngress{Enabled: true, Host: "shop.example.com"},
+			spec: networkingv1.IngressSpec{Rules: rules},
+			url:  "http://shop.example.com",
+		},
+		"ClusterIssuer": {
+			in:          spec.ResolvedIngress{Enabled: true, Host: "shop.example.com", ClassName: "nginx", TLS: true, IssuerName: "le", IssuerKind: "ClusterIssuer"},
+			annotations: map[string]string{"cert-manager.io/cluster-issuer": "le"},
+			spec: networkingv1.IngressSpec{IngressClassName: ptr.To("nginx"), Rules: rules,
+				TLS: []networkingv1.IngressTLS{{Hosts: []string{"shop.example.com"}, SecretName: "shop-tls"}}},
+			url: "https://shop.example.com",
+		},
+		"NamespacedIssuer": {
+			in:          spec.ResolvedIngress{Enabled: true, Host: "shop.example.com", TLS: true, IssuerName: "ca", IssuerKind: "Issuer"},
+			annotations: map[string]string{"cert-manager.io/issuer": "ca"},
+			spec: networkingv1.IngressSpec{Rules: rules,
+				TLS: []networkingv1.IngressTLS{{Hosts: []string{"shop.example.com"}, SecretName: "shop-tls"}}},
+			url: "https://shop.example.com",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ing := Ingress(meta(), tc.in)
+			if diff := cmp.Diff(tc.annotations, ing.Annotations); diff != "" {
+				t.Errorf("annotations: -want, +got:\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.spec, ing.Spec); diff != "" {
+				t.Errorf("spec: -want, +got:\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.url, URL(meta(), tc.in)); diff != "" {
+				t.Errorf("URL: -want, +got:\n%s", diff)
+			}
+		})
+	}
+	if got, want := URL(meta(), spec.ResolvedIngress{}), "http://shop-frontend.shop.svc"; got != want {
+		t.Errorf("URL with the ingress off: want %q, got %q", want, got)
+	}
+}
+
+func TestCloudNativePGCluster(t *testing.T) {
+	observedWith := func(size string) *composed.Unstructured {
+		u := composed.New()
+		u.Object = map[string]any{"spec": map[string]any{"storage": map[string]any{"size": size}}}
+		return u
+	}
+	cases := map[string]struct {
+		size      string
+		observed  *composed.Unstructured
+		instances int64
+		storage   string
+		warnings  []string
+	}{
+		"SmallNew":  {size: "small", instances: 1, storage: "5Gi"},
+		"MediumNew": {size: "medium", instances: 2, storage: "20Gi"},
+		"LargeNew":  {size: "large", instances: 3, storage: "100Gi"},
+		"GrowKeepsNothing": {size: "large", observed: observedWith("20Gi"), instances: 3, storage: "100Gi"},
+		"ShrinkRefused": {size: "small", observed: observedWith("100Gi"), instances: 1, storage: "100Gi",
+			warnings: []string{"spec.database.size asks for 5Gi of storage but the database already has 100Gi; storage is never shrunk, so 100Gi is kept"}},
+		"ResizedByHandKept": {size: "medium", observed: observedWith("0.5Ti"), instances: 2, storage: "0.5Ti",
+			warnings: []string{"spec.database.size asks for 20Gi of storage but the database already has 0.5Ti; storage is never shrunk, so 0.5Ti is kept"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := CloudNativePGCluster(meta(), spec.Database{Name: "shop", Owner: "shop", Size: tc.size, Version: "17"}, tc.observed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			instances, _ := got.Cluster.GetInteger("spec.instances")
+			storage, _ := got.Cluster.GetString("spec.storage.size")
+			image, _ := got.Cluster.GetString("spec.imageName")
+			db, _ := got.Cluster.GetString("spec.bootstrap.initdb.database")
+			type summary struct {
+				Instances       int64
+				Storage, Image  string
+				Database, Owner string
+				Warnings        []string
+			}
+			owner, _ := got.Cluster.GetString("spec.bootstrap.initdb.owner")
+			want := summary{tc.instances, tc.storage, "ghcr.io/cloudnative-pg/postgresql:17", "shop", "shop", tc.warnings}
+			if diff := cmp.Diff(want, summary{instances, storage, image, db, owner, got.Warnings}); diff != "" {
+				t.Errorf("CloudNativePGCluster(...): -want, +got:\n%s", diff)
+			}
+		})
+	}
+	if _, err := CloudNativePGCluster(meta(), spec.Database{Size: "huge"}, nil); err == nil {
+		t.Error("CloudNativePGCluster with an unknown size: want an error, got none")
+	}
+}
+
+func TestFromTypedOmitsZeroValues(t *testing.T) {
+	svc := Service(meta(), ComponentFrontend, "shop-frontend")
+	u, err := FromTyped(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Service",
+		"metadata": map[string]any{"name": "shop-frontend", "namespace": "shop", "labels": map[string]any{
+			"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop", "app.kubernetes.io/component": "frontend",
+			"app.kubernetes.io/part-of": "shop", "app.kubernetes.io/managed-by": "crossplane", "crossplane.io/composite": "shop",
+			"backstage.io/kubernetes-id": "shop", "fullstack.io/environment": "production", "fullstack.io/owner": "team-shop",
+		}},
+		"spec": map[string]any{
+			"type":     "ClusterIP",
+			"selector": map[string]any{"app.kubernetes.io/instance": "shop", "app.kubernetes.io/component": "frontend"},
+			"ports":    []any{map[string]any{"name": "http", "port": float64(80), "targetPort": "http", "protocol": "TCP"}},
+		},
+	}
+	if diff := cmp.Diff(want, u.Object); diff != "" {
+		t.Errorf("FromTyped(Service): -want, +got:\n%s", diff)
+	}
+}
