@@ -1,6 +1,9 @@
 package build
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/resource/composed"
@@ -149,9 +152,9 @@ func TestCloudNativePGCluster(t *testing.T) {
 		storage   string
 		warnings  []string
 	}{
-		"SmallNew":  {size: "small", instances: 1, storage: "5Gi"},
-		"MediumNew": {size: "medium", instances: 2, storage: "20Gi"},
-		"LargeNew":  {size: "large", instances: 3, storage: "100Gi"},
+		"SmallNew":         {size: "small", instances: 1, storage: "5Gi"},
+		"MediumNew":        {size: "medium", instances: 2, storage: "20Gi"},
+		"LargeNew":         {size: "large", instances: 3, storage: "100Gi"},
 		"GrowKeepsNothing": {size: "large", observed: observedWith("20Gi"), instances: 3, storage: "100Gi"},
 		"ShrinkRefused": {size: "small", observed: observedWith("100Gi"), instances: 1, storage: "100Gi",
 			warnings: []string{"spec.database.size asks for 5Gi of storage but the database already has 100Gi; storage is never shrunk, so 100Gi is kept"}},
@@ -208,5 +211,32 @@ func TestFromTypedOmitsZeroValues(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, u.Object); diff != "" {
 		t.Errorf("FromTyped(Service): -want, +got:\n%s", diff)
+	}
+}
+
+// TestREADMESizeTable keeps the README's CloudNativePG size table in step
+// with the catalog.
+func TestREADMESizeTable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]CNPGSize{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) != 7 {
+			continue
+		}
+		if _, ok := CNPGSizes[cells[0]]; !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(cells[1], 10, 64)
+		if err != nil {
+			t.Fatalf("README size row %q: %v", line, err)
+		}
+		got[cells[0]] = CNPGSize{Instances: n, Storage: cells[2], CPURequest: cells[3], MemoryRequest: cells[4], CPULimit: cells[5], MemoryLimit: cells[6]}
+	}
+	if diff := cmp.Diff(CNPGSizes, got); diff != "" {
+		t.Errorf("README size table: -code, +README:\n%s", diff)
 	}
 }
