@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check unit generate generate-check render render-update bench check tools clean
+.PHONY: all build test vet fmt-check unit generate generate-check render render-update bench e2e check tools clean
 
 all: check
 
@@ -46,6 +46,11 @@ render-update:
 bench:
 	@mkdir -p _output
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 . | tee _output/bench.txt
+
+## e2e: real etcd, kube-apiserver, kube-controller-manager and Crossplane core; the function over mTLS
+e2e:
+	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
+	test/e2e/run.sh
 
 ## tools: build the pinned Crossplane CLI, Crossplane core and controller-gen (cached)
 tools:

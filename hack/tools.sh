@@ -4,7 +4,7 @@
 # install` for Crossplane modules, so each tool is built from its downloaded
 # module directory.
 #
-# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen
+# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|crossplane-crds|kube-apiserver|kube-controller-manager
 # Prints the path of the binary on stdout.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ CROSSPLANE_CLI_VERSION="${CROSSPLANE_CLI_VERSION:-v2.5.0}"
 CROSSPLANE_CORE_VERSION="${CROSSPLANE_CORE_VERSION:-v2.4.0}"
 CROSSPLANE_CORE_APIS_VERSION="${CROSSPLANE_CORE_APIS_VERSION:-v2.4.0}"
 CONTROLLER_GEN_VERSION="${CONTROLLER_GEN_VERSION:-v0.20.0}"
+KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.35.3}"
 
 CACHE="${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin}"
 mkdir -p "$CACHE"
@@ -41,7 +42,41 @@ build_from_module() { # out mod ver pkg [apis-mod apis-ver]
   rm -rf "$work"
 }
 
+# Builds a Kubernetes command from k8s.io/kubernetes through a small wrapper
+# module: kubernetes' own go.mod replaces its staging modules with local
+# folders the module zip lacks, so the wrapper replaces each with its
+# published v0.x.y version instead.
+build_kubernetes() { # out cmd
+  local out=$1 cmd=$2 gomod work staging
+  staging="v0${KUBERNETES_VERSION#v1}"
+  moddir "k8s.io/kubernetes@$KUBERNETES_VERSION" >/dev/null
+  gomod=$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+  work=$(mktemp -d)
+  {
+    echo "module fullstack.local/kubernetes-tools"
+    echo
+    sed -n 's/^go \(.*\)/go \1/p; s/^godebug \(.*\)/godebug \1/p' "$gomod"
+    echo
+    echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
+    echo
+    echo "replace ("
+    sed -n '/^replace (/,/^)/p' "$gomod" | sed -n "s#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\t\1 => \1 $staging#p"
+    echo ")"
+  } >"$work/go.mod"
+  log "building k8s.io/kubernetes/cmd/$cmd@$KUBERNETES_VERSION; this takes minutes the first time"
+  local ver="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1"
+  ver="$ver -X k8s.io/component-base/version.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)"
+  (cd "$work" && GOFLAGS=-mod=mod go get "k8s.io/kubernetes/cmd/$cmd@$KUBERNETES_VERSION" >/dev/null 2>&1 && \
+    CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags="$ver" -o "$out.tmp" "k8s.io/kubernetes/cmd/$cmd")
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+}
+
 case "${1:-}" in
+  kube-apiserver|kube-controller-manager)
+    out="$CACHE/$1-$KUBERNETES_VERSION"
+    [ -x "$out" ] || build_kubernetes "$out" "$1"
+    ;;
   crossplane-cli)
     out="$CACHE/crossplane-cli-$CROSSPLANE_CLI_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/crossplane/cli/v2 "$CROSSPLANE_CLI_VERSION" ./cmd/crossplane
@@ -51,10 +86,14 @@ case "${1:-}" in
     [ -x "$out" ] || build_from_module "$out" github.com/crossplane/crossplane/v2 "$CROSSPLANE_CORE_VERSION" ./cmd/crossplane \
       github.com/crossplane/crossplane/apis/v2 "$CROSSPLANE_CORE_APIS_VERSION"
     ;;
+  crossplane-crds)
+    # Crossplane core's own CRDs, for `crossplane core init --cr-ds-path`.
+    out="$(moddir "github.com/crossplane/crossplane/v2@$CROSSPLANE_CORE_VERSION")/cluster/crds"
+    ;;
   controller-gen)
     out="$CACHE/controller-gen-$CONTROLLER_GEN_VERSION"
     [ -x "$out" ] || build_from_module "$out" sigs.k8s.io/controller-tools "$CONTROLLER_GEN_VERSION" ./cmd/controller-gen
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|crossplane-crds|kube-apiserver|kube-controller-manager" >&2; exit 2 ;;
 esac
 echo "$out"

@@ -1,0 +1,537 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// env reads a required environment variable; test/e2e/run.sh sets them all.
+func env(name string) string {
+	v := os.Getenv(name)
+	if v == "" {
+		panic(fmt.Sprintf("%s is not set: run the e2e tests through `make e2e` (test/e2e/run.sh)", name))
+	}
+	return v
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()                     //nolint:errcheck // Only used to find a port.
+	return l.Addr().(*net.TCPAddr).Port //nolint:forcetypeassert // A TCP listener.
+}
+
+// pki is the certificate authority and key material of the test cluster.
+type pki struct {
+	dir    string
+	caCert *x509.Certificate
+	caKey  *rsa.PrivateKey
+}
+
+func newPKI(dir string) (*pki, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "function-fullstack-e2e-ca"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	p := &pki{dir: dir, caCert: cert, caKey: key}
+	if err := p.write("ca.crt", pemBlock("CERTIFICATE", der)); err != nil {
+		return nil, err
+	}
+	return p, p.write("ca.key", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key)))
+}
+
+func pemBlock(typ string, b []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
+}
+
+func (p *pki) write(name string, b []byte) error {
+	return os.WriteFile(filepath.Join(p.dir, name), b, 0o600)
+}
+
+func (p *pki) path(name string) string { return filepath.Join(p.dir, name) }
+
+var serial int64 = 1
+
+// issue writes NAME.crt and NAME.key: a certificate signed by the CA, for a
+// server (with SANs) or a client (with organisations).
+func (p *pki) issue(name, cn string, orgs []string, server bool) error {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	serial++
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: cn, Organization: orgs},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if server {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+		tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+		tmpl.DNSNames = []string{"localhost", cn}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.caCert, &key.PublicKey, p.caKey)
+	if err != nil {
+		return err
+	}
+	if err := p.write(name+".crt", pemBlock("CERTIFICATE", der)); err != nil {
+		return err
+	}
+	return p.write(name+".key", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key)))
+}
+
+// tlsDir lays out a certificate the way Crossplane and the function SDK read
+// it: ca.crt, tls.crt and tls.key in one folder.
+func (p *pki) tlsDir(name string) (string, error) {
+	dir := filepath.Join(p.dir, name+"-tls")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	for src, dst := range map[string]string{"ca.crt": "ca.crt", name + ".crt": "tls.crt", name + ".key": "tls.key"} {
+		b, err := os.ReadFile(p.path(src))
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o600); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// process is one program the harness started.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+}
+
+// cluster is everything the harness runs: etcd, kube-apiserver,
+// kube-controller-manager, Crossplane core and the function.
+type cluster struct {
+	work       string
+	pki        *pki
+	procs      []*process
+	apiPort    int
+	etcdURL    string
+	kubeconfig string
+	rest       *rest.Config
+	fnPort     int
+	fnMetrics  int
+	phases     []phase
+}
+
+type phase struct {
+	name string
+	took time.Duration
+}
+
+// timed runs fn and records how long it took, for the summary.
+func (c *cluster) timed(name string, fn func() error) error {
+	start := time.Now()
+	err := fn()
+	c.phases = append(c.phases, phase{name: name, took: time.Since(start)})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// start runs a program in the background with its output in logs/NAME.log.
+func (c *cluster) start(name string, envs []string, bin string, args ...string) error {
+	logPath := filepath.Join(c.work, "logs", name+".log")
+	f, err := os.Create(logPath) //nolint:gosec // Our own log folder.
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, args...) //nolint:gosec // Binaries the harness built.
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = append(os.Environ(), envs...)
+	// Own process group, so teardown also stops anything it forks.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot start %s: %w", name, err)
+	}
+	c.procs = append(c.procs, &process{name: name, cmd: cmd, log: logPath})
+	return nil
+}
+
+// alive fails when a started process has exited, pointing at its log.
+func (c *cluster) alive() error {
+	for _, p := range c.procs {
+		if p.cmd.ProcessState != nil || syscall.Kill(p.cmd.Process.Pid, 0) != nil {
+			return fmt.Errorf("%s exited; see %s:\n%s", p.name, p.log, tail(p.log, 20))
+		}
+	}
+	return nil
+}
+
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path) //nolint:gosec // Our own log.
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// stop ends every process in reverse start order: SIGTERM, then SIGKILL.
+func (c *cluster) stop() {
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		p := c.procs[i]
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = p.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	}
+}
+
+// waitFor polls fn until it returns nil or the timeout passes; the error
+// names the last reason, so a failed wait says what it was waiting for.
+func (c *cluster) waitFor(timeout time.Duration, what string, fn func() error) error {
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if last = fn(); last == nil {
+			return nil
+		}
+		if err := c.alive(); err != nil {
+			return err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("timed out after %s waiting for %s: %w", timeout, what, last)
+}
+
+// up starts the whole control plane and installs the function, the upstream
+// CRDs and this project's package.
+func up(ctx context.Context, work string) (*cluster, error) {
+	c := &cluster{work: work}
+	for _, d := range []string{"logs", "etcd", "xpkg-cache"} {
+		if err := os.MkdirAll(filepath.Join(work, d), 0o755); err != nil { //nolint:gosec // A test folder.
+			return c, err
+		}
+	}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"pki", c.makePKI},
+		{"etcd", c.startEtcd},
+		{"kube-apiserver", c.startAPIServer},
+		{"kube-controller-manager", c.startControllerManager},
+		{"crossplane", func() error { return c.startCrossplane(ctx) }},
+		{"function", func() error { return c.startFunction(ctx) }},
+		{"install", func() error { return c.install(ctx) }},
+	}
+	for _, s := range steps {
+		if err := c.timed("up/"+s.name, s.fn); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (c *cluster) makePKI() error {
+	p, err := newPKI(filepath.Join(c.work, "pki"))
+	if err != nil {
+		return err
+	}
+	c.pki = p
+	for _, cert := range []struct {
+		name, cn string
+		orgs     []string
+		server   bool
+	}{
+		{"apiserver", "kube-apiserver", nil, true},
+		{"admin", "e2e-admin", []string{"system:masters"}, false},
+		{"function", "function-fullstack", nil, true},
+		{"crossplane-client", "crossplane", nil, false},
+	} {
+		if err := p.issue(cert.name, cert.cn, cert.orgs, cert.server); err != nil {
+			return err
+		}
+	}
+	sa, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	if err := p.write("sa.key", pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(sa))); err != nil {
+		return err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&sa.PublicKey)
+	if err != nil {
+		return err
+	}
+	return p.write("sa.pub", pemBlock("PUBLIC KEY", pub))
+}
+
+func (c *cluster) startEtcd() error {
+	client, peer := freePort(), freePort()
+	if err := c.start("etcd", nil, env("E2E_ETCD"),
+		"--name=e2e", "--data-dir="+filepath.Join(c.work, "etcd"),
+		fmt.Sprintf("--listen-client-urls=http://127.0.0.1:%d", client),
+		fmt.Sprintf("--advertise-client-urls=http://127.0.0.1:%d", client),
+		fmt.Sprintf("--listen-peer-urls=http://127.0.0.1:%d", peer),
+		fmt.Sprintf("--initial-advertise-peer-urls=http://127.0.0.1:%d", peer),
+		fmt.Sprintf("--initial-cluster=e2e=http://127.0.0.1:%d", peer),
+		"--log-level=warn",
+	); err != nil {
+		return err
+	}
+	c.etcdURL = fmt.Sprintf("http://127.0.0.1:%d", client)
+	return c.waitFor(60*time.Second, "etcd health", func() error {
+		rsp, err := http.Get(c.etcdURL + "/health") //nolint:noctx // A loopback probe.
+		if err != nil {
+			return err
+		}
+		defer rsp.Body.Close() //nolint:errcheck // A probe.
+		if rsp.StatusCode != http.StatusOK {
+			return fmt.Errorf("etcd /health: %s", rsp.Status)
+		}
+		return nil
+	})
+}
+
+func (c *cluster) startAPIServer() error {
+	c.apiPort = freePort()
+	p := c.pki
+	if err := c.start("kube-apiserver", nil, env("E2E_KUBE_APISERVER"),
+		"--etcd-servers="+c.etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", c.apiPort),
+		"--tls-cert-file="+p.path("apiserver.crt"), "--tls-private-key-file="+p.path("apiserver.key"),
+		"--client-ca-file="+p.path("ca.crt"),
+		"--service-account-key-file="+p.path("sa.pub"),
+		"--service-account-signing-key-file="+p.path("sa.key"),
+		"--service-account-issuer=https://kubernetes.default.svc",
+		"--service-cluster-ip-range=10.96.0.0/16",
+		"--authorization-mode=RBAC",
+		"--endpoint-reconciler-type=none",
+		"--enable-priority-and-fairness=false",
+		"--cert-dir="+filepath.Join(c.work, "apiserver-certs"),
+	); err != nil {
+		return err
+	}
+	c.rest = &rest.Config{
+		Host: fmt.Sprintf("https://127.0.0.1:%d", c.apiPort),
+		TLSClientConfig: rest.TLSClientConfig{
+			CAFile: p.path("ca.crt"), CertFile: p.path("admin.crt"), KeyFile: p.path("admin.key"),
+		},
+		QPS: 100, Burst: 200,
+	}
+	c.kubeconfig = filepath.Join(c.work, "kubeconfig")
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: e2e, cluster: {server: %q, certificate-authority: %q}}]
+users: [{name: admin, user: {client-certificate: %q, client-key: %q}}]
+contexts: [{name: e2e, context: {cluster: e2e, user: admin}}]
+current-context: e2e
+`, c.rest.Host, p.path("ca.crt"), p.path("admin.crt"), p.path("admin.key"))
+	if err := os.WriteFile(c.kubeconfig, []byte(kc), 0o600); err != nil {
+		return err
+	}
+	hc, err := c.httpClient()
+	if err != nil {
+		return err
+	}
+	return c.waitFor(120*time.Second, "kube-apiserver /readyz", func() error {
+		rsp, err := hc.Get(c.rest.Host + "/readyz") //nolint:noctx // A loopback probe.
+		if err != nil {
+			return err
+		}
+		defer rsp.Body.Close() //nolint:errcheck // A probe.
+		if rsp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/readyz: %s", rsp.Status)
+		}
+		return nil
+	})
+}
+
+func (c *cluster) httpClient() (*http.Client, error) {
+	cert, err := tls.LoadX509KeyPair(c.pki.path("admin.crt"), c.pki.path("admin.key"))
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(c.pki.caCert)
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS12,
+	}}}, nil
+}
+
+func (c *cluster) startControllerManager() error {
+	// Only what the tests need: the garbage collector deletes composed
+	// resources when their XR goes; namespace deletion; service accounts.
+	return c.start("kube-controller-manager", nil, env("E2E_KUBE_CONTROLLER_MANAGER"),
+		"--kubeconfig="+c.kubeconfig,
+		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token",
+		"--service-account-private-key-file="+c.pki.path("sa.key"),
+		"--root-ca-file="+c.pki.path("ca.crt"),
+		"--leader-elect=false",
+		"--bind-address=127.0.0.1", "--secure-port=0",
+	)
+}
+
+// packageYAML is what Crossplane caches for a package: the package metadata
+// and the objects it ships (the Input CRD), as one YAML stream.
+func packageYAML() ([]byte, error) {
+	var buf bytes.Buffer
+	files, err := filepath.Glob(filepath.Join(env("E2E_REPO"), "package", "input", "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range append([]string{filepath.Join(env("E2E_REPO"), "package", "crossplane.yaml")}, files...) {
+		b, err := os.ReadFile(f) //nolint:gosec // Files of this repository.
+		if err != nil {
+			return nil, err
+		}
+		buf.WriteString("---\n")
+		buf.Write(b)
+	}
+	return buf.Bytes(), nil
+}
+
+// PackageSource is the package's OCI repository. Nothing is pulled from it:
+// the harness seeds Crossplane's package cache and pins the digest.
+const PackageSource = "xpkg.crossplane.io/fullstack-fn/function-fullstack"
+
+// cacheKey is Crossplane's cache file name for a package source and digest:
+// a DNS label of the first 50 characters of the source and the first 12 of
+// the digest (crossplane-runtime's xpkg.FriendlyID).
+func cacheKey(source, digest string) string {
+	trunc := func(s string, n int) string {
+		if len(s) > n {
+			return s[:n]
+		}
+		return s
+	}
+	s := trunc(source, 50) + "-" + trunc(digest, 12)
+	var b strings.Builder
+	for i := range len(s) {
+		ch := s[i]
+		if ('a' <= ch && ch <= 'z') || ('0' <= ch && ch <= '9') {
+			b.WriteByte(ch)
+		}
+		if strings.ContainsRune("./:-", rune(ch)) && i != 0 && i != 62 && i != len(s)-1 {
+			b.WriteByte('-')
+		}
+		if i == 62 {
+			break
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// seedPackageCache writes the package to Crossplane's cache and returns the
+// digest it is filed under.
+func (c *cluster) seedPackageCache() (string, error) {
+	pkg, err := packageYAML()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(pkg)
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	if _, err := w.Write(pkg); err != nil {
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.work, "xpkg-cache", cacheKey(PackageSource, digest)+".gz")
+	return digest, os.WriteFile(path, gz.Bytes(), 0o600)
+}
+
+func (c *cluster) startCrossplane(ctx context.Context) error {
+	kenv := []string{"KUBECONFIG=" + c.kubeconfig}
+	k, err := newKube(c.rest)
+	if err != nil {
+		return err
+	}
+	if err := k.apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "crossplane-system"}}); err != nil {
+		return err
+	}
+	// The first init often fails with `no matches for kind "Lock"` while the
+	// CRDs it just created become established; it is safe to run again.
+	if err := c.waitFor(120*time.Second, "crossplane core init", func() error {
+		cmd := exec.CommandContext(ctx, env("E2E_CROSSPLANE"), "core", "init", "--enable-webhooks=false", "--cr-ds-path="+env("E2E_CROSSPLANE_CRDS")) //nolint:gosec // Our binary.
+		cmd.Env = append(os.Environ(), kenv...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			_ = os.WriteFile(filepath.Join(c.work, "logs", "crossplane-init.log"), out, 0o600)
+			return fmt.Errorf("%w: %s", err, tail(filepath.Join(c.work, "logs", "crossplane-init.log"), 5))
+		}
+		return os.WriteFile(filepath.Join(c.work, "logs", "crossplane-init.log"), out, 0o600)
+	}); err != nil {
+		return err
+	}
+	clientTLS, err := c.pki.tlsDir("crossplane-client")
+	if err != nil {
+		return err
+	}
+	return c.start("crossplane", kenv, env("E2E_CROSSPLANE"), "core", "start",
+		"--package-runtime=External", "--enable-webhooks=false",
+		"--tls-client-certs-dir="+clientTLS,
+		"--xpkg-cache-dir="+filepath.Join(c.work, "xpkg-cache"),
+		fmt.Sprintf("--metrics-port=%d", freePort()),
+		fmt.Sprintf("--health-probe-port=%d", freePort()),
+		"--poll-interval=15s",
+		"--debug",
+	)
+}

@@ -1,0 +1,449 @@
+//go:build e2e
+
+// Package e2e runs the function the way users run it: installed into a real
+// Crossplane core, called over mTLS, composing into a real kube-apiserver
+// that knows the upstream CRDs. Run it with `make e2e` (test/e2e/run.sh).
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+var (
+	cl    *cluster
+	kc    *kube
+	start = time.Now()
+)
+
+func TestMain(m *testing.M) {
+	ctx := context.Background()
+	work := env("E2E_WORKDIR")
+	_ = os.RemoveAll(work)
+	var err error
+	cl, err = up(ctx, work)
+	code := 1
+	if err == nil {
+		kc, err = newKube(cl.rest)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: cannot bring up the control plane: %v\nlogs: %s\n", err, filepath.Join(work, "logs"))
+	} else {
+		code = m.Run()
+	}
+	cl.stop()
+	fmt.Println("e2e: phases")
+	for _, p := range cl.phases {
+		fmt.Printf("  %-40s %6.1fs\n", p.name, p.took.Seconds())
+	}
+	fmt.Printf("e2e: total %.1fs, logs in %s\n", time.Since(start).Seconds(), filepath.Join(work, "logs"))
+	os.Exit(code)
+}
+
+// composedRef is a composed object as a golden render lists it.
+type composedRef struct {
+	apiVersion, kind, namespace, name string
+	labels                            map[string]string
+}
+
+func (r composedRef) String() string { return r.kind + " " + r.namespace + "/" + r.name }
+
+// expected reads the composed objects of an example from its committed
+// render: what the API server must hold once the XR is created.
+func expected(t *testing.T, example string) []composedRef {
+	t.Helper()
+	docs, err := readManifests(filepath.Join(env("E2E_REPO"), "example", example, "golden", "nothing-exists.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []composedRef
+	for _, d := range docs {
+		u := &unstructured.Unstructured{Object: d}
+		if u.GetAnnotations()["crossplane.io/composition-resource-name"] == "" {
+			continue
+		}
+		out = append(out, composedRef{apiVersion: u.GetAPIVersion(), kind: u.GetKind(), namespace: u.GetNamespace(), name: u.GetName(), labels: u.GetLabels()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	if len(out) == 0 {
+		t.Fatalf("example %s lists no composed objects", example)
+	}
+	return out
+}
+
+// app is one example applied to the cluster.
+type app struct {
+	example   string
+	namespace string
+	// xr returns the live XR.
+	xr       func(ctx context.Context) (*unstructured.Unstructured, error)
+	composed []composedRef
+}
+
+func manifest(t *testing.T, example, file string) map[string]any {
+	t.Helper()
+	docs, err := readManifests(filepath.Join(env("E2E_REPO"), "example", example, file))
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("cannot read example/%s/%s: %v", example, file, err)
+	}
+	return docs[0]
+}
+
+func namespace(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	if err := kc.apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestE2E(t *testing.T) {
+	ctx := context.Background()
+	xnode := &app{example: "xnodeapp", namespace: "shop"}
+	claim := &app{example: "nodeapp-claim", namespace: "blog"}
+	xrObj := manifest(t, "xnodeapp", "xr.yaml")
+	claimObj := manifest(t, "nodeapp-claim", "claim.yaml")
+	xnode.xr = func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop")
+	}
+	claim.xr = func(ctx context.Context) (*unstructured.Unstructured, error) {
+		c, err := kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", "blog", "blog")
+		if err != nil {
+			return nil, err
+		}
+		name, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
+		if name == "" {
+			return nil, fmt.Errorf("the claim is not bound to an XR yet: %s", conditions(c))
+		}
+		return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", name)
+	}
+	apps := []*app{xnode, claim}
+	steps := []struct {
+		name string
+		fn   func(t *testing.T)
+	}{
+		{"examples compose every object", func(t *testing.T) {
+			namespace(ctx, t, "shop")
+			namespace(ctx, t, "blog")
+			for _, o := range []map[string]any{xrObj, claimObj} {
+				if err := kc.apply(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, a := range apps {
+				a.composed = expected(t, a.example)
+				assertComposed(ctx, t, a)
+			}
+		}},
+		{"not ready until the controllers report", func(t *testing.T) {
+			for _, a := range apps {
+				assertNotReady(ctx, t, a)
+			}
+		}},
+		{"ready once the controllers report", func(t *testing.T) {
+			for _, a := range apps {
+				reportHealthy(ctx, t, a)
+				waitXR(ctx, t, a, "Ready=True", func(xr *unstructured.Unstructured) error {
+					if s, _ := condition(xr, "Ready"); s != "True" {
+						return fmt.Errorf("XR conditions: %s", conditions(xr))
+					}
+					return nil
+				})
+			}
+		}},
+		{"day 2 changes update in place", func(t *testing.T) { dayTwo(ctx, t, xnode, xrObj) }},
+		{"invalid spec is reported and changes nothing", func(t *testing.T) { invalidSpec(ctx, t, xnode, xrObj) }},
+		{"deleting the XR removes what it composed", func(t *testing.T) {
+			if err := kc.delete(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop"); err != nil {
+				t.Fatal(err)
+			}
+			if err := kc.delete(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", "blog", "blog"); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range apps {
+				assertGone(ctx, t, a)
+			}
+		}},
+	}
+	for _, s := range steps {
+		ok := false
+		_ = cl.timed("scenario/"+s.name, func() error {
+			ok = t.Run(s.name, s.fn)
+			return nil
+		})
+		if !ok {
+			t.Fatalf("scenario %q failed; later scenarios depend on it (logs: %s)", s.name, filepath.Join(cl.work, "logs"))
+		}
+		fmt.Printf("e2e: PASS %s\n", s.name)
+	}
+}
+
+// waitXR polls the XR until check passes.
+func waitXR(ctx context.Context, t *testing.T, a *app, what string, check func(*unstructured.Unstructured) error) *unstructured.Unstructured {
+	t.Helper()
+	var xr *unstructured.Unstructured
+	if err := cl.waitFor(180*time.Second, a.example+" XR "+what, func() error {
+		var err error
+		if xr, err = a.xr(ctx); err != nil {
+			return err
+		}
+		return check(xr)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return xr
+}
+
+func synced(xr *unstructured.Unstructured) error {
+	if s, _ := condition(xr, "Synced"); s != "True" {
+		return fmt.Errorf("XR conditions: %s", conditions(xr))
+	}
+	return nil
+}
+
+// assertComposed waits for the XR to sync and checks every composed object:
+// it exists with the expected kind and name, carries the labels of the
+// render, and is controlled by the XR.
+func assertComposed(ctx context.Context, t *testing.T, a *app) {
+	t.Helper()
+	xr := waitXR(ctx, t, a, "Synced=True with every composed object", func(xr *unstructured.Unstructured) error {
+		if err := synced(xr); err != nil {
+			return err
+		}
+		for _, r := range a.composed {
+			if _, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name); err != nil {
+				return fmt.Errorf("%s: %w", r, err)
+			}
+		}
+		return nil
+	})
+	for _, r := range a.composed {
+		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range r.labels {
+			if k == "crossplane.io/composite" {
+				v = xr.GetName() // A claim's XR gets a generated name.
+			}
+			if got := o.GetLabels()[k]; got != v {
+				t.Errorf("%s: label %s = %q, want %q", r, k, got, v)
+			}
+		}
+		owner := false
+		for _, ref := range o.GetOwnerReferences() {
+			if ref.UID == xr.GetUID() && ref.Controller != nil && *ref.Controller {
+				owner = true
+			}
+		}
+		if !owner {
+			t.Errorf("%s is not controlled by XR %s (uid %s): owner references %v", r, xr.GetName(), xr.GetUID(), o.GetOwnerReferences())
+		}
+	}
+	t.Logf("%s: %d composed objects exist, labelled and owned by the XR", a.example, len(a.composed))
+}
+
+func assertNotReady(ctx context.Context, t *testing.T, a *app) {
+	t.Helper()
+	xr := waitXR(ctx, t, a, "ResourcesReady=False", func(xr *unstructured.Unstructured) error {
+		if s, _ := condition(xr, "ResourcesReady"); s != "False" {
+			return fmt.Errorf("XR conditions: %s", conditions(xr))
+		}
+		return nil
+	})
+	if s, _ := condition(xr, "Ready"); s == "True" {
+		t.Errorf("%s XR is Ready before any controller reported: %s", a.example, conditions(xr))
+	}
+	_, msg := condition(xr, "ResourcesReady")
+	for _, r := range a.composed {
+		switch r.kind {
+		case "Deployment", "Cluster", "Ingress":
+			if !strings.Contains(msg, r.kind+" "+r.name+":") {
+				t.Errorf("%s: ResourcesReady does not name %s: %q", a.example, r, msg)
+			}
+		}
+	}
+	t.Logf("%s: not ready: %s", a.example, msg)
+}
+
+// reportHealthy patches every composed object's status the way its
+// controller would once it runs: Deployments available, the CloudNativePG
+// Cluster healthy, the Ingress with an address.
+func reportHealthy(ctx context.Context, t *testing.T, a *app) {
+	t.Helper()
+	now := time.Now().UTC().Format(time.RFC3339)
+	for _, r := range a.composed {
+		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var status map[string]any
+		switch r.kind {
+		case "Deployment":
+			replicas, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
+			status = map[string]any{
+				"observedGeneration": o.GetGeneration(), "replicas": replicas, "updatedReplicas": replicas,
+				"readyReplicas": replicas, "availableReplicas": replicas,
+				"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": now, "lastUpdateTime": now}},
+			}
+		case "Cluster":
+			instances, _, _ := unstructured.NestedInt64(o.Object, "spec", "instances")
+			status = map[string]any{
+				"phase": "Cluster in healthy state", "instances": instances, "readyInstances": instances,
+				"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady", "message": "Cluster is Ready", "lastTransitionTime": now}},
+			}
+		case "Ingress":
+			status = map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"ip": "203.0.113.10"}}}}
+		default:
+			continue
+		}
+		if err := kc.patchStatus(ctx, o, status); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func uids(ctx context.Context, t *testing.T, a *app) map[string]types.UID {
+	t.Helper()
+	out := map[string]types.UID{}
+	for _, r := range a.composed {
+		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[r.String()] = o.GetUID()
+	}
+	return out
+}
+
+func specOf(obj map[string]any) map[string]any {
+	return obj["spec"].(map[string]any) //nolint:forcetypeassert // Our own example.
+}
+
+// dayTwo changes the image, the replicas and the database size of the live
+// XR and checks the same objects (same UIDs) carry the new values.
+func dayTwo(ctx context.Context, t *testing.T, a *app, xrObj map[string]any) {
+	before := uids(ctx, t, a)
+	changed := (&unstructured.Unstructured{Object: xrObj}).DeepCopy().Object
+	specOf(changed)["frontend"].(map[string]any)["image"] = "ghcr.io/acme/shop-web:1.5.0"
+	specOf(changed)["backend"].(map[string]any)["replicas"] = int64(4)
+	specOf(changed)["database"].(map[string]any)["size"] = "large"
+	if err := kc.apply(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		kind, name string
+		path       []string
+		value      any
+	}{
+		{"Deployment", "shop-frontend", []string{"spec", "template", "spec", "containers"}, "ghcr.io/acme/shop-web:1.5.0"},
+		{"Deployment", "shop-backend", []string{"spec", "replicas"}, int64(4)},
+		{"Cluster", "shop-db", []string{"spec", "instances"}, int64(3)},
+		{"Cluster", "shop-db", []string{"spec", "storage", "size"}, "100Gi"},
+	}
+	api := map[string]string{"Deployment": "apps/v1", "Cluster": "postgresql.cnpg.io/v1"}
+	if err := cl.waitFor(180*time.Second, "day-2 changes to reach the composed objects", func() error {
+		for _, w := range want {
+			o, err := kc.get(ctx, api[w.kind], w.kind, "shop", w.name)
+			if err != nil {
+				return err
+			}
+			var got any
+			if w.path[len(w.path)-1] == "containers" {
+				cs, _, _ := unstructured.NestedSlice(o.Object, w.path...)
+				got = cs[0].(map[string]any)["image"]
+			} else {
+				got, _, _ = unstructured.NestedFieldNoCopy(o.Object, w.path...)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(w.value) {
+				return fmt.Errorf("%s %s %s = %v, want %v", w.kind, w.name, strings.Join(w.path, "."), got, w.value)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after := uids(ctx, t, a)
+	for k, uid := range before {
+		if after[k] != uid {
+			t.Errorf("%s was recreated: uid %s became %s", k, uid, after[k])
+		}
+	}
+	t.Logf("image, replicas and database size changed in place on %d objects", len(after))
+}
+
+// invalidSpec applies a spec the XRD accepts but the function refuses, and
+// checks the XR reports the field while nothing composed changes.
+func invalidSpec(ctx context.Context, t *testing.T, a *app, xrObj map[string]any) {
+	rv := map[string]string{}
+	for _, r := range a.composed {
+		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv[r.String()] = o.GetResourceVersion()
+	}
+	bad := (&unstructured.Unstructured{Object: xrObj}).DeepCopy().Object
+	specOf(bad)["backend"].(map[string]any)["resources"] = map[string]any{
+		"requests": map[string]any{"cpu": "2"}, "limits": map[string]any{"cpu": "1"},
+	}
+	if err := kc.apply(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	const field = "spec.backend.resources.requests.cpu"
+	xr := waitXR(ctx, t, a, "Synced=False naming "+field, func(xr *unstructured.Unstructured) error {
+		s, msg := condition(xr, "Synced")
+		if s != "False" || !strings.Contains(msg, field) {
+			return fmt.Errorf("XR conditions: %s", conditions(xr))
+		}
+		return nil
+	})
+	_, msg := condition(xr, "Synced")
+	// Give Crossplane time to (wrongly) apply anything, then compare.
+	time.Sleep(5 * time.Second)
+	for _, r := range a.composed {
+		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
+		if err != nil {
+			t.Fatalf("%s disappeared after an invalid spec: %v", r, err)
+		}
+		if o.GetResourceVersion() != rv[r.String()] {
+			t.Errorf("%s changed after an invalid spec (resourceVersion %s -> %s)", r, rv[r.String()], o.GetResourceVersion())
+		}
+	}
+	t.Logf("invalid spec reported: %s", msg)
+	// Put the day-2 spec back so the XR can be deleted cleanly.
+	good := (&unstructured.Unstructured{Object: xrObj}).DeepCopy().Object
+	specOf(good)["frontend"].(map[string]any)["image"] = "ghcr.io/acme/shop-web:1.5.0"
+	specOf(good)["backend"].(map[string]any)["replicas"] = int64(4)
+	specOf(good)["database"].(map[string]any)["size"] = "large"
+	if err := kc.apply(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	waitXR(ctx, t, a, "Synced=True again", synced)
+}
+
+func assertGone(ctx context.Context, t *testing.T, a *app) {
+	t.Helper()
+	if err := cl.waitFor(180*time.Second, a.example+" composed objects to be deleted", func() error {
+		var left []string
+		for _, r := range a.composed {
+			if _, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name); err == nil {
+				left = append(left, r.String())
+			}
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("still present: %s", strings.Join(left, ", "))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,310 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"sigs.k8s.io/yaml"
+)
+
+// FieldManager is the server-side apply field manager of the test.
+const FieldManager = "function-fullstack-e2e"
+
+// kube is a small dynamic client: apply, get, patch status, delete.
+type kube struct {
+	dyn    dynamic.Interface
+	mapper *restmapper.DeferredDiscoveryRESTMapper
+}
+
+func newKube(cfg *rest.Config) (*kube, error) {
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &kube{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
+}
+
+// resource returns the client for an object's kind, in its namespace.
+func (k *kube) resource(apiVersion, kind, namespace string) (dynamic.ResourceInterface, error) {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return nil, err
+	}
+	m, err := k.mapper.RESTMapping(gv.WithKind(kind).GroupKind(), gv.Version)
+	if err != nil {
+		// New CRDs appear after the discovery cache was filled.
+		k.mapper.Reset()
+		if m, err = k.mapper.RESTMapping(gv.WithKind(kind).GroupKind(), gv.Version); err != nil {
+			return nil, err
+		}
+	}
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		return k.dyn.Resource(m.Resource).Namespace(namespace), nil
+	}
+	return k.dyn.Resource(m.Resource), nil
+}
+
+func (k *kube) apply(ctx context.Context, obj map[string]any) error {
+	u := &unstructured.Unstructured{Object: obj}
+	r, err := k.resource(u.GetAPIVersion(), u.GetKind(), u.GetNamespace())
+	if err != nil {
+		return fmt.Errorf("cannot find the API of %s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	_, err = r.Apply(ctx, u.GetName(), u, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	if err != nil {
+		return fmt.Errorf("cannot apply %s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	return nil
+}
+
+func (k *kube) get(ctx context.Context, apiVersion, kind, namespace, name string) (*unstructured.Unstructured, error) {
+	r, err := k.resource(apiVersion, kind, namespace)
+	if err != nil {
+		return nil, err
+	}
+	return r.Get(ctx, name, metav1.GetOptions{})
+}
+
+func (k *kube) delete(ctx context.Context, apiVersion, kind, namespace, name string) error {
+	r, err := k.resource(apiVersion, kind, namespace)
+	if err != nil {
+		return err
+	}
+	bg := metav1.DeletePropagationBackground
+	return r.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &bg})
+}
+
+// patchStatus merges status into the object's status subresource, the way
+// the object's controller would.
+func (k *kube) patchStatus(ctx context.Context, u *unstructured.Unstructured, status map[string]any) error {
+	r, err := k.resource(u.GetAPIVersion(), u.GetKind(), u.GetNamespace())
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		return err
+	}
+	_, err = r.Patch(ctx, u.GetName(), types.MergePatchType, b, metav1.PatchOptions{}, "status")
+	if err != nil {
+		return fmt.Errorf("cannot patch the status of %s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	return nil
+}
+
+// readManifests reads every YAML document of the files, skipping empty ones
+// and anything that is not a Kubernetes object.
+func readManifests(paths ...string) ([]map[string]any, error) {
+	var out []map[string]any
+	for _, p := range paths {
+		b, err := os.ReadFile(p) //nolint:gosec // Files of this repository and ../shared.
+		if err != nil {
+			return nil, err
+		}
+		for _, doc := range bytes.Split(b, []byte("\n---")) {
+			m := map[string]any{}
+			if err := yaml.Unmarshal(doc, &m); err != nil {
+				return nil, fmt.Errorf("cannot parse %s: %w", p, err)
+			}
+			if m["kind"] == nil || m["apiVersion"] == nil {
+				continue
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// condition returns the status and message of a condition.
+func condition(u *unstructured.Unstructured, typ string) (string, string) {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == typ {
+			s, _ := m["status"].(string)
+			msg, _ := m["message"].(string)
+			return s, msg
+		}
+	}
+	return "", ""
+}
+
+// conditions summarises every condition, for failure messages.
+func conditions(u *unstructured.Unstructured) string {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	var parts []string
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		parts = append(parts, fmt.Sprintf("%v=%v (%v: %v)", m["type"], m["status"], m["reason"], m["message"]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (c *cluster) startFunction(ctx context.Context) error {
+	dir, err := c.pki.tlsDir("function")
+	if err != nil {
+		return err
+	}
+	c.fnPort, c.fnMetrics = freePort(), freePort()
+	if err := c.start("function", nil, env("E2E_FUNCTION"),
+		"--tls-certs-dir="+dir,
+		fmt.Sprintf("--address=127.0.0.1:%d", c.fnPort),
+		fmt.Sprintf("--metrics-address=127.0.0.1:%d", c.fnMetrics),
+		"--debug",
+	); err != nil {
+		return err
+	}
+	digest, err := c.seedPackageCache()
+	if err != nil {
+		return err
+	}
+	k, err := newKube(c.rest)
+	if err != nil {
+		return err
+	}
+	crt, err := os.ReadFile(filepath.Join(dir, "tls.crt")) //nolint:gosec // Our PKI.
+	if err != nil {
+		return err
+	}
+	if err := k.apply(ctx, map[string]any{
+		"apiVersion": "v1", "kind": "Secret",
+		"metadata":   map[string]any{"name": "function-fullstack-tls-server", "namespace": "crossplane-system"},
+		"stringData": map[string]any{"tls.crt": string(crt)},
+	}); err != nil {
+		return err
+	}
+	// No registry is contacted: the package is pinned by digest, pulled
+	// Never, and found in the seeded cache.
+	if err := k.apply(ctx, map[string]any{
+		"apiVersion": "pkg.crossplane.io/v1", "kind": "Function",
+		"metadata": map[string]any{"name": "function-fullstack"},
+		"spec": map[string]any{
+			"package":           PackageSource + "@" + digest,
+			"packagePullPolicy": "Never",
+		},
+	}); err != nil {
+		return err
+	}
+	// With the External runtime nothing runs the function or sets its
+	// endpoint; the harness does what a runtime would.
+	var rev *unstructured.Unstructured
+	if err := c.waitFor(120*time.Second, "a FunctionRevision with the composition capability", func() error {
+		r, err := k.resource("pkg.crossplane.io/v1", "FunctionRevision", "")
+		if err != nil {
+			return err
+		}
+		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "pkg.crossplane.io/package=function-fullstack"})
+		if err != nil {
+			return err
+		}
+		if len(l.Items) == 0 {
+			return fmt.Errorf("no FunctionRevision yet")
+		}
+		rev = &l.Items[0]
+		caps, _, _ := unstructured.NestedStringSlice(rev.Object, "status", "capabilities")
+		for _, c := range caps {
+			if c == "composition" {
+				return nil
+			}
+		}
+		return fmt.Errorf("FunctionRevision %s has capabilities %v; conditions: %s", rev.GetName(), caps, conditions(rev))
+	}); err != nil {
+		return err
+	}
+	if err := k.patchStatus(ctx, rev, map[string]any{
+		"endpoint":            fmt.Sprintf("127.0.0.1:%d", c.fnPort),
+		"tlsServerSecretName": "function-fullstack-tls-server",
+	}); err != nil {
+		return err
+	}
+	return c.waitFor(120*time.Second, "the Function to be healthy", func() error {
+		f, err := k.get(ctx, "pkg.crossplane.io/v1", "Function", "", "function-fullstack")
+		if err != nil {
+			return err
+		}
+		if s, _ := condition(f, "Healthy"); s != "True" {
+			return fmt.Errorf("Function conditions: %s", conditions(f))
+		}
+		return nil
+	})
+}
+
+// install applies the upstream CRDs, then this project's XRDs and
+// Compositions, and waits until the XRDs serve their APIs.
+func (c *cluster) install(ctx context.Context) error {
+	k, err := newKube(c.rest)
+	if err != nil {
+		return err
+	}
+	crds, err := filepath.Glob(filepath.Join(env("E2E_CRDS_DIR"), "*.yaml"))
+	if err != nil {
+		return err
+	}
+	objs, err := readManifests(crds...)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := k.apply(ctx, o); err != nil {
+			return err
+		}
+	}
+	xrds, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "package", "*", "definition*.yaml"))
+	comps, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "package", "*", "composition*.yaml"))
+	objs, err = readManifests(append(xrds, comps...)...)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := k.apply(ctx, o); err != nil {
+			return err
+		}
+	}
+	for _, o := range objs {
+		u := &unstructured.Unstructured{Object: o}
+		if u.GetKind() != "CompositeResourceDefinition" {
+			continue
+		}
+		if err := c.waitFor(120*time.Second, "XRD "+u.GetName()+" to be established", func() error {
+			x, err := k.get(ctx, u.GetAPIVersion(), u.GetKind(), "", u.GetName())
+			if err != nil {
+				return err
+			}
+			if s, _ := condition(x, "Established"); s != "True" {
+				return fmt.Errorf("XRD conditions: %s", conditions(x))
+			}
+			if _, ok, _ := unstructured.NestedMap(o, "spec", "claimNames"); ok {
+				if s, _ := condition(x, "Offered"); s != "True" {
+					return fmt.Errorf("XRD conditions: %s", conditions(x))
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	k.mapper.Reset()
+	return nil
+}
