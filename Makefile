@@ -58,7 +58,7 @@ tools:
 	hack/tools.sh crossplane-core
 	hack/tools.sh crossplane-cli
 
-check: test render
+check: test render e2e
 
 clean:
 	rm -rf _output

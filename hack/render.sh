@@ -44,6 +44,15 @@ for f in package/*/definition*.yaml package/input/*.yaml; do
 done
 
 failed=0
+# The package itself: XRDs and Compositions against Crossplane's own CRDs.
+XPCRDS="$OUT/crossplane-crds"
+rm -rf "$XPCRDS"; mkdir -p "$XPCRDS"
+cp "$(hack/tools.sh crossplane-crds)"/*.yaml package/input/*.yaml "$XPCRDS/"
+if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" package/ >"$OUT/package.validate" 2>&1; then
+  echo "FAIL validate package/ against Crossplane's CRDs:"; grep -v '^\[✓\]' "$OUT/package.validate"; failed=1
+else
+  echo "package/         $(tail -1 "$OUT/package.validate")"
+fi
 for ex in example/*/; do
   ex=${ex%/}; name=$(basename "$ex")
   fnfile="$OUT/$name.functions.yaml"

@@ -49,6 +49,9 @@ func run(in, out, claim, composition string) error {
 	}
 	group := LegacyGroupPrefix + spec["group"].(string)
 	spec["group"] = group
+	// Crossplane v2 serves LegacyCluster XRDs (and claims) only through the
+	// v1 XRD API; v2 XRDs are Namespaced or Cluster.
+	xrd["apiVersion"] = "apiextensions.crossplane.io/v1"
 	spec["scope"] = "LegacyCluster"
 	spec["claimNames"] = map[string]any{"kind": claim, "plural": strings.ToLower(claim) + "s"}
 	spec["defaultCompositionRef"] = map[string]any{"name": composition}

@@ -373,6 +373,9 @@ func (c *cluster) startAPIServer() error {
 			CAFile: p.path("ca.crt"), CertFile: p.path("admin.crt"), KeyFile: p.path("admin.key"),
 		},
 		QPS: 100, Burst: 200,
+		// The LegacyCluster XRD is served through the deprecated v1 XRD
+		// API on purpose; one warning per request drowns the output.
+		WarningHandler: rest.NoWarnings{},
 	}
 	c.kubeconfig = filepath.Join(c.work, "kubeconfig")
 	kc := fmt.Sprintf(`apiVersion: v1
@@ -509,8 +512,12 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 	}
 	// The first init often fails with `no matches for kind "Lock"` while the
 	// CRDs it just created become established; it is safe to run again.
-	if err := c.waitFor(120*time.Second, "crossplane core init", func() error {
-		cmd := exec.CommandContext(ctx, env("E2E_CROSSPLANE"), "core", "init", "--enable-webhooks=false", "--cr-ds-path="+env("E2E_CROSSPLANE_CRDS")) //nolint:gosec // Our binary.
+	if err := c.waitFor(90*time.Second, "crossplane core init", func() error {
+		cmd := exec.CommandContext(ctx, env("E2E_CROSSPLANE"), "core", "init", "--enable-webhooks=false", "--cr-ds-path="+env("E2E_CROSSPLANE_CRDS"),
+			// The Secrets the initializer fills with Crossplane's own PKI,
+			// named as the Helm chart names them.
+			"--tlsca-secret-name=crossplane-root-ca", "--tls-server-secret-name=crossplane-tls-server",
+			"--tls-client-secret-name=crossplane-tls-client") //nolint:gosec // Our binary.
 		cmd.Env = append(os.Environ(), kenv...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -197,6 +198,11 @@ func waitXR(ctx context.Context, t *testing.T, a *app, what string, check func(*
 		}
 		return check(xr)
 	}); err != nil {
+		// Crossplane reports why a composed resource could not be applied
+		// (the API server's own message) as an event on the XR.
+		if xr != nil {
+			t.Fatalf("%v\nwarning events of %s %s:\n%s", err, xr.GetKind(), xr.GetName(), warnings(ctx, xr))
+		}
 		t.Fatal(err)
 	}
 	return xr
@@ -446,4 +452,33 @@ func assertGone(ctx context.Context, t *testing.T, a *app) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// warnings lists the distinct Warning events of an object.
+func warnings(ctx context.Context, u *unstructured.Unstructured) string {
+	ns := u.GetNamespace()
+	if ns == "" {
+		ns = "default"
+	}
+	r, err := kc.resource("v1", "Event", ns)
+	if err != nil {
+		return err.Error()
+	}
+	l, err := r.List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=" + u.GetName() + ",type=Warning"})
+	if err != nil {
+		return err.Error()
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range l.Items {
+		msg, _, _ := unstructured.NestedString(e.Object, "message")
+		if !seen[msg] {
+			seen[msg] = true
+			out = append(out, "  "+msg)
+		}
+	}
+	if len(out) == 0 {
+		return "  (none)"
+	}
+	return strings.Join(out, "\n")
 }

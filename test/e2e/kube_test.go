@@ -233,9 +233,17 @@ func (c *cluster) startFunction(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	// A runtime also reports its health; the revision's other conditions
+	// are kept (a merge patch replaces the whole list).
+	conds, _, _ := unstructured.NestedSlice(rev.Object, "status", "conditions")
+	conds = append(conds, map[string]any{
+		"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRuntime",
+		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+	})
 	if err := k.patchStatus(ctx, rev, map[string]any{
 		"endpoint":            fmt.Sprintf("127.0.0.1:%d", c.fnPort),
 		"tlsServerSecretName": "function-fullstack-tls-server",
+		"conditions":          conds,
 	}); err != nil {
 		return err
 	}
