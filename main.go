@@ -4,6 +4,7 @@ package main
 
 import (
 	"github.com/alecthomas/kong"
+	"google.golang.org/grpc/health"
 
 	function "github.com/crossplane/function-sdk-go"
 )
@@ -32,7 +33,10 @@ func (c *CLI) Run() error {
 		function.MTLSCertificates(c.TLSCertsDir),
 		function.Insecure(c.Insecure),
 		function.MaxRecvMessageSize(c.MaxRecvMessageSize*1024*1024),
-		function.WithMetricsServer(c.MetricsAddress))
+		function.WithMetricsServer(c.MetricsAddress),
+		// The standard gRPC health service, on the gRPC address, for
+		// probes (grpc_health_probe, Kubernetes gRPC probes).
+		function.WithHealthServer(health.NewServer()))
 }
 
 func main() {
