@@ -13,7 +13,14 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fullstack-fn/function-fullstack/internal/build"
 )
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
 
 // An example is one example/<name>/ folder and one of its scenarios.
 type example struct {
@@ -84,6 +91,23 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 		Meta:     &fnv1.RequestMeta{Tag: e.Name + "/" + e.Scenario},
 		Input:    toStruct(t, input),
 		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(t, xr.Object)}},
+	}
+	if creds := filepath.Join(e.Dir, "credentials.yaml"); fileExists(creds) {
+		req.Credentials = map[string]*fnv1.Credentials{}
+		for _, c := range readDocs(t, creds) {
+			data := map[string][]byte{}
+			for k, v := range build.SecretData(c.Object) {
+				data[k] = v
+			}
+			req.Credentials[c.GetName()] = &fnv1.Credentials{Source: &fnv1.Credentials_CredentialData{CredentialData: &fnv1.CredentialData{Data: data}}}
+		}
+	}
+	if r := filepath.Join(e.Dir, "required", e.Scenario+".yaml"); fileExists(r) {
+		var rs []*fnv1.Resource
+		for _, o := range readDocs(t, r) {
+			rs = append(rs, &fnv1.Resource{Resource: toStruct(t, o.Object)})
+		}
+		req.RequiredResources = map[string]*fnv1.Resources{build.RequiredPasswordSecret: {Items: rs}}
 	}
 	if e.Scenario == "nothing-exists" {
 		return req

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
+	"github.com/fullstack-fn/function-fullstack/internal/build"
 	"github.com/fullstack-fn/function-fullstack/internal/compose"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
 	"github.com/fullstack-fn/function-fullstack/internal/spec"
@@ -82,10 +83,23 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
+	required, err := request.GetRequiredResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get the required resources"))
+		return rsp, nil
+	}
+	var seed []byte
+	if c, err := request.GetCredentials(req, build.PasswordSeedCredential); err == nil {
+		seed = c.Data["seed"]
+	}
+
 	p, err := plan(compose.Request{
-		XR:       xr.Resource,
-		Observed: observed,
-		Platform: spec.Platform{IngressClassName: in.IngressClassName},
+		XR:           xr.Resource,
+		Observed:     observed,
+		Platform:     spec.Platform{IngressClassName: in.IngressClassName},
+		Databases:    in.Databases,
+		Required:     required,
+		PasswordSeed: seed,
 	})
 	if err != nil {
 		response.Fatal(rsp, errors.Wrapf(err, "cannot compose %s %q", xr.Resource.GetKind(), xr.Resource.GetName()))
@@ -109,6 +123,13 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		desired[r.Name] = dc
 	}
 
+	waiting = append(waiting, p.Pending...)
+	if len(p.Requirements) > 0 {
+		rsp.Requirements = &fnv1.Requirements{Resources: p.Requirements}
+	}
+	if p.ConnectionDetails != nil {
+		dxr.ConnectionDetails = p.ConnectionDetails
+	}
 	for k, v := range p.Status {
 		if err := dxr.Resource.SetValue("status."+k, v); err != nil {
 			response.Fatal(rsp, errors.Wrapf(err, "cannot set status.%s on the composite resource", k))
@@ -134,7 +155,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	} else {
 		sort.Strings(waiting)
 		response.ConditionFalse(rsp, ConditionResourcesReady, ReasonWaiting).
-			WithMessage(fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), len(p.Resources), strings.Join(waiting, "; "))).
+			WithMessage(fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), len(p.Resources)+len(p.Pending), strings.Join(waiting, "; "))).
 			TargetCompositeAndClaim()
 	}
 	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))

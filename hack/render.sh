@@ -9,6 +9,8 @@
 # Each example/<name>/ holds xr.yaml, composition.yaml, functions.yaml and
 # xrd.yaml; observed/<scenario>.yaml are observed-state fixtures. The scenario
 # "nothing-exists" renders with no observed state. Goldens: golden/<scenario>.yaml.
+# Optional: required/<scenario>.yaml (resources the function requires) and
+# credentials.yaml (function credentials).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,10 @@ mkdir -p "$OUT"
 CLI=$(hack/tools.sh crossplane-cli)
 CORE=$(hack/tools.sh crossplane-core)
 
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  echo "render: something already listens on 127.0.0.1:$PORT (a function left running?); stop it or set RENDER_PORT" >&2
+  exit 1
+fi
 go build -o _output/function-fullstack .
 go build -o _output/render-normalize ./hack/render-normalize
 _output/function-fullstack --insecure --address="127.0.0.1:$PORT" --metrics-address= >"$OUT/function.log" 2>&1 &
@@ -62,6 +68,10 @@ for ex in example/*/; do
   for sc in $scenarios; do
     args=()
     [ "$sc" != "nothing-exists" ] && args=(-o "$ex/observed/$sc.yaml")
+    # Resources the function asks Crossplane for (a provider's password
+    # Secret), and function credentials, where the example has them.
+    [ -e "$ex/required/$sc.yaml" ] && args+=(-e "$ex/required/$sc.yaml")
+    [ -e "$ex/credentials.yaml" ] && args+=(--function-credentials="$ex/credentials.yaml")
     got="$OUT/$name.$sc.yaml"
     if ! "$CLI" render "$ex/xr.yaml" "$ex/composition.yaml" "$fnfile" \
         --crossplane-binary="$CORE" --xrd="$ex/xrd.yaml" -r -x --timeout=60s "${args[@]}" >"$got.raw" 2>"$got.err"; then

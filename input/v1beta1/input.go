@@ -42,4 +42,114 @@ type Input struct {
 	// +optional
 	// +kubebuilder:default=AddressAssigned
 	IngressReadiness IngressReadiness `json:"ingressReadiness,omitempty"`
+
+	// Databases configures cloud databases: region, network, provider
+	// config and the size catalog per provider.
+	// +optional
+	Databases *Databases `json:"databases,omitempty"`
+}
+
+// Databases configures the cloud database providers. Region, network and
+// provider config come from here (or, for the region, from the XR); nothing
+// is hard-coded.
+type Databases struct {
+	// AWS configures RDS for spec.database.provider: aws.
+	// +optional
+	AWS *AWSDatabases `json:"aws,omitempty"`
+	// GCP configures Cloud SQL for spec.database.provider: gcp.
+	// +optional
+	GCP *GCPDatabases `json:"gcp,omitempty"`
+	// Azure configures Flexible Server for spec.database.provider: azure.
+	// +optional
+	Azure *AzureDatabases `json:"azure,omitempty"`
+}
+
+// ProviderConfig names the provider config the managed resources use.
+type ProviderConfig struct {
+	// Name of the provider config. Defaults to default.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Kind of the provider config of namespaced managed resources:
+	// ClusterProviderConfig (default) or ProviderConfig.
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterProviderConfig;ProviderConfig
+	Kind string `json:"kind,omitempty"`
+}
+
+// AWSDatabases configures RDS instances.
+type AWSDatabases struct {
+	// Region, such as eu-west-1. An XR's spec.database.region wins.
+	// +optional
+	Region string `json:"region,omitempty"`
+	// DBSubnetGroupName places instances in a VPC. Required.
+	// +optional
+	DBSubnetGroupName string `json:"dbSubnetGroupName,omitempty"`
+	// VPCSecurityGroupIDs attached to every instance. Required.
+	// +optional
+	VPCSecurityGroupIDs []string `json:"vpcSecurityGroupIds,omitempty"`
+	// +optional
+	ProviderConfig ProviderConfig `json:"providerConfig,omitempty"`
+	// Sizes replaces the built-in catalog; every size an XR uses must be
+	// listed.
+	// +optional
+	Sizes map[string]AWSSize `json:"sizes,omitempty"`
+}
+
+// AWSSize is what one size means on RDS.
+type AWSSize struct {
+	InstanceClass       string `json:"instanceClass"`
+	StorageGiB          int64  `json:"storageGiB"`
+	MultiAZ             bool   `json:"multiAZ,omitempty"`
+	BackupRetentionDays int64  `json:"backupRetentionDays,omitempty"`
+}
+
+// GCPDatabases configures Cloud SQL instances.
+type GCPDatabases struct {
+	// Region, such as europe-west1. An XR's spec.database.region wins.
+	// +optional
+	Region string `json:"region,omitempty"`
+	// PrivateNetwork is the VPC self link instances get a private IP in.
+	// Required.
+	// +optional
+	PrivateNetwork string `json:"privateNetwork,omitempty"`
+	// +optional
+	ProviderConfig ProviderConfig `json:"providerConfig,omitempty"`
+	// +optional
+	Sizes map[string]GCPSize `json:"sizes,omitempty"`
+}
+
+// GCPSize is what one size means on Cloud SQL.
+type GCPSize struct {
+	Tier                string `json:"tier"`
+	DiskSizeGB          int64  `json:"diskSizeGB"`
+	HighAvailability    bool   `json:"highAvailability,omitempty"`
+	BackupRetentionDays int64  `json:"backupRetentionDays,omitempty"`
+}
+
+// AzureDatabases configures Flexible Servers.
+type AzureDatabases struct {
+	// Location, such as westeurope. An XR's spec.database.region wins.
+	// +optional
+	Location string `json:"location,omitempty"`
+	// ResourceGroupName the servers are created in. Required.
+	// +optional
+	ResourceGroupName string `json:"resourceGroupName,omitempty"`
+	// DelegatedSubnetID for private access. Required.
+	// +optional
+	DelegatedSubnetID string `json:"delegatedSubnetId,omitempty"`
+	// PrivateDNSZoneID for private access. Required.
+	// +optional
+	PrivateDNSZoneID string `json:"privateDnsZoneId,omitempty"`
+	// +optional
+	ProviderConfig ProviderConfig `json:"providerConfig,omitempty"`
+	// +optional
+	Sizes map[string]AzureSize `json:"sizes,omitempty"`
+}
+
+// AzureSize is what one size means on Flexible Server.
+type AzureSize struct {
+	SKUName             string `json:"skuName"`
+	StorageMB           int64  `json:"storageMB"`
+	HighAvailability    bool   `json:"highAvailability,omitempty"`
+	BackupRetentionDays int64  `json:"backupRetentionDays,omitempty"`
 }

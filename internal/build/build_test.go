@@ -54,16 +54,16 @@ func TestDeploymentMeetsRestrictedPodSecurity(t *testing.T) {
 }
 
 func TestDeploymentEnvAndLabels(t *testing.T) {
-	d := Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseEnv("shop-db-app"))
+	d := Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseEnv("shop-db-connection"))
 	ref := func(name, key string) corev1.EnvVar {
 		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-			LocalObjectReference: corev1.LocalObjectReference{Name: "shop-db-app"}, Key: key,
+			LocalObjectReference: corev1.LocalObjectReference{Name: "shop-db-connection"}, Key: key,
 		}}}
 	}
 	wantEnv := []corev1.EnvVar{
 		{Name: "PORT", Value: "3001"},
 		ref("DATABASE_HOST", "host"), ref("DATABASE_PORT", "port"), ref("DATABASE_NAME", "dbname"),
-		ref("DATABASE_USER", "username"), ref("DATABASE_PASSWORD", "password"), ref("DATABASE_URL", "uri"),
+		ref("DATABASE_USER", "username"), ref("DATABASE_PASSWORD", "password"), ref("DATABASE_URL", "uri"), ref("DATABASE_SSLMODE", "sslmode"),
 		{Name: "LOG_LEVEL", Value: "info"},
 	}
 	if diff := cmp.Diff(wantEnv, d.Spec.Template.Spec.Containers[0].Env); diff != "" {

@@ -136,5 +136,6 @@ func DatabaseEnv(secret string) []corev1.EnvVar {
 		ref("DATABASE_USER", "username"),
 		ref("DATABASE_PASSWORD", "password"),
 		ref("DATABASE_URL", "uri"),
+		ref("DATABASE_SSLMODE", "sslmode"),
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"sort"
 	"strings"
 
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/resource/composite"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 	"github.com/fullstack-fn/function-fullstack/internal/build"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/spec"
@@ -29,6 +31,21 @@ type Request struct {
 	XR       *composite.Unstructured
 	Observed map[resource.Name]resource.ObservedComposed
 	Platform spec.Platform
+	// Databases is the function Input's cloud database configuration.
+	Databases *v1beta1.Databases
+	// Required are resources Crossplane fetched on the function's request.
+	Required map[string][]resource.Required
+	// PasswordSeed derives passwords the function must supply.
+	PasswordSeed []byte
+}
+
+// observedAll returns every observed composed resource by name.
+func (r Request) observedAll() map[resource.Name]*composed.Unstructured {
+	out := make(map[resource.Name]*composed.Unstructured, len(r.Observed))
+	for n, o := range r.Observed {
+		out[n] = o.Resource
+	}
+	return out
 }
 
 // observed returns the observed composed resource of that name, or nil.
@@ -42,10 +59,7 @@ func (r Request) observed(n resource.Name) *composed.Unstructured {
 // Resource is one composed resource: its name in the pipeline (stable for
 // the life of the XR, so Crossplane never deletes and recreates it) and the
 // object.
-type Resource struct {
-	Name   resource.Name
-	Object *composed.Unstructured
-}
+type Resource = build.Composed
 
 // Plan is everything the function will set for one XR.
 type Plan struct {
@@ -54,6 +68,12 @@ type Plan struct {
 	Status map[string]any
 	// Warnings for the XR and its claim.
 	Warnings []string
+	// Pending names what the function cannot compose yet, and why.
+	Pending []string
+	// Requirements are resources the function asks Crossplane to fetch.
+	Requirements map[string]*fnv1.ResourceSelector
+	// ConnectionDetails of a LegacyCluster XR (and so its claim).
+	ConnectionDetails resource.ConnectionDetails
 }
 
 // A Planner plans the composed resources of one composite kind.

@@ -1,29 +1,31 @@
 package compose
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/crossplane/function-sdk-go/resource"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fullstack-fn/function-fullstack/internal/build"
+	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/spec"
 )
 
 // Names of the resources composed for an XNodeApp. They never change for
-// the life of an XR: a renamed or resized database keeps its resource name,
-// so Crossplane updates it in place instead of deleting it.
+// the life of an XR. The database's names are in package build.
 const (
 	ResFrontendDeployment resource.Name = "frontend-deployment"
 	ResFrontendService    resource.Name = "frontend-service"
 	ResBackendDeployment  resource.Name = "backend-deployment"
 	ResBackendService     resource.Name = "backend-service"
 	ResIngress            resource.Name = "ingress"
-	ResDatabase           resource.Name = "database"
 )
 
 // NodeApp plans an XNodeApp: a frontend and a backend, each a Deployment
-// behind a Service, an Ingress, and a CloudNativePG database whose app
-// Secret the backend reads.
+// behind a Service, an Ingress, a PostgreSQL database on the chosen
+// provider, and the connection Secret the backend reads.
 func NodeApp(r Request) (*Plan, error) {
 	var in spec.NodeApp
 	specMap, _ := r.XR.Object["spec"].(map[string]any)
@@ -39,13 +41,24 @@ func NodeApp(r Request) (*Plan, error) {
 		return nil, err
 	}
 	n := m.Names
+	namespaced := r.XR.GetNamespace() != ""
 
-	db, err := build.CloudNativePGCluster(m, app.Database, r.observed(ResDatabase))
-	if err != nil {
-		return nil, err
+	db, ferr := build.Database(build.DatabaseInput{
+		Meta:              m,
+		DB:                app.Database,
+		Environment:       app.Environment,
+		Namespaced:        namespaced,
+		ClusterScopedName: names.For(r.XR.GetName()).Database,
+		Observed:          r.observedAll(),
+		Required:          r.Required,
+		Platform:          r.Databases,
+		PasswordSeed:      r.PasswordSeed,
+	})
+	if ferr != nil {
+		return nil, FieldErrors{ferr}
 	}
 
-	plan := &Plan{Warnings: db.Warnings}
+	plan := &Plan{Warnings: db.Warnings, Requirements: db.Requirements}
 	add := func(name resource.Name, obj runtime.Object) error {
 		u, err := build.FromTyped(obj)
 		if err != nil {
@@ -58,7 +71,7 @@ func NodeApp(r Request) (*Plan, error) {
 	for _, err := range []error{
 		add(ResFrontendDeployment, build.Deployment(m, build.ComponentFrontend, n.Frontend, app.Frontend, frontendEnv)),
 		add(ResFrontendService, build.Service(m, build.ComponentFrontend, n.Frontend)),
-		add(ResBackendDeployment, build.Deployment(m, build.ComponentBackend, n.Backend, app.Backend, build.DatabaseEnv(n.DatabaseAppSecret))),
+		add(ResBackendDeployment, build.Deployment(m, build.ComponentBackend, n.Backend, app.Backend, build.DatabaseEnv(n.DatabaseConnection))),
 		add(ResBackendService, build.Service(m, build.ComponentBackend, n.Backend)),
 	} {
 		if err != nil {
@@ -70,16 +83,52 @@ func NodeApp(r Request) (*Plan, error) {
 			return nil, err
 		}
 	}
-	plan.Resources = append(plan.Resources, Resource{Name: ResDatabase, Object: db.Cluster})
+	plan.Resources = append(plan.Resources, db.Resources...)
 
-	plan.Status = map[string]any{
-		"url": build.URL(m, app.Ingress),
-		"database": map[string]any{
-			"host":       build.DatabaseHost(m),
-			"port":       int64(5432),
-			"name":       app.Database.Name,
-			"secretName": n.DatabaseAppSecret,
-		},
+	// The connection Secret: assembled once everything is known, then kept.
+	var data map[string][]byte
+	switch o := r.observed(build.ResDatabaseConnection); {
+	case db.Connection.Complete():
+		data = build.ConnectionData(db.Connection)
+	case o != nil:
+		data = build.SecretData(o.Object)
 	}
+	if data != nil {
+		if err := add(build.ResDatabaseConnection, build.ConnectionSecret(m, data)); err != nil {
+			return nil, err
+		}
+		if !namespaced {
+			plan.ConnectionDetails = data
+		}
+	} else {
+		plan.Pending = append(plan.Pending, fmt.Sprintf("%s (Secret %s: waiting for the database %s)",
+			build.ResDatabaseConnection, n.DatabaseConnection, missing(db.Connection)))
+	}
+
+	status := map[string]any{
+		"provider":   app.Database.Provider,
+		"port":       int64(5432),
+		"name":       app.Database.Name,
+		"secretName": n.DatabaseConnection,
+	}
+	if db.Endpoint != "" {
+		status["host"] = db.Endpoint
+	}
+	plan.Status = map[string]any{"url": build.URL(m, app.Ingress), "database": status}
 	return plan, nil
+}
+
+// missing says which parts of a connection are not known yet.
+func missing(c build.Connection) string {
+	var parts []string
+	if c.Host == "" {
+		parts = append(parts, "endpoint")
+	}
+	if c.Password == "" {
+		parts = append(parts, "password")
+	}
+	if len(parts) == 0 {
+		return "connection details"
+	}
+	return strings.Join(parts, " and ")
 }

@@ -94,6 +94,11 @@ type Names struct {
 	DatabaseAppSecret string
 	// DatabaseRWService is the read-write Service CloudNativePG creates.
 	DatabaseRWService string
+	// DatabaseConnection is the connection Secret the backend reads.
+	DatabaseConnection string
+	// DatabasePassword holds a password: the one the function supplies
+	// (Cloud SQL) or the one the provider generates (RDS, Flexible Server).
+	DatabasePassword string
 }
 
 // MaxDatabaseLength bounds the CloudNativePG Cluster name. CloudNativePG
@@ -108,13 +113,15 @@ func For(base string) Names {
 	b := Join(base, "", MaxLength)
 	db := Join(base, "db", MaxDatabaseLength)
 	return Names{
-		Base:              b,
-		Frontend:          Join(base, "frontend", MaxLength),
-		Backend:           Join(base, "backend", MaxLength),
-		Ingress:           Join(base, "", MaxLength),
-		TLS:               Join(base, "tls", MaxLength),
-		Database:          db,
-		DatabaseAppSecret: db + "-app",
-		DatabaseRWService: db + "-rw",
+		Base:               b,
+		Frontend:           Join(base, "frontend", MaxLength),
+		Backend:            Join(base, "backend", MaxLength),
+		Ingress:            Join(base, "", MaxLength),
+		TLS:                Join(base, "tls", MaxLength),
+		Database:           db,
+		DatabaseAppSecret:  db + "-app",
+		DatabaseRWService:  db + "-rw",
+		DatabaseConnection: Join(base, "db-connection", MaxLength),
+		DatabasePassword:   Join(base, "db-password", MaxLength),
 	}
 }

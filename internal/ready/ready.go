@@ -40,6 +40,21 @@ var checks = map[schema.GroupKind]Check{
 	{Group: "", Kind: "Secret"}:                    exists,
 	{Group: "networking.k8s.io", Kind: "Ingress"}:  ingress,
 	{Group: "postgresql.cnpg.io", Kind: "Cluster"}: cnpgCluster,
+
+	// Managed resources of the cloud databases, namespaced (.m) and
+	// cluster-scoped.
+	{Group: "rds.aws.m.upbound.io", Kind: "Instance"}:                             managed,
+	{Group: "rds.aws.upbound.io", Kind: "Instance"}:                               managed,
+	{Group: "sql.gcp.m.upbound.io", Kind: "DatabaseInstance"}:                     managed,
+	{Group: "sql.gcp.upbound.io", Kind: "DatabaseInstance"}:                       managed,
+	{Group: "sql.gcp.m.upbound.io", Kind: "Database"}:                             managed,
+	{Group: "sql.gcp.upbound.io", Kind: "Database"}:                               managed,
+	{Group: "sql.gcp.m.upbound.io", Kind: "User"}:                                 managed,
+	{Group: "sql.gcp.upbound.io", Kind: "User"}:                                   managed,
+	{Group: "dbforpostgresql.azure.m.upbound.io", Kind: "FlexibleServer"}:         managed,
+	{Group: "dbforpostgresql.azure.upbound.io", Kind: "FlexibleServer"}:           managed,
+	{Group: "dbforpostgresql.azure.m.upbound.io", Kind: "FlexibleServerDatabase"}: managed,
+	{Group: "dbforpostgresql.azure.upbound.io", Kind: "FlexibleServerDatabase"}:   managed,
 }
 
 // Of returns the readiness of a composed resource. gk is the desired kind;

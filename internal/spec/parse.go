@@ -17,6 +17,7 @@ import (
 var (
 	imageRE      = regexp.MustCompile(ImagePattern)
 	identifierRE = regexp.MustCompile(IdentifierPattern)
+	regionRE     = regexp.MustCompile(RegionPattern)
 	healthPathRE = regexp.MustCompile(HealthPathPattern)
 )
 
@@ -255,10 +256,14 @@ func resolveResources(path *field.Path, in *Resources, d Resources) (corev1.Reso
 
 func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) {
 	out := Database{
-		Name:    orDefault(in.Name, DefaultDatabaseName),
-		Owner:   orDefault(in.Owner, DefaultDatabaseOwner),
-		Size:    orDefault(in.Size, DefaultDatabaseSize),
-		Version: orDefault(in.Version, DefaultPostgresVersion),
+		Name:                orDefault(in.Name, DefaultDatabaseName),
+		Owner:               orDefault(in.Owner, DefaultDatabaseOwner),
+		Size:                orDefault(in.Size, DefaultDatabaseSize),
+		Version:             orDefault(in.Version, DefaultPostgresVersion),
+		Provider:            orDefault(in.Provider, DefaultProvider),
+		Region:              in.Region,
+		Protected:           in.Protected,
+		AllowProviderChange: in.AllowProviderChange,
 	}
 	var errs field.ErrorList
 	for _, f := range []struct{ name, value string }{{"name", out.Name}, {"owner", out.Owner}} {
@@ -272,6 +277,10 @@ func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) 
 	}
 	errs = append(errs, oneOf(path.Child("size"), out.Size, Sizes)...)
 	errs = append(errs, oneOf(path.Child("version"), out.Version, PostgresVersions)...)
+	errs = append(errs, oneOf(path.Child("provider"), out.Provider, Providers)...)
+	if out.Region != "" && !regionRE.MatchString(out.Region) {
+		errs = append(errs, field.Invalid(path.Child("region"), out.Region, "must be a region or location name such as eu-west-1, europe-west1 or westeurope"))
+	}
 	return out, errs
 }
 

@@ -46,7 +46,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    ResolvedWorkload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
 				Backend:     ResolvedWorkload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17"},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg"},
 				Ingress:     ResolvedIngress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
 			},
 		},
@@ -64,7 +64,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    ResolvedWorkload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
 				Backend:     ResolvedWorkload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "1Gi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17"},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg"},
 				Ingress:     ResolvedIngress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
 			},
 		},
@@ -78,7 +78,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    ResolvedWorkload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
 				Backend:     ResolvedWorkload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17"},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg"},
 				Ingress:     ResolvedIngress{},
 			},
 		},
@@ -257,6 +257,9 @@ func TestXRDMatchesCode(t *testing.T) {
 		"backend health":        {DefaultBackendHealth, props("backend", "healthPath")["default"]},
 		"health pattern":        {HealthPathPattern, props("backend", "healthPath")["pattern"]},
 		"max replicas":          {float64(MaxReplicas), props("frontend", "replicas")["maximum"]},
+		"provider enum":         {Providers, strs(props("database", "provider")["enum"])},
+		"provider default":      {DefaultProvider, props("database", "provider")["default"]},
+		"region pattern":        {RegionPattern, props("database", "region")["pattern"]},
 	}
 	for name, tc := range cases {
 		if diff := cmp.Diff(tc.want, tc.got); diff != "" {

@@ -36,10 +36,19 @@ type Workload struct {
 
 // Database is the application's PostgreSQL database.
 type Database struct {
-	Name    string `json:"name,omitempty"`
-	Owner   string `json:"owner,omitempty"`
-	Size    string `json:"size,omitempty"`
-	Version string `json:"version,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Owner    string `json:"owner,omitempty"`
+	Size     string `json:"size,omitempty"`
+	Version  string `json:"version,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	Region   string `json:"region,omitempty"`
+	// Protected keeps the database when the XR is deleted and turns on
+	// deletion protection, final snapshots and backups. Unset means: on in
+	// production, and on wherever the existing database already is.
+	Protected *bool `json:"protected,omitempty"`
+	// AllowProviderChange lets a change of Provider replace (delete) an
+	// existing database.
+	AllowProviderChange bool `json:"allowProviderChange,omitempty"`
 }
 
 // TLS asks cert-manager for a certificate for the Ingress host.

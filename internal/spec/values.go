@@ -23,6 +23,20 @@ const (
 // Sizes lists the allowed values of spec.database.size.
 var Sizes = []string{SizeSmall, SizeMedium, SizeLarge}
 
+// Database providers.
+const (
+	ProviderCNPG  = "cnpg"
+	ProviderAWS   = "aws"
+	ProviderGCP   = "gcp"
+	ProviderAzure = "azure"
+)
+
+// Providers lists the allowed values of spec.database.provider.
+var Providers = []string{ProviderCNPG, ProviderAWS, ProviderGCP, ProviderAzure}
+
+// RegionPattern matches a cloud region or location name.
+const RegionPattern = `^[a-z][a-z0-9-]{1,40}[a-z0-9]$`
+
 // PostgresVersions lists the allowed major versions of spec.database.version.
 var PostgresVersions = []string{"14", "15", "16", "17", "18"}
 
@@ -40,6 +54,7 @@ const (
 	DefaultDatabaseOwner   = "app"
 	DefaultDatabaseSize    = SizeSmall
 	DefaultPostgresVersion = "17"
+	DefaultProvider        = ProviderCNPG
 	DefaultIssuerKind      = "ClusterIssuer"
 	DefaultReplicas        = 1
 	// DefaultProductionReplicas keeps a production workload available while
@@ -83,4 +98,5 @@ var ReservedEnv = map[string]bool{
 	"DATABASE_NAME":     true,
 	"DATABASE_USER":     true,
 	"DATABASE_PASSWORD": true,
+	"DATABASE_SSLMODE":  true,
 }

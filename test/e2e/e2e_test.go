@@ -301,6 +301,14 @@ func reportHealthy(ctx context.Context, t *testing.T, a *app) {
 				"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": now, "lastUpdateTime": now}},
 			}
 		case "Cluster":
+			// CloudNativePG publishes the application role's credentials.
+			if err := kc.apply(ctx, map[string]any{
+				"apiVersion": "v1", "kind": "Secret",
+				"metadata":   map[string]any{"name": r.name + "-app", "namespace": r.namespace},
+				"stringData": map[string]any{"username": "app", "password": "e2e-generated-password", "host": r.name + "-rw", "port": "5432"},
+			}); err != nil {
+				t.Fatal(err)
+			}
 			instances, _, _ := unstructured.NestedInt64(o.Object, "spec", "instances")
 			status = map[string]any{
 				"phase": "Cluster in healthy state", "instances": instances, "readyInstances": instances,
