@@ -111,16 +111,24 @@ func Database(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if err := guardProviderChange(in); err != nil {
 		return nil, err
 	}
+	warnings := keepIdentity(&in)
+	var out *DatabaseOutput
+	var err *field.Error
 	switch in.DB.Provider {
 	case spec.ProviderAWS:
-		return awsDatabase(in)
+		out, err = awsDatabase(in)
 	case spec.ProviderGCP:
-		return gcpDatabase(in)
+		out, err = gcpDatabase(in)
 	case spec.ProviderAzure:
-		return azureDatabase(in)
+		out, err = azureDatabase(in)
 	default:
-		return cnpgDatabase(in)
+		out, err = cnpgDatabase(in)
 	}
+	if err != nil {
+		return nil, err
+	}
+	out.Warnings = append(warnings, out.Warnings...)
+	return out, nil
 }
 
 // guardProviderChange refuses to drop an existing database of another
@@ -350,4 +358,51 @@ func cnpgDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	out.Endpoint = DatabaseHost(in.Meta)
 	out.Connection = Connection{Host: out.Endpoint, Port: "5432", Username: in.DB.Owner, Password: password, DBName: in.DB.Name, SSLMode: "require"}
 	return out, nil
+}
+
+// keepIdentity keeps the name and owner an existing database was created
+// with. Neither can change in place: RDS and Cloud SQL would replace the
+// instance or create a second database, and CloudNativePG reads them only
+// at bootstrap. A changed spec gets a warning instead.
+func keepIdentity(in *DatabaseInput) []string {
+	var name, owner string
+	annotation := func(n resource.Name) string {
+		if o := in.observed(n); o != nil {
+			return o.GetAnnotations()[ExternalNameAnnotation]
+		}
+		return ""
+	}
+	switch in.DB.Provider {
+	case spec.ProviderCNPG:
+		name, _ = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.database")
+		owner, _ = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.owner")
+	case spec.ProviderAWS:
+		name, _ = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.dbName")
+		owner, _ = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.username")
+	case spec.ProviderGCP:
+		name, owner = annotation(ResDatabaseGCPDB), annotation(ResDatabaseGCPUser)
+	case spec.ProviderAzure:
+		name = annotation(ResDatabaseAzureDB)
+		owner, _ = stringAt(in.observed(ResDatabaseAzure), "spec.forProvider.administratorLogin")
+	}
+	var warnings []string
+	keep := in.DB
+	for _, f := range []struct {
+		field    string
+		have     string
+		want     *string
+		whatHave string
+	}{
+		{"name", name, &keep.Name, "database"},
+		{"owner", owner, &keep.Owner, "role"},
+	} {
+		if f.have == "" || f.have == *f.want {
+			continue
+		}
+		warnings = append(warnings, fmt.Sprintf("spec.database.%s is %q but the %s was created as %q and cannot be renamed in place; %q is kept",
+			f.field, *f.want, f.whatHave, f.have, f.have))
+		*f.want = f.have
+	}
+	in.DB = keep
+	return warnings
 }

@@ -108,7 +108,7 @@ func NodeApp(r Request) (*Plan, error) {
 	status := map[string]any{
 		"provider":   app.Database.Provider,
 		"port":       int64(5432),
-		"name":       app.Database.Name,
+		"name":       db.Connection.DBName,
 		"secretName": n.DatabaseConnection,
 	}
 	if db.Endpoint != "" {
