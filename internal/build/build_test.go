@@ -1,6 +1,7 @@
 package build
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -239,4 +240,43 @@ func TestREADMESizeTable(t *testing.T) {
 	if diff := cmp.Diff(CNPGSizes, got); diff != "" {
 		t.Errorf("README size table: -code, +README:\n%s", diff)
 	}
+}
+
+// TestREADMECloudSizeTables keeps the README's cloud size tables in step
+// with the built-in catalogs.
+func TestREADMECloudSizeTables(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) == 5 {
+			rows[cells[0]+"/"+cells[1]] = cells[2:]
+		}
+	}
+	var want []string
+	var got []string
+	for _, size := range spec.Sizes {
+		a, g, z := AWSSizes[size], GCPSizes[size], AzureSizes[size]
+		want = append(want,
+			fmt.Sprintf("%s %d %t %d", a.InstanceClass, a.StorageGiB, a.MultiAZ, a.BackupRetentionDays),
+			fmt.Sprintf("%s %d %t %d", g.Tier, g.DiskSizeGB, g.HighAvailability, g.BackupRetentionDays),
+			fmt.Sprintf("%s %d %t %d", z.SKUName, z.StorageMB, z.HighAvailability, z.BackupRetentionDays))
+		got = append(got,
+			strings.Join(append([]string{rowKey(rows, size, a.InstanceClass)}, rows[size+"/"+a.InstanceClass]...), " "),
+			strings.Join(append([]string{rowKey(rows, size, g.Tier)}, rows[size+"/"+g.Tier]...), " "),
+			strings.Join(append([]string{rowKey(rows, size, z.SKUName)}, rows[size+"/"+z.SKUName]...), " "))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("README cloud size tables: -code, +README:\n%s", diff)
+	}
+}
+
+func rowKey(rows map[string][]string, size, class string) string {
+	if _, ok := rows[size+"/"+class]; ok {
+		return class
+	}
+	return "(missing)"
 }

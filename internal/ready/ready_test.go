@@ -97,3 +97,29 @@ func TestOf(t *testing.T) {
 		})
 	}
 }
+
+func TestManaged(t *testing.T) {
+	rds := schema.GroupKind{Group: "rds.aws.m.upbound.io", Kind: "Instance"}
+	cases := map[string]struct {
+		gk       schema.GroupKind
+		observed string
+		want     Result
+	}{
+		"NoConditions": {gk: rds, observed: "metadata: {name: db}", want: Result{Reason: "no Synced condition reported by the provider yet"}},
+		"SyncedFalse": {gk: rds, observed: "status: {conditions: [{type: Synced, status: 'False', reason: ReconcileError, message: 'InvalidParameterValue: bad class'}, {type: Ready, status: 'False'}]}",
+			want: Result{Reason: "Synced=False: InvalidParameterValue: bad class"}},
+		"Creating": {gk: schema.GroupKind{Group: "sql.gcp.upbound.io", Kind: "DatabaseInstance"},
+			observed: "status: {conditions: [{type: Synced, status: 'True'}, {type: Ready, status: 'False', reason: Creating}]}",
+			want:     Result{Reason: "Ready=False: Creating"}},
+		"Ready": {gk: schema.GroupKind{Group: "dbforpostgresql.azure.m.upbound.io", Kind: "FlexibleServer"},
+			observed: "status: {conditions: [{type: Synced, status: 'True'}, {type: Ready, status: 'True'}]}",
+			want:     Result{Ready: true}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Of(tc.gk, obj(t, tc.observed), Options{})); diff != "" {
+				t.Errorf("Of(...): -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
