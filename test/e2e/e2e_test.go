@@ -20,6 +20,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
+// goldenXR is the XR name each example's golden render uses.
+var goldenXR = map[string]string{}
+
 var (
 	cl    *cluster
 	kc    *kube
@@ -70,6 +73,9 @@ func expected(t *testing.T, example string) []composedRef {
 	for _, d := range docs {
 		u := &unstructured.Unstructured{Object: d}
 		if u.GetAnnotations()["crossplane.io/composition-resource-name"] == "" {
+			if u.GetKind() == "XNodeApp" {
+				goldenXR[example] = u.GetName()
+			}
 			continue
 		}
 		out = append(out, composedRef{apiVersion: u.GetAPIVersion(), kind: u.GetKind(), namespace: u.GetNamespace(), name: u.GetName(), labels: u.GetLabels()})
@@ -126,15 +132,53 @@ func TestE2E(t *testing.T) {
 		}
 		return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", name)
 	}
-	apps := []*app{xnode, claim}
+	// The cloud examples carry their own Compositions with the platform's
+	// settings; their XRs (or claim) select them.
+	var cloudObjs []map[string]any
+	cloud := func(example, namespace, composition string) *app {
+		a := &app{example: example, namespace: namespace}
+		cloudObjs = append(cloudObjs, manifest(t, example, "composition.yaml"))
+		if example == "nodeapp-claim-aws" {
+			c := manifest(t, example, "claim.yaml")
+			specOf(c)["compositionRef"] = map[string]any{"name": composition}
+			cloudObjs = append(cloudObjs, c)
+			a.xr = func(ctx context.Context) (*unstructured.Unstructured, error) {
+				c, err := kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", namespace, namespace)
+				if err != nil {
+					return nil, err
+				}
+				name, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
+				if name == "" {
+					return nil, fmt.Errorf("the claim is not bound to an XR yet: %s", conditions(c))
+				}
+				return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", name)
+			}
+			return a
+		}
+		x := manifest(t, example, "xr.yaml")
+		specOf(x)["crossplane"] = map[string]any{"compositionRef": map[string]any{"name": composition}}
+		cloudObjs = append(cloudObjs, x)
+		a.xr = func(ctx context.Context) (*unstructured.Unstructured, error) {
+			return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", namespace, namespace)
+		}
+		return a
+	}
+	rds := cloud("fullstack-aws", "orders", "xnodeapp-aws")
+	cloudSQL := cloud("fullstack-gcp", "catalog", "xnodeapp-gcp")
+	flexible := cloud("fullstack-azure", "billing", "xnodeapp-azure")
+	rdsClaim := cloud("nodeapp-claim-aws", "invoices", "xnodeapp-legacy-aws")
+	// Cloud SQL users get a password derived from the platform's seed.
+	seed := manifest(t, "fullstack-gcp", "credentials.yaml")
+	apps := []*app{xnode, claim, rds, cloudSQL, flexible, rdsClaim}
 	steps := []struct {
 		name string
 		fn   func(t *testing.T)
 	}{
 		{"examples compose every object", func(t *testing.T) {
-			namespace(ctx, t, "shop")
-			namespace(ctx, t, "blog")
-			for _, o := range []map[string]any{xrObj, claimObj} {
+			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices"} {
+				namespace(ctx, t, ns)
+			}
+			for _, o := range append([]map[string]any{seed, xrObj, claimObj}, cloudObjs...) {
 				if err := kc.apply(ctx, o); err != nil {
 					t.Fatal(err)
 				}
@@ -162,7 +206,23 @@ func TestE2E(t *testing.T) {
 		}},
 		{"day 2 changes update in place", func(t *testing.T) { dayTwo(ctx, t, xnode, xrObj) }},
 		{"invalid spec is reported and changes nothing", func(t *testing.T) { invalidSpec(ctx, t, xnode, xrObj) }},
-		{"deleting the XR removes what it composed", func(t *testing.T) {
+		{"the connection Secret has the same keys for every provider", func(t *testing.T) {
+			for _, a := range apps {
+				assertConnectionSecret(ctx, t, a)
+			}
+		}},
+		{"deleting the XR removes what it composed; a production cloud database is kept", func(t *testing.T) {
+			assertProtected(ctx, t, rds)
+			assertProtected(ctx, t, cloudSQL)
+			assertProtected(ctx, t, rdsClaim)
+			for _, ns := range []string{"orders", "catalog", "billing"} {
+				if err := kc.delete(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", ns, ns); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := kc.delete(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", "invoices", "invoices"); err != nil {
+				t.Fatal(err)
+			}
 			if err := kc.delete(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop"); err != nil {
 				t.Fatal(err)
 			}
@@ -220,6 +280,14 @@ func synced(xr *unstructured.Unstructured) error {
 // render, and is controlled by the XR.
 func assertComposed(ctx context.Context, t *testing.T, a *app) {
 	t.Helper()
+	// Cluster-scoped managed resources are named after the XR, and a
+	// claim's XR gets a generated name.
+	live := waitXR(ctx, t, a, "to exist", func(*unstructured.Unstructured) error { return nil })
+	for i, r := range a.composed {
+		if r.namespace == "" && goldenXR[a.example] != live.GetName() {
+			a.composed[i].name = strings.Replace(r.name, goldenXR[a.example], live.GetName(), 1)
+		}
+	}
 	xr := waitXR(ctx, t, a, "Synced=True with every composed object", func(xr *unstructured.Unstructured) error {
 		if err := synced(xr); err != nil {
 			return err
@@ -316,6 +384,8 @@ func reportHealthy(ctx context.Context, t *testing.T, a *app) {
 			}
 		case "Ingress":
 			status = map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"ip": "203.0.113.10"}}}}
+		case "Instance", "DatabaseInstance", "Database", "User", "FlexibleServer", "FlexibleServerDatabase":
+			status = reportManaged(ctx, t, r, o, now)
 		default:
 			continue
 		}
@@ -489,4 +559,107 @@ func warnings(ctx context.Context, u *unstructured.Unstructured) string {
 		return "  (none)"
 	}
 	return strings.Join(out, "\n")
+}
+
+// assertConnectionSecret checks the connection Secret the backend reads
+// exists with the contract's keys and is what the backend references.
+func assertConnectionSecret(ctx context.Context, t *testing.T, a *app) {
+	t.Helper()
+	xr, err := a.xr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _, _ := unstructured.NestedString(xr.Object, "status", "database", "secretName")
+	s, err := kc.get(ctx, "v1", "Secret", a.namespace, name)
+	if err != nil {
+		t.Fatalf("%s: connection Secret %q named in the XR status: %v", a.example, name, err)
+	}
+	data, _, _ := unstructured.NestedStringMap(s.Object, "data")
+	var keys []string
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if want := "dbname host password port sslmode uri username"; strings.Join(keys, " ") != want {
+		t.Errorf("%s: connection Secret keys %v, want %s", a.example, keys, want)
+	}
+	t.Logf("%s: connection Secret %s has keys %v", a.example, name, keys)
+}
+
+// assertProtected checks that a production cloud database would outlive its
+// XR: the provider never deletes the external database of a managed resource
+// whose management policies leave out Delete.
+func assertProtected(ctx context.Context, t *testing.T, a *app) {
+	t.Helper()
+	for _, r := range a.composed {
+		if r.kind != "Instance" && r.kind != "DatabaseInstance" {
+			continue
+		}
+		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		policies, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "managementPolicies")
+		deletion, _, _ := unstructured.NestedString(o.Object, "spec", "deletionPolicy")
+		protection, _, _ := unstructured.NestedBool(o.Object, "spec", "forProvider", "deletionProtection")
+		// Default management policies (["*"]) leave the decision to the
+		// deletion policy; any other set decides by whether it has Delete.
+		keeps := deletion == "Orphan"
+		if len(policies) > 0 && !(len(policies) == 1 && policies[0] == "*") {
+			keeps = true
+			for _, p := range policies {
+				if p == "Delete" {
+					keeps = false
+				}
+			}
+		}
+		if !keeps {
+			t.Errorf("%s: managementPolicies %v, deletionPolicy %q let the provider delete the database", r, policies, deletion)
+		}
+		if !protection {
+			t.Errorf("%s: deletionProtection is off in production", r)
+		}
+		t.Logf("%s: managementPolicies %v, deletionPolicy %q, deletionProtection %v: deleting the XR leaves the cloud database in place", r, policies, deletion, protection)
+	}
+}
+
+// reportManaged does what a provider does for a database managed resource:
+// it writes a generated password where the resource asks for one, reports
+// the endpoint, and marks the resource Synced and Ready.
+func reportManaged(ctx context.Context, t *testing.T, r composedRef, o *unstructured.Unstructured, now string) map[string]any {
+	t.Helper()
+	atProvider := map[string]any{}
+	generated := ""
+	switch r.kind {
+	case "Instance":
+		atProvider = map[string]any{"address": r.name + ".e2e.eu-west-1.rds.amazonaws.com", "port": 5432}
+		generated = "passwordSecretRef"
+	case "DatabaseInstance":
+		atProvider = map[string]any{"privateIpAddress": "10.20.0.5"}
+	case "FlexibleServer":
+		atProvider = map[string]any{"fqdn": r.name + ".e2e.postgres.database.azure.com"}
+		generated = "administratorPasswordSecretRef"
+	}
+	if generated != "" {
+		ref, _, _ := unstructured.NestedStringMap(o.Object, "spec", "forProvider", generated)
+		ns := ref["namespace"]
+		if ns == "" {
+			ns = o.GetNamespace()
+		}
+		if err := kc.apply(ctx, map[string]any{
+			"apiVersion": "v1", "kind": "Secret",
+			"metadata":   map[string]any{"name": ref["name"], "namespace": ns},
+			"stringData": map[string]any{ref["key"]: "e2e-provider-generated-password"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := map[string]any{"conditions": []any{
+		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": now},
+		map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": now},
+	}}
+	if len(atProvider) > 0 {
+		status["atProvider"] = atProvider
+	}
+	return status
 }
