@@ -406,3 +406,21 @@ func keepIdentity(in *DatabaseInput) []string {
 	in.DB = keep
 	return warnings
 }
+
+// region returns the XR's spec.database.region, else the platform's.
+func (in DatabaseInput) region(platform, inputPath string) (string, *field.Error) {
+	r := in.DB.Region
+	if r == "" {
+		r = platform
+	}
+	return r, requireSetting(r, field.NewPath("spec", "database", "region"), inputPath)
+}
+
+// retention is the backup retention of a size, at least
+// MinProtectedBackupDays for a protected database.
+func retention(days int64, protected bool) int64 {
+	if protected && days < MinProtectedBackupDays {
+		return MinProtectedBackupDays
+	}
+	return days
+}

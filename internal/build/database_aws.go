@@ -32,11 +32,8 @@ func awsDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if ferr != nil {
 		return nil, ferr
 	}
-	region := in.DB.Region
-	if region == "" {
-		region = cfg.Region
-	}
-	if err := requireSetting(region, field.NewPath("spec", "database", "region"), "databases.aws.region"); err != nil {
+	region, err := in.region(cfg.Region, "databases.aws.region")
+	if err != nil {
 		return nil, err
 	}
 	if err := requireSetting(cfg.DBSubnetGroupName, nil, "databases.aws.dbSubnetGroupName"); err != nil {
@@ -53,10 +50,7 @@ func awsDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if warning != "" {
 		out.Warnings = append(out.Warnings, warning)
 	}
-	backup := size.BackupRetentionDays
-	if protected && backup < MinProtectedBackupDays {
-		backup = MinProtectedBackupDays
-	}
+	backup := retention(size.BackupRetentionDays, protected)
 	sgs := make([]any, 0, len(cfg.VPCSecurityGroupIDs))
 	for _, sg := range cfg.VPCSecurityGroupIDs {
 		sgs = append(sgs, sg)

@@ -26,11 +26,8 @@ func azureDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if ferr != nil {
 		return nil, ferr
 	}
-	location := in.DB.Region
-	if location == "" {
-		location = cfg.Location
-	}
-	if err := requireSetting(location, field.NewPath("spec", "database", "region"), "databases.azure.location"); err != nil {
+	location, err := in.region(cfg.Location, "databases.azure.location")
+	if err != nil {
 		return nil, err
 	}
 	for _, s := range []struct{ value, path string }{
@@ -50,10 +47,7 @@ func azureDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if warning != "" {
 		out.Warnings = append(out.Warnings, warning)
 	}
-	backups := size.BackupRetentionDays
-	if protected && backups < MinProtectedBackupDays {
-		backups = MinProtectedBackupDays
-	}
+	backups := retention(size.BackupRetentionDays, protected)
 	fp := map[string]any{
 		"location":                       location,
 		"resourceGroupName":              cfg.ResourceGroupName,

@@ -36,11 +36,8 @@ func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if ferr != nil {
 		return nil, ferr
 	}
-	region := in.DB.Region
-	if region == "" {
-		region = cfg.Region
-	}
-	if err := requireSetting(region, field.NewPath("spec", "database", "region"), "databases.gcp.region"); err != nil {
+	region, err := in.region(cfg.Region, "databases.gcp.region")
+	if err != nil {
 		return nil, err
 	}
 	if err := requireSetting(cfg.PrivateNetwork, nil, "databases.gcp.privateNetwork"); err != nil {
@@ -63,10 +60,7 @@ func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if warning != "" {
 		out.Warnings = append(out.Warnings, warning)
 	}
-	backups := size.BackupRetentionDays
-	if protected && backups < MinProtectedBackupDays {
-		backups = MinProtectedBackupDays
-	}
+	backups := retention(size.BackupRetentionDays, protected)
 	availability := "ZONAL"
 	if size.HighAvailability {
 		availability = "REGIONAL"
@@ -104,14 +98,14 @@ func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 		"passwordSecretRef": in.secretRef(in.Meta.Names.DatabasePassword, KeyPassword),
 	})
 	user.SetAnnotations(map[string]string{ExternalNameAnnotation: in.DB.Owner})
-	secret, err := FromTyped(&corev1.Secret{
+	secret, cerr := FromTyped(&corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1.ObjectMeta{Name: in.Meta.Names.DatabasePassword, Namespace: in.Meta.Namespace, Labels: in.Meta.Labels(ComponentDatabase)},
 		Type:       corev1.SecretTypeOpaque,
 		Data:       map[string][]byte{KeyPassword: []byte(password)},
 	})
-	if err != nil {
-		return nil, field.InternalError(field.NewPath("spec", "database"), err)
+	if cerr != nil {
+		return nil, field.InternalError(field.NewPath("spec", "database"), cerr)
 	}
 	out.Resources = []Composed{
 		{Name: ResDatabaseGCP, Object: instance},

@@ -121,17 +121,7 @@ func TestE2E(t *testing.T) {
 	xnode.xr = func(ctx context.Context) (*unstructured.Unstructured, error) {
 		return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop")
 	}
-	claim.xr = func(ctx context.Context) (*unstructured.Unstructured, error) {
-		c, err := kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", "blog", "blog")
-		if err != nil {
-			return nil, err
-		}
-		name, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
-		if name == "" {
-			return nil, fmt.Errorf("the claim is not bound to an XR yet: %s", conditions(c))
-		}
-		return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", name)
-	}
+	claim.xr = claimXR("blog")
 	// The cloud examples carry their own Compositions with the platform's
 	// settings; their XRs (or claim) select them.
 	var cloudObjs []map[string]any
@@ -142,17 +132,7 @@ func TestE2E(t *testing.T) {
 			c := manifest(t, example, "claim.yaml")
 			specOf(c)["compositionRef"] = map[string]any{"name": composition}
 			cloudObjs = append(cloudObjs, c)
-			a.xr = func(ctx context.Context) (*unstructured.Unstructured, error) {
-				c, err := kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", namespace, namespace)
-				if err != nil {
-					return nil, err
-				}
-				name, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
-				if name == "" {
-					return nil, fmt.Errorf("the claim is not bound to an XR yet: %s", conditions(c))
-				}
-				return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", name)
-			}
+			a.xr = claimXR(namespace)
 			return a
 		}
 		x := manifest(t, example, "xr.yaml")
@@ -662,4 +642,20 @@ func reportManaged(ctx context.Context, t *testing.T, r composedRef, o *unstruct
 		status["atProvider"] = atProvider
 	}
 	return status
+}
+
+// claimXR returns the XR bound to the NodeApp claim of that name, which
+// lives in the namespace of the same name.
+func claimXR(name string) func(context.Context) (*unstructured.Unstructured, error) {
+	return func(ctx context.Context) (*unstructured.Unstructured, error) {
+		c, err := kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", name, name)
+		if err != nil {
+			return nil, err
+		}
+		xr, _, _ := unstructured.NestedString(c.Object, "spec", "resourceRef", "name")
+		if xr == "" {
+			return nil, fmt.Errorf("the claim is not bound to an XR yet: %s", conditions(c))
+		}
+		return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", xr)
+	}
 }
