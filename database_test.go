@@ -121,7 +121,7 @@ func TestDangerousDatabaseTransitions(t *testing.T) {
 		"ExplicitOptOutDropsProtection": {
 			req: mutate(t, awsReady, func(s map[string]any) {
 				s["environment"] = "development"
-				dbSpec(s)["protected"] = false
+				dbSpec(s)["protection"] = "Disabled"
 			}, nil),
 			want: []string{"database-aws", "database-connection"},
 			check: map[string]any{

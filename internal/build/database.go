@@ -181,12 +181,16 @@ func isProtected(o *composed.Unstructured) bool {
 	return true
 }
 
-// Protected decides protection: the XR's explicit choice wins; otherwise a
+// Protected decides protection: the XR's explicit choice (Enabled,
+// Disabled) wins; with Default a
 // production database is protected, and so is one that already is (moving
 // an XR from production to development does not drop its protection).
 func (in DatabaseInput) Protected() bool {
-	if in.DB.Protected != nil {
-		return *in.DB.Protected
+	switch in.DB.Protection {
+	case spec.ProtectionEnabled:
+		return true
+	case spec.ProtectionDisabled:
+		return false
 	}
 	if in.Environment == spec.EnvProduction {
 		return true

@@ -262,7 +262,7 @@ func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) 
 		Version:             orDefault(in.Version, DefaultPostgresVersion),
 		Provider:            orDefault(in.Provider, DefaultProvider),
 		Region:              in.Region,
-		Protected:           in.Protected,
+		Protection:          orDefault(in.Protection, ProtectionDefault),
 		AllowProviderChange: in.AllowProviderChange,
 	}
 	var errs field.ErrorList
@@ -278,6 +278,7 @@ func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) 
 	errs = append(errs, oneOf(path.Child("size"), out.Size, Sizes)...)
 	errs = append(errs, oneOf(path.Child("version"), out.Version, PostgresVersions)...)
 	errs = append(errs, oneOf(path.Child("provider"), out.Provider, Providers)...)
+	errs = append(errs, oneOf(path.Child("protection"), out.Protection, Protections)...)
 	if out.Region != "" && !regionRE.MatchString(out.Region) {
 		errs = append(errs, field.Invalid(path.Child("region"), out.Region, "must be a region or location name such as eu-west-1, europe-west1 or westeurope"))
 	}

@@ -46,7 +46,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    ResolvedWorkload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
 				Backend:     ResolvedWorkload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg"},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg", Protection: "Default"},
 				Ingress:     ResolvedIngress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
 			},
 		},
@@ -64,7 +64,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    ResolvedWorkload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
 				Backend:     ResolvedWorkload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "1Gi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg"},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg", Protection: "Default"},
 				Ingress:     ResolvedIngress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
 			},
 		},
@@ -78,7 +78,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    ResolvedWorkload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
 				Backend:     ResolvedWorkload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg"},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Version: "17", Provider: "cnpg", Protection: "Default"},
 				Ingress:     ResolvedIngress{},
 			},
 		},
@@ -260,6 +260,8 @@ func TestXRDMatchesCode(t *testing.T) {
 		"provider enum":         {Providers, strs(props("database", "provider")["enum"])},
 		"provider default":      {DefaultProvider, props("database", "provider")["default"]},
 		"region pattern":        {RegionPattern, props("database", "region")["pattern"]},
+		"protection enum":       {Protections, strs(props("database", "protection")["enum"])},
+		"protection default":    {ProtectionDefault, props("database", "protection")["default"]},
 	}
 	for name, tc := range cases {
 		if diff := cmp.Diff(tc.want, tc.got); diff != "" {

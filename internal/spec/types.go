@@ -42,10 +42,12 @@ type Database struct {
 	Version  string `json:"version,omitempty"`
 	Provider string `json:"provider,omitempty"`
 	Region   string `json:"region,omitempty"`
-	// Protected keeps the database when the XR is deleted and turns on
-	// deletion protection, final snapshots and backups. Unset means: on in
-	// production, and on wherever the existing database already is.
-	Protected *bool `json:"protected,omitempty"`
+	// Protection keeps the database when the XR is deleted and turns on
+	// deletion protection, final snapshots and backups: Enabled, Disabled,
+	// or Default (on in production, and wherever the existing database
+	// already is). A tri-state rather than a boolean, so that a form that
+	// sends an untouched checkbox as false cannot opt out by accident.
+	Protection string `json:"protection,omitempty"`
 	// AllowProviderChange lets a change of Provider replace (delete) an
 	// existing database.
 	AllowProviderChange bool `json:"allowProviderChange,omitempty"`

@@ -34,6 +34,16 @@ const (
 // Providers lists the allowed values of spec.database.provider.
 var Providers = []string{ProviderCNPG, ProviderAWS, ProviderGCP, ProviderAzure}
 
+// Database protection settings.
+const (
+	ProtectionDefault  = "Default"
+	ProtectionEnabled  = "Enabled"
+	ProtectionDisabled = "Disabled"
+)
+
+// Protections lists the allowed values of spec.database.protection.
+var Protections = []string{ProtectionDefault, ProtectionEnabled, ProtectionDisabled}
+
 // RegionPattern matches a cloud region or location name.
 const RegionPattern = `^[a-z][a-z0-9-]{1,40}[a-z0-9]$`
 
