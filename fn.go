@@ -106,23 +106,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	opts := ready.Options{Ingress: ready.IngressPolicy(in.IngressReadiness)}
-	var waiting []string
-	for _, r := range p.Resources {
-		var obs *unstructured.Unstructured
-		if o, ok := observed[r.Name]; ok && o.Resource != nil {
-			obs = &o.Resource.Unstructured
-		}
-		res := ready.Of(r.Object.GroupVersionKind().GroupKind(), obs, opts)
-		dc := &resource.DesiredComposed{Resource: r.Object, Ready: resource.ReadyFalse}
-		if res.Ready {
-			dc.Ready = resource.ReadyTrue
-		} else {
-			waiting = append(waiting, fmt.Sprintf("%s (%s %s: %s)", r.Name, r.Object.GetKind(), r.Object.GetName(), res.Reason))
-		}
-		desired[r.Name] = dc
-	}
-
+	waiting := markReadiness(p.Resources, observed, desired, ready.Options{Ingress: ready.IngressPolicy(in.IngressReadiness)})
 	waiting = append(waiting, p.Pending...)
 	if len(p.Requirements) > 0 {
 		rsp.Requirements = &fnv1.Requirements{Resources: p.Requirements}
@@ -148,18 +132,45 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	for _, w := range p.Warnings {
 		response.Warning(rsp, errors.New(w)).TargetCompositeAndClaim()
 	}
-	if len(waiting) == 0 {
-		response.ConditionTrue(rsp, ConditionResourcesReady, ReasonAllReady).
-			WithMessage(fmt.Sprintf("all %d composed resources are ready", len(p.Resources))).
-			TargetCompositeAndClaim()
-	} else {
-		sort.Strings(waiting)
-		response.ConditionFalse(rsp, ConditionResourcesReady, ReasonWaiting).
-			WithMessage(fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), len(p.Resources)+len(p.Pending), strings.Join(waiting, "; "))).
-			TargetCompositeAndClaim()
-	}
+	setReadyCondition(rsp, waiting, len(p.Resources)+len(p.Pending))
 	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))
 	return rsp, nil
+}
+
+// markReadiness adds the planned resources to desired state, each marked
+// ready or not from its observed state, and returns what is not ready and why.
+func markReadiness(planned []compose.Resource, observed map[resource.Name]resource.ObservedComposed, desired map[resource.Name]*resource.DesiredComposed, opts ready.Options) []string {
+	var waiting []string
+	for _, r := range planned {
+		var obs *unstructured.Unstructured
+		if o, ok := observed[r.Name]; ok && o.Resource != nil {
+			obs = &o.Resource.Unstructured
+		}
+		res := ready.Of(r.Object.GroupVersionKind().GroupKind(), obs, opts)
+		dc := &resource.DesiredComposed{Resource: r.Object, Ready: resource.ReadyFalse}
+		if res.Ready {
+			dc.Ready = resource.ReadyTrue
+		} else {
+			waiting = append(waiting, fmt.Sprintf("%s (%s %s: %s)", r.Name, r.Object.GetKind(), r.Object.GetName(), res.Reason))
+		}
+		desired[r.Name] = dc
+	}
+	return waiting
+}
+
+// setReadyCondition sets ResourcesReady on the XR and its claim, naming
+// every resource that holds it back.
+func setReadyCondition(rsp *fnv1.RunFunctionResponse, waiting []string, total int) {
+	if len(waiting) == 0 {
+		response.ConditionTrue(rsp, ConditionResourcesReady, ReasonAllReady).
+			WithMessage(fmt.Sprintf("all %d composed resources are ready", total)).
+			TargetCompositeAndClaim()
+		return
+	}
+	sort.Strings(waiting)
+	response.ConditionFalse(rsp, ConditionResourcesReady, ReasonWaiting).
+		WithMessage(fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), total, strings.Join(waiting, "; "))).
+		TargetCompositeAndClaim()
 }
 
 // validateInput checks the Input the platform engineer wrote.
