@@ -100,10 +100,6 @@ type DatabaseOutput struct {
 	Endpoint string
 }
 
-// FieldError is a problem with the XR or the function Input that names the
-// field and where it can be set.
-type FieldError = field.Error
-
 // Database composes the application's database on the chosen provider. It
 // refuses a provider change that would delete an existing database unless
 // spec.database.allowProviderChange says so.
