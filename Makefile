@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check unit generate generate-check render render-update bench e2e check tools clean
+.PHONY: all build test vet fmt-check unit generate generate-check render render-update bench fuzz e2e check tools clean
 
 all: check
 
@@ -46,6 +46,11 @@ render-update:
 bench:
 	@mkdir -p _output
 	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 . | tee _output/bench.txt
+
+## fuzz: feed arbitrary specs to RunFunction for FUZZTIME (no panic; compose or one Fatal with desired state untouched)
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) .
 
 ## e2e: real etcd, kube-apiserver, kube-controller-manager and Crossplane core; the function over mTLS
 e2e:

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// FuzzRunFunction feeds arbitrary specs to the function. Whatever the spec,
+// it must not panic, and it must either compose (no Fatal result) or leave
+// desired state exactly as it received it (one Fatal result). `go test`
+// runs the seeds; `go test -fuzz=FuzzRunFunction` explores.
+func FuzzRunFunction(f *testing.F) {
+	base := map[string]*fnv1.RunFunctionRequest{}
+	for _, e := range examples(f) {
+		req := e.request(f)
+		base[e.Name] = req
+		spec, err := json.Marshal(req.GetObserved().GetComposite().GetResource().AsMap()["spec"])
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(e.Name, spec)
+	}
+	f.Add("xnodeapp", []byte(`{"database":{"size":"huge","provider":"oracle"},"frontend":{"port":-1}}`))
+	f.Add("fullstack-gcp", []byte(`{"owner":"x","frontend":{"image":"a"},"backend":{"image":"b","env":[{"name":"PORT"}]},"ingress":{"enabled":false}}`))
+	f.Add("nodeapp-claim-aws", []byte(`{"frontend":[],"backend":null,"database":"x"}`))
+
+	f.Fuzz(func(t *testing.T, example string, spec []byte) {
+		template, ok := base[example]
+		if !ok {
+			return
+		}
+		var s any
+		if err := json.Unmarshal(spec, &s); err != nil {
+			return
+		}
+		req := proto.Clone(template).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
+		xr := req.GetObserved().GetComposite().GetResource().AsMap()
+		xr["spec"] = s
+		req.Observed.Composite.Resource = toStruct(t, xr)
+
+		rsp := run(t, req)
+		fatal := messages(rsp, fnv1.Severity_SEVERITY_FATAL)
+		switch {
+		case len(fatal) > 1:
+			t.Fatalf("more than one fatal result: %v", fatal)
+		case len(fatal) == 1 && !proto.Equal(req.GetDesired(), rsp.GetDesired()):
+			t.Fatalf("a fatal result (%s) came with a changed desired state", fatal[0])
+		case len(fatal) == 0 && len(rsp.GetDesired().GetResources()) == 0:
+			t.Fatalf("no fatal result and nothing composed")
+		}
+	})
+}
