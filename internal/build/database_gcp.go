@@ -65,28 +65,34 @@ func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	if size.HighAvailability {
 		availability = "REGIONAL"
 	}
+	settings := map[string]any{
+		"tier":                      size.Tier,
+		"diskSize":                  disk,
+		"diskType":                  "PD_SSD",
+		"diskAutoresize":            true,
+		"availabilityType":          availability,
+		"deletionProtectionEnabled": protected,
+		"backupConfiguration": map[string]any{
+			"enabled":                    backups > 0,
+			"pointInTimeRecoveryEnabled": protected,
+			"backupRetentionSettings":    map[string]any{"retainedBackups": backups, "retentionUnit": "COUNT"},
+		},
+		"ipConfiguration": map[string]any{
+			"ipv4Enabled":    false,
+			"privateNetwork": cfg.PrivateNetwork,
+			"sslMode":        "ENCRYPTED_ONLY",
+		},
+	}
+	if protected {
+		// A final backup, and the backups kept, when the instance is deleted.
+		settings["finalBackupConfig"] = map[string]any{"enabled": true, "retentionDays": int64(30)}
+		settings["retainBackupsOnDelete"] = true
+	}
 	instance := in.managedResource(gcpAPI(in, "DatabaseInstance"), "DatabaseInstance", "", cfg.ProviderConfig, protected, map[string]any{
 		"region":             region,
 		"databaseVersion":    "POSTGRES_" + in.DB.Version,
 		"deletionProtection": protected,
-		"settings": map[string]any{
-			"tier":                      size.Tier,
-			"diskSize":                  disk,
-			"diskType":                  "PD_SSD",
-			"diskAutoresize":            true,
-			"availabilityType":          availability,
-			"deletionProtectionEnabled": protected,
-			"backupConfiguration": map[string]any{
-				"enabled":                    backups > 0,
-				"pointInTimeRecoveryEnabled": protected,
-				"backupRetentionSettings":    map[string]any{"retainedBackups": backups, "retentionUnit": "COUNT"},
-			},
-			"ipConfiguration": map[string]any{
-				"ipv4Enabled":    false,
-				"privateNetwork": cfg.PrivateNetwork,
-				"sslMode":        "ENCRYPTED_ONLY",
-			},
-		},
+		"settings":           settings,
 	})
 	instanceName := instance.GetName()
 	ref := map[string]any{"name": instanceName}
