@@ -17,6 +17,7 @@ test: vet fmt-check unit generate-check
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/e2e/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
