@@ -168,17 +168,18 @@ func TestCloudNativePGCluster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			instances, _ := got.Cluster.GetInteger("spec.instances")
-			storage, _ := got.Cluster.GetString("spec.storage.size")
-			image, _ := got.Cluster.GetString("spec.imageName")
-			db, _ := got.Cluster.GetString("spec.bootstrap.initdb.database")
+			cluster := got.Resources[0].Object
+			instances, _ := cluster.GetInteger("spec.instances")
+			storage, _ := cluster.GetString("spec.storage.size")
+			image, _ := cluster.GetString("spec.imageName")
+			db, _ := cluster.GetString("spec.bootstrap.initdb.database")
 			type summary struct {
 				Instances       int64
 				Storage, Image  string
 				Database, Owner string
 				Warnings        []string
 			}
-			owner, _ := got.Cluster.GetString("spec.bootstrap.initdb.owner")
+			owner, _ := cluster.GetString("spec.bootstrap.initdb.owner")
 			want := summary{tc.instances, tc.storage, "ghcr.io/cloudnative-pg/postgresql:17", "shop", "shop", tc.warnings}
 			if diff := cmp.Diff(want, summary{instances, storage, image, db, owner, got.Warnings}); diff != "" {
 				t.Errorf("CloudNativePGCluster(...): -want, +got:\n%s", diff)

@@ -349,11 +349,10 @@ func numberAt(u *composed.Unstructured, path string) (int64, error) {
 // cnpgDatabase composes the CloudNativePG Cluster and reads the password
 // CloudNativePG generates for the application role from its app Secret.
 func cnpgDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
-	res, err := CloudNativePGCluster(in.Meta, in.DB, in.observed(ResDatabase))
+	out, err := CloudNativePGCluster(in.Meta, in.DB, in.observed(ResDatabase))
 	if err != nil {
 		return nil, field.InternalError(field.NewPath("spec", "database", "size"), err)
 	}
-	out := &DatabaseOutput{Resources: []Composed{{Name: ResDatabase, Object: res.Cluster}}, Warnings: res.Warnings}
 	password := in.requirePasswordSecret(out, in.Meta.Names.DatabaseAppSecret, KeyPassword)
 	out.Endpoint = DatabaseHost(in.Meta)
 	out.Connection = Connection{Host: out.Endpoint, Port: "5432", Username: in.DB.Owner, Password: password, DBName: in.DB.Name, SSLMode: "require"}

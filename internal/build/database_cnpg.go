@@ -84,27 +84,19 @@ type CNPGAffinity struct {
 	TopologyKey           string `json:"topologyKey,omitempty"`
 }
 
-// DatabaseResult is a CloudNativePG Cluster plus what the function should
-// tell the user about it.
-type DatabaseResult struct {
-	Cluster *composed.Unstructured
-	// Warnings for the XR, such as a storage shrink that was refused.
-	Warnings []string
-}
-
 // CloudNativePGCluster returns the Cluster for the application database,
-// sized by the catalog. observed is the Cluster as it exists now, or nil.
+// sized by the catalog, as the resource ResDatabase of a DatabaseOutput. observed is the Cluster as it exists now, or nil.
 //
 // Storage never shrinks: a PersistentVolumeClaim cannot be made smaller, and
 // CloudNativePG would have to recreate instances to do it. When the size
 // asks for less than the observed Cluster has, the observed size is kept and
 // a warning says so.
-func CloudNativePGCluster(m Meta, db spec.Database, observed *composed.Unstructured) (DatabaseResult, error) {
+func CloudNativePGCluster(m Meta, db spec.Database, observed *composed.Unstructured) (*DatabaseOutput, error) {
 	size, ok := CNPGSizes[db.Size]
 	if !ok {
-		return DatabaseResult{}, fmt.Errorf("no CloudNativePG size %q in the catalog", db.Size)
+		return nil, fmt.Errorf("no CloudNativePG size %q in the catalog", db.Size)
 	}
-	var res DatabaseResult
+	res := &DatabaseOutput{}
 	storage := size.Storage
 	if kept, warning := keepLargerStorage(storage, observed); kept != "" {
 		storage = kept
@@ -140,9 +132,9 @@ func CloudNativePGCluster(m Meta, db spec.Database, observed *composed.Unstructu
 	}
 	u, err := fromCRD(c)
 	if err != nil {
-		return DatabaseResult{}, err
+		return nil, err
 	}
-	res.Cluster = u
+	res.Resources = []Composed{{Name: ResDatabase, Object: u}}
 	return res, nil
 }
 
