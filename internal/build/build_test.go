@@ -123,19 +123,19 @@ func TestIngress(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			ing := Ingress(meta(), tc.in)
+			ing := Ingress(meta(), tc.in, []Route{{Path: "/api", Service: "shop-backend"}, {Path: "/", Service: "shop-frontend"}})
 			if diff := cmp.Diff(tc.annotations, ing.Annotations); diff != "" {
 				t.Errorf("annotations: -want, +got:\n%s", diff)
 			}
 			if diff := cmp.Diff(tc.spec, ing.Spec); diff != "" {
 				t.Errorf("spec: -want, +got:\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.url, URL(meta(), tc.in)); diff != "" {
+			if diff := cmp.Diff(tc.url, URL(meta(), tc.in, "shop-frontend")); diff != "" {
 				t.Errorf("URL: -want, +got:\n%s", diff)
 			}
 		})
 	}
-	if got, want := URL(meta(), spec.ResolvedIngress{}), "http://shop-frontend.shop.svc"; got != want {
+	if got, want := URL(meta(), spec.ResolvedIngress{}, "shop-frontend"), "http://shop-frontend.shop.svc"; got != want {
 		t.Errorf("URL with the ingress off: want %q, got %q", want, got)
 	}
 }

@@ -23,6 +23,10 @@ const (
 	LabelBackstageID = "backstage.io/kubernetes-id"
 	LabelEnvironment = "fullstack.io/environment"
 	LabelOwner       = "fullstack.io/owner"
+	LabelLanguage    = "fullstack.io/language"
+	LabelFramework   = "fullstack.io/framework"
+	// AnnotationDescription records an XFullStackService's description.
+	AnnotationDescription = "fullstack.io/description"
 )
 
 // Components, the values of app.kubernetes.io/component.
@@ -31,6 +35,8 @@ const (
 	ComponentBackend  = "backend"
 	ComponentIngress  = "ingress"
 	ComponentDatabase = "database"
+	// ComponentService is an XFullStackService's service.
+	ComponentService = "service"
 )
 
 // Meta is what every builder needs to know about the composite.
@@ -44,6 +50,11 @@ type Meta struct {
 	Composite   string
 	Environment string
 	Owner       string
+	// ExtraLabels are added to every object's labels (an
+	// XFullStackService's language and framework).
+	ExtraLabels map[string]string
+	// Annotations of the workload (an XFullStackService's description).
+	Annotations map[string]string
 }
 
 // Labels returns the labels of a composed object or pod template of the
@@ -51,7 +62,7 @@ type Meta struct {
 // and Backstage's Kubernetes plugin (backstage.io/kubernetes-id) find
 // everything that belongs to one application.
 func (m Meta) Labels(component string) map[string]string {
-	return map[string]string{
+	l := map[string]string{
 		LabelName:        m.Names.Base,
 		LabelInstance:    m.Names.Base,
 		LabelComponent:   component,
@@ -62,6 +73,10 @@ func (m Meta) Labels(component string) map[string]string {
 		LabelEnvironment: m.Environment,
 		LabelOwner:       m.Owner,
 	}
+	for k, v := range m.ExtraLabels {
+		l[k] = v
+	}
+	return l
 }
 
 // Selector returns the labels that select the pods of a component. They are
@@ -129,6 +144,9 @@ func fromCRD(o any) (*composed.Unstructured, error) {
 	if err := json.Unmarshal(b, &u.Object); err != nil {
 		return nil, err
 	}
+	// Embedded Kubernetes types (a Rollout's pod template) bring null
+	// creationTimestamps with them.
+	dropNulls(u.Object)
 	return u, nil
 }
 

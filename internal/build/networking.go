@@ -41,10 +41,20 @@ func ServiceURL(m Meta, service string) string {
 	return fmt.Sprintf("http://%s.%s.svc", service, m.Namespace)
 }
 
-// Ingress routes / to the frontend and /api to the backend. With TLS it asks
-// cert-manager, through its ingress-shim annotation, for a certificate stored
-// in the TLS Secret.
-func Ingress(m Meta, in spec.ResolvedIngress) *networkingv1.Ingress {
+// Route sends one path prefix of the Ingress host to a Service.
+type Route struct {
+	Path    string
+	Service string
+}
+
+// Ingress routes each path prefix to its Service (an XNodeApp: / to the
+// frontend and /api to the backend). With TLS it asks cert-manager, through
+// its ingress-shim annotation, for a certificate stored in the TLS Secret.
+func Ingress(m Meta, in spec.ResolvedIngress, routes []Route) *networkingv1.Ingress {
+	paths := make([]networkingv1.HTTPIngressPath, 0, len(routes))
+	for _, r := range routes {
+		paths = append(paths, ingressPath(r.Path, r.Service))
+	}
 	ing := &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
 		ObjectMeta: metav1.ObjectMeta{Name: m.Names.Ingress, Namespace: m.Namespace, Labels: m.Labels(ComponentIngress)},
@@ -52,10 +62,7 @@ func Ingress(m Meta, in spec.ResolvedIngress) *networkingv1.Ingress {
 			Rules: []networkingv1.IngressRule{{
 				Host: in.Host,
 				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
-					Paths: []networkingv1.HTTPIngressPath{
-						ingressPath(BackendPath, m.Names.Backend),
-						ingressPath(FrontendPath, m.Names.Frontend),
-					},
+					Paths: paths,
 				}},
 			}},
 		},
@@ -87,10 +94,11 @@ func ingressPath(path, service string) networkingv1.HTTPIngressPath {
 
 // URL is where people reach the application: the Ingress host, or the
 // frontend's in-cluster address when the Ingress is off.
-func URL(m Meta, in spec.ResolvedIngress) string {
+// The in-cluster address is that of the Service at /: front.
+func URL(m Meta, in spec.ResolvedIngress, front string) string {
 	switch {
 	case !in.Enabled:
-		return ServiceURL(m, m.Names.Frontend)
+		return ServiceURL(m, front)
 	case in.TLS:
 		return "https://" + in.Host
 	default:

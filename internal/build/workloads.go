@@ -26,14 +26,14 @@ const RunAsUser = 1000
 // Deployment returns the Deployment of one workload. Its pods meet the
 // Kubernetes restricted Pod Security Standard: non-root, no privilege
 // escalation, all capabilities dropped, RuntimeDefault seccomp. The root
-// filesystem is read-only; /tmp is an emptyDir.
+// filesystem is read-only; /tmp is an emptyDir. An autoscaled workload
+// leaves replicas to its HorizontalPodAutoscaler, so the two never fight.
 func Deployment(m Meta, component, name string, w spec.ResolvedWorkload, env []corev1.EnvVar) *appsv1.Deployment {
-	labels := m.Labels(component)
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component), Annotations: m.Annotations},
 		Spec: appsv1.DeploymentSpec{
-			Replicas:             ptr.To(w.Replicas),
+			Replicas:             replicas(w),
 			RevisionHistoryLimit: ptr.To[int32](5),
 			Selector:             &metav1.LabelSelector{MatchLabels: m.Selector(component)},
 			Strategy: appsv1.DeploymentStrategy{
@@ -43,16 +43,22 @@ func Deployment(m Meta, component, name string, w spec.ResolvedWorkload, env []c
 					MaxSurge:       ptr.To(intstr.FromInt32(1)),
 				},
 			},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       podSpec(component, w, env),
-			},
+			Template: PodTemplate(m, component, w, env),
 		},
 	}
 }
 
-func podSpec(component string, w spec.ResolvedWorkload, env []corev1.EnvVar) corev1.PodSpec {
-	return corev1.PodSpec{
+func replicas(w spec.ResolvedWorkload) *int32 {
+	if w.Autoscaled {
+		return nil
+	}
+	return ptr.To(w.Replicas)
+}
+
+// PodTemplate returns the pod template of one workload, shared by its
+// Deployment and its Rollout.
+func PodTemplate(m Meta, component string, w spec.ResolvedWorkload, env []corev1.EnvVar) corev1.PodTemplateSpec {
+	ps := corev1.PodSpec{
 		AutomountServiceAccountToken: ptr.To(false),
 		EnableServiceLinks:           ptr.To(false),
 		SecurityContext: &corev1.PodSecurityContext{
@@ -79,6 +85,37 @@ func podSpec(component string, w spec.ResolvedWorkload, env []corev1.EnvVar) cor
 			VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}},
 		}},
 	}
+	if w.Spread {
+		spread(&ps, m.Selector(component))
+	}
+	return corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: m.Labels(component)}, Spec: ps}
+}
+
+// Topology keys the pods of a spread workload are spread over.
+const (
+	TopologyHostname = "kubernetes.io/hostname"
+	TopologyZone     = "topology.kubernetes.io/zone"
+)
+
+// spread prefers one pod per node and an even spread over zones. Both are
+// preferences (ScheduleAnyway), so a small or single-zone cluster still
+// schedules every pod.
+func spread(ps *corev1.PodSpec, selector map[string]string) {
+	ps.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+			Weight: 100,
+			PodAffinityTerm: corev1.PodAffinityTerm{
+				LabelSelector: &metav1.LabelSelector{MatchLabels: selector},
+				TopologyKey:   TopologyHostname,
+			},
+		}},
+	}}
+	ps.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+		MaxSkew:           1,
+		TopologyKey:       TopologyZone,
+		WhenUnsatisfiable: corev1.ScheduleAnyway,
+		LabelSelector:     &metav1.LabelSelector{MatchLabels: selector},
+	}}
 }
 
 func containerSecurityContext() *corev1.SecurityContext {

@@ -79,7 +79,10 @@ func NodeApp(r Request) (*Plan, error) {
 		}
 	}
 	if app.Ingress.Enabled {
-		if err := add(ResIngress, build.Ingress(m, app.Ingress)); err != nil {
+		if err := add(ResIngress, build.Ingress(m, app.Ingress, []build.Route{
+			{Path: build.BackendPath, Service: n.Backend},
+			{Path: build.FrontendPath, Service: n.Frontend},
+		})); err != nil {
 			return nil, err
 		}
 	}
@@ -114,7 +117,7 @@ func NodeApp(r Request) (*Plan, error) {
 	if db.Endpoint != "" {
 		status["host"] = db.Endpoint
 	}
-	plan.Status = map[string]any{"url": build.URL(m, app.Ingress), "database": status}
+	plan.Status = map[string]any{"url": build.URL(m, app.Ingress, n.Frontend), "database": status}
 	return plan, nil
 }
 

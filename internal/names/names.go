@@ -96,6 +96,17 @@ type Names struct {
 	DatabaseRWService string
 	// DatabaseConnection is the connection Secret the backend reads.
 	DatabaseConnection string
+
+	// Service names an XFullStackService's workload (Deployment or Rollout),
+	// its stable (canary) or active (blueGreen) Service, autoscaler,
+	// disruption budget and ServiceMonitor: the application's name.
+	Service string
+	// Canary is the Service in front of a canary's new pods.
+	Canary string
+	// Preview is the Service in front of a blueGreen's new pods.
+	Preview string
+	// AnalysisTemplate holds the success-rate analysis.
+	AnalysisTemplate string
 	// DatabasePassword holds a password: the one the function supplies
 	// (Cloud SQL) or the one the provider generates (RDS, Flexible Server).
 	DatabasePassword string
@@ -122,6 +133,10 @@ func For(base string) Names {
 		DatabaseAppSecret:  db + "-app",
 		DatabaseRWService:  db + "-rw",
 		DatabaseConnection: Join(base, "db-connection", MaxLength),
+		Service:            b,
+		Canary:             Join(base, "canary", MaxLength),
+		Preview:            Join(base, "preview", MaxLength),
+		AnalysisTemplate:   Join(base, "success-rate", MaxLength),
 		DatabasePassword:   Join(base, "db-password", MaxLength),
 	}
 }

@@ -25,6 +25,15 @@ var (
 // Input; they apply where the XR is silent.
 type Platform struct {
 	IngressClassName string
+	// Domain gives an XFullStackService without spec.ingress.host the host
+	// <name>.<domain>.
+	Domain string
+	// PrometheusAddress is the Prometheus an analysis queries when the XR
+	// names none.
+	PrometheusAddress string
+	// ImageRegistry is put in front of an image that names no registry
+	// (api:1.2 becomes <registry>/api:1.2).
+	ImageRegistry string
 }
 
 // ResolvedWorkload is a Workload with every default applied.
@@ -35,6 +44,10 @@ type ResolvedWorkload struct {
 	Resources  corev1.ResourceRequirements
 	Env        []EnvVar
 	HealthPath string
+	// Autoscaled leaves the replica count to a HorizontalPodAutoscaler.
+	Autoscaled bool
+	// Spread prefers pods on different nodes and zones.
+	Spread bool
 }
 
 // ResolvedIngress is an Ingress with every default applied.
@@ -121,17 +134,19 @@ func ResolveNodeApp(in NodeApp, p Platform) (*App, field.ErrorList) {
 	var werrs field.ErrorList
 	app.Frontend, werrs = resolveWorkload(root.Child("frontend"), in.Frontend, workloadDefaults{
 		port: DefaultFrontendPort, replicas: replicas, health: DefaultFrontendHealth, resources: DefaultFrontendResources,
+		registry: p.ImageRegistry,
 	})
 	errs = append(errs, werrs...)
 	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend, workloadDefaults{
 		port: DefaultBackendPort, replicas: replicas, health: DefaultBackendHealth, resources: DefaultBackendResources,
+		registry: p.ImageRegistry,
 	})
 	errs = append(errs, werrs...)
 
 	app.Database, werrs = resolveDatabase(root.Child("database"), in.Database)
 	errs = append(errs, werrs...)
 
-	app.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p)
+	app.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p, "or set spec.ingress.enabled to false")
 	errs = append(errs, werrs...)
 
 	if len(errs) > 0 {
@@ -145,16 +160,17 @@ type workloadDefaults struct {
 	replicas  int64
 	health    string
 	resources Resources
+	registry  string
 }
 
 func resolveWorkload(path *field.Path, in Workload, d workloadDefaults) (ResolvedWorkload, field.ErrorList) {
 	var errs field.ErrorList
-	out := ResolvedWorkload{Image: in.Image, HealthPath: orDefault(in.HealthPath, d.health), Env: in.Env}
+	out := ResolvedWorkload{Image: qualifyImage(in.Image, d.registry), HealthPath: orDefault(in.HealthPath, d.health), Env: in.Env}
 
 	switch {
 	case in.Image == "":
 		errs = append(errs, field.Required(path.Child("image"), "a container image reference such as ghcr.io/acme/web:1.2.3"))
-	case !imageRE.MatchString(in.Image):
+	case !imageRE.MatchString(out.Image):
 		errs = append(errs, field.Invalid(path.Child("image"), in.Image,
 			"must be a container image reference: [registry[:port]/]repository[:tag][@sha256:digest], lower-case repository"))
 	}
@@ -203,6 +219,19 @@ func resolveWorkload(path *field.Path, in Workload, d workloadDefaults) (Resolve
 		seen[e.Name] = true
 	}
 	return out, errs
+}
+
+// qualifyImage puts the platform's registry in front of an image that names
+// none. As for Docker, the first path part is a registry when it holds a dot
+// or a port, or is localhost.
+func qualifyImage(image, registry string) string {
+	if registry == "" || image == "" {
+		return image
+	}
+	if first, _, found := strings.Cut(image, "/"); found && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return image
+	}
+	return strings.TrimSuffix(registry, "/") + "/" + image
 }
 
 func resolveResources(path *field.Path, in *Resources, d Resources) (corev1.ResourceRequirements, field.ErrorList) {
@@ -259,6 +288,7 @@ func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) 
 		Name:                orDefault(in.Name, DefaultDatabaseName),
 		Owner:               orDefault(in.Owner, DefaultDatabaseOwner),
 		Size:                orDefault(in.Size, DefaultDatabaseSize),
+		Engine:              orDefault(in.Engine, EnginePostgres),
 		Version:             orDefault(in.Version, DefaultPostgresVersion),
 		Provider:            orDefault(in.Provider, DefaultProvider),
 		Region:              in.Region,
@@ -275,6 +305,7 @@ func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) 
 	if out.Owner == "postgres" {
 		errs = append(errs, field.Forbidden(path.Child("owner"), "postgres is the superuser; choose an application role name"))
 	}
+	errs = append(errs, oneOf(path.Child("engine"), out.Engine, Engines)...)
 	errs = append(errs, oneOf(path.Child("size"), out.Size, Sizes)...)
 	errs = append(errs, oneOf(path.Child("version"), out.Version, PostgresVersions)...)
 	errs = append(errs, oneOf(path.Child("provider"), out.Provider, Providers)...)
@@ -285,7 +316,9 @@ func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) 
 	return out, errs
 }
 
-func resolveIngress(path *field.Path, in Ingress, p Platform) (ResolvedIngress, field.ErrorList) {
+// resolveIngress applies defaults to an Ingress. hostHelp ends the message
+// when the host is missing: what else the user can do.
+func resolveIngress(path *field.Path, in Ingress, p Platform, hostHelp string) (ResolvedIngress, field.ErrorList) {
 	out := ResolvedIngress{
 		Enabled:   in.Enabled == nil || *in.Enabled,
 		Host:      in.Host,
@@ -302,7 +335,7 @@ func resolveIngress(path *field.Path, in Ingress, p Platform) (ResolvedIngress, 
 	}
 	switch {
 	case out.Host == "":
-		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.enabled to false"))
+		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, "+hostHelp))
 	default:
 		for _, msg := range validation.IsDNS1123Subdomain(out.Host) {
 			errs = append(errs, field.Invalid(path.Child("host"), out.Host, msg))

@@ -110,3 +110,76 @@ var ReservedEnv = map[string]bool{
 	"DATABASE_PASSWORD": true,
 	"DATABASE_SSLMODE":  true,
 }
+
+// Database engines.
+const EnginePostgres = "postgres"
+
+// Engines lists the allowed values of spec.database.engine.
+var Engines = []string{EnginePostgres}
+
+// Environments of an XFullStackService. staging replaces XNodeApp's qa: it
+// runs canaries, like production, with fewer replicas and no analysis.
+const EnvStaging = "staging"
+
+// ServiceEnvironments lists the allowed values of an XFullStackService's
+// spec.environment.
+var ServiceEnvironments = []string{EnvDevelopment, EnvStaging, EnvProduction}
+
+// Delivery strategies.
+const (
+	StrategyRollingUpdate = "rollingUpdate"
+	StrategyCanary        = "canary"
+	StrategyBlueGreen     = "blueGreen"
+)
+
+// Strategies lists the allowed values of spec.delivery.strategy.
+var Strategies = []string{StrategyRollingUpdate, StrategyCanary, StrategyBlueGreen}
+
+// Profile is what an environment means for an XFullStackService when the
+// spec is silent. README.md prints the table; a test keeps the two in step.
+type Profile struct {
+	Replicas         int64
+	Strategy         string
+	Analysis         bool
+	DatabaseSize     string
+	Autoscaling      bool
+	DisruptionBudget bool
+	Spread           bool
+}
+
+// Profiles maps each XFullStackService environment to its defaults.
+var Profiles = map[string]Profile{
+	EnvDevelopment: {Replicas: 1, Strategy: StrategyRollingUpdate, DatabaseSize: SizeSmall},
+	EnvStaging:     {Replicas: 2, Strategy: StrategyCanary, DatabaseSize: SizeSmall},
+	EnvProduction: {Replicas: 3, Strategy: StrategyCanary, Analysis: true, DatabaseSize: SizeMedium,
+		Autoscaling: true, DisruptionBudget: true, Spread: true},
+}
+
+// XFullStackService defaults.
+const (
+	DefaultServicePort   = 8080
+	DefaultServiceHealth = "/healthz"
+	DefaultMetricsPath   = "/metrics"
+	// DefaultMaxReplicas is the autoscaler's ceiling when the spec sets
+	// none: at least this, and never below the floor.
+	DefaultMaxReplicas     = 10
+	DefaultTargetCPU       = 70
+	DefaultPause           = "2m"
+	DefaultSuccessRate     = 0.95
+	DefaultAnalysisWindow  = "1m"
+	DefaultAnalysisCount   = 5
+	DefaultFailureLimit    = 1
+	DefaultAutoPromotion   = true
+	MaxAutoscalingReplicas = 100
+)
+
+// DefaultCanaryWeights are the traffic weights of the default canary; a
+// pause follows each but the last, and the analysis (when on) runs after
+// the first pause.
+var DefaultCanaryWeights = []int64{10, 50, 100}
+
+// DurationPattern matches an Argo Rollouts duration: a number and a unit.
+const DurationPattern = `^[1-9][0-9]{0,5}(s|m|h)$`
+
+// LabelValuePattern matches a Kubernetes label value (language, framework).
+const LabelValuePattern = `^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`

@@ -1,0 +1,395 @@
+package spec
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+var durationRE = regexp.MustCompile(DurationPattern)
+
+// MaxDescriptionLength bounds spec.description, which is recorded as an
+// annotation.
+const MaxDescriptionLength = 512
+
+// Service is a validated XFullStackService spec with every default applied.
+type Service struct {
+	Environment string
+	Owner       string
+	Description string
+	Language    string
+	Framework   string
+	Service     ResolvedWorkload
+	// Frontend is nil when the spec has none.
+	Frontend    *ResolvedWorkload
+	Database    Database
+	Ingress     ResolvedIngress
+	Delivery    ResolvedDelivery
+	Monitoring  ResolvedMonitoring
+	Autoscaling *ResolvedAutoscaling
+	// DisruptionBudget composes a PodDisruptionBudget for the service.
+	DisruptionBudget bool
+}
+
+// ResolvedDelivery is a Delivery with every default applied.
+type ResolvedDelivery struct {
+	Strategy string
+	// Steps of a canary; empty for the other strategies.
+	Steps []ResolvedStep
+	// AutoPromotion of a blueGreen preview.
+	AutoPromotion bool
+	// Analysis is nil when off.
+	Analysis *ResolvedAnalysis
+}
+
+// UsesRollout says whether the service runs as an Argo Rollout.
+func (d ResolvedDelivery) UsesRollout() bool {
+	return d.Strategy == StrategyCanary || d.Strategy == StrategyBlueGreen
+}
+
+// ResolvedStep is one canary step: exactly one of SetWeight, Pause and
+// Analysis is set.
+type ResolvedStep struct {
+	SetWeight *int32
+	// Pause is set for a pause step; its Duration is empty for a pause that
+	// waits to be promoted.
+	Pause    *Pause
+	Analysis bool
+}
+
+// ResolvedAnalysis is an Analysis with every default applied.
+type ResolvedAnalysis struct {
+	SuccessRate       float64
+	PrometheusAddress string
+	// Query is empty for the built-in success-rate query.
+	Query        string
+	Interval     string
+	Count        int32
+	FailureLimit int32
+}
+
+// ResolvedMonitoring is Monitoring with every default applied.
+type ResolvedMonitoring struct {
+	Enabled bool
+	Path    string
+}
+
+// ResolvedAutoscaling is Autoscaling with every default applied.
+type ResolvedAutoscaling struct {
+	MinReplicas int32
+	MaxReplicas int32
+	TargetCPU   int32
+}
+
+// ResolveService applies defaults to an XFullStackService spec, from the
+// environment's profile and the platform, and validates it. name is the
+// application's name; with a platform domain it makes the default host.
+func ResolveService(in FullStackService, p Platform, name string) (*Service, field.ErrorList) {
+	root := field.NewPath("spec")
+	var errs field.ErrorList
+
+	out := &Service{
+		Environment: orDefault(in.Environment, DefaultEnvironment),
+		Owner:       in.Owner,
+		Description: in.Description,
+		Language:    in.Language,
+		Framework:   in.Framework,
+	}
+	errs = append(errs, oneOf(root.Child("environment"), out.Environment, ServiceEnvironments)...)
+	errs = append(errs, validateOwner(root.Child("owner"), in.Owner)...)
+	for _, f := range []struct{ name, value string }{{"language", in.Language}, {"framework", in.Framework}} {
+		for _, msg := range validation.IsValidLabelValue(f.value) {
+			errs = append(errs, field.Invalid(root.Child(f.name), f.value, msg))
+		}
+	}
+	if len(in.Description) > MaxDescriptionLength {
+		errs = append(errs, field.TooLong(root.Child("description"), "", MaxDescriptionLength))
+	}
+	if len(errs) > 0 {
+		// Without a known environment there is no profile to default from.
+		return nil, errs
+	}
+	profile := Profiles[out.Environment]
+
+	var werrs field.ErrorList
+	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service, workloadDefaults{
+		port: DefaultServicePort, replicas: profile.Replicas, health: DefaultServiceHealth,
+		resources: DefaultBackendResources, registry: p.ImageRegistry,
+	})
+	errs = append(errs, werrs...)
+	out.Service.Spread = boolOr(in.Availability.Spread, profile.Spread)
+	out.DisruptionBudget = boolOr(in.Availability.PodDisruptionBudget, profile.DisruptionBudget)
+
+	if in.Frontend != nil {
+		fe, ferrs := resolveWorkload(root.Child("frontend"), *in.Frontend, workloadDefaults{
+			port: DefaultFrontendPort, replicas: profile.Replicas, health: DefaultFrontendHealth,
+			resources: DefaultFrontendResources, registry: p.ImageRegistry,
+		})
+		fe.Spread = out.Service.Spread
+		out.Frontend = &fe
+		errs = append(errs, ferrs...)
+	}
+
+	db := in.Database
+	if db.Size == "" {
+		db.Size = profile.DatabaseSize
+	}
+	out.Database, werrs = resolveDatabase(root.Child("database"), db)
+	errs = append(errs, werrs...)
+
+	ing := in.Ingress
+	if ing.Host == "" && p.Domain != "" {
+		ing.Host = name + "." + p.Domain
+	}
+	out.Ingress, werrs = resolveIngress(root.Child("ingress"), ing, p,
+		"or set spec.ingress.enabled to false, or a domain in the function Input")
+	errs = append(errs, werrs...)
+
+	out.Delivery, werrs = resolveDelivery(root.Child("delivery"), in.Delivery, profile, p)
+	errs = append(errs, werrs...)
+
+	out.Monitoring = ResolvedMonitoring{Enabled: in.Monitoring.Enabled, Path: orDefault(in.Monitoring.Path, DefaultMetricsPath)}
+	if !healthPathRE.MatchString(out.Monitoring.Path) {
+		errs = append(errs, field.Invalid(root.Child("monitoring", "path"), out.Monitoring.Path, "must be an absolute HTTP path starting with /"))
+	}
+
+	out.Autoscaling, werrs = resolveAutoscaling(root.Child("autoscaling"), in.Autoscaling, profile, out.Service.Replicas)
+	errs = append(errs, werrs...)
+	out.Service.Autoscaled = out.Autoscaling != nil
+
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+func resolveDelivery(path *field.Path, in Delivery, profile Profile, p Platform) (ResolvedDelivery, field.ErrorList) {
+	var errs field.ErrorList
+	out := ResolvedDelivery{Strategy: orDefault(in.Strategy, profile.Strategy)}
+	if e := oneOf(path.Child("strategy"), out.Strategy, Strategies); len(e) > 0 {
+		return out, e
+	}
+	strategyOnly := func(f *field.Path, strategy string) *field.Error {
+		return field.Forbidden(f, fmt.Sprintf("only used with spec.delivery.strategy %s; the strategy is %s", strategy, out.Strategy))
+	}
+	if len(in.Steps) > 0 && out.Strategy != StrategyCanary {
+		errs = append(errs, strategyOnly(path.Child("steps"), StrategyCanary))
+	}
+	if in.AutoPromotion != nil && out.Strategy != StrategyBlueGreen {
+		errs = append(errs, strategyOnly(path.Child("autoPromotion"), StrategyBlueGreen))
+	}
+	out.AutoPromotion = boolOr(in.AutoPromotion, DefaultAutoPromotion)
+
+	stepAnalysis := false
+	for _, s := range in.Steps {
+		stepAnalysis = stepAnalysis || s.Analysis != nil
+	}
+	ap := path.Child("analysis")
+	enabled := profile.Analysis || stepAnalysis
+	if in.Analysis.Enabled != nil {
+		enabled = *in.Analysis.Enabled
+		if enabled && !out.UsesRollout() {
+			errs = append(errs, field.Forbidden(ap.Child("enabled"),
+				"an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate"))
+		}
+	}
+	if !out.UsesRollout() {
+		enabled = false
+	}
+	if enabled {
+		a, aerrs := resolveAnalysis(ap, in.Analysis, p)
+		out.Analysis = &a
+		errs = append(errs, aerrs...)
+	}
+
+	if out.Strategy == StrategyCanary {
+		steps, serrs := resolveSteps(path.Child("steps"), in.Steps, out.Analysis != nil)
+		out.Steps = steps
+		errs = append(errs, serrs...)
+	}
+	return out, errs
+}
+
+// resolveSteps validates a canary's steps, or returns the default ones.
+func resolveSteps(path *field.Path, in []CanaryStep, analysis bool) ([]ResolvedStep, field.ErrorList) {
+	if len(in) == 0 {
+		return DefaultSteps(analysis), nil
+	}
+	var errs field.ErrorList
+	out := make([]ResolvedStep, 0, len(in))
+	last, lastIndex := int64(-1), -1
+	for i, s := range in {
+		sp := path.Index(i)
+		set := 0
+		if s.SetWeight != nil {
+			set++
+		}
+		if s.Pause != nil {
+			set++
+		}
+		if s.Analysis != nil {
+			set++
+		}
+		if set != 1 {
+			errs = append(errs, field.Invalid(sp, fmt.Sprintf("%d fields set", set), "a step sets exactly one of setWeight, pause, analysis"))
+			continue
+		}
+		switch {
+		case s.SetWeight != nil:
+			w := *s.SetWeight
+			wp := sp.Child("setWeight")
+			switch {
+			case w < 0 || w > 100:
+				errs = append(errs, field.Invalid(wp, w, "must be between 0 and 100, inclusive"))
+			case w <= last:
+				errs = append(errs, field.Invalid(wp, w, fmt.Sprintf("must be greater than the previous weight %d (%s); weights only increase",
+					last, path.Index(lastIndex).Child("setWeight"))))
+			}
+			if w >= 0 && w <= 100 {
+				last, lastIndex = w, i
+			}
+			out = append(out, ResolvedStep{SetWeight: i32(w)})
+		case s.Pause != nil:
+			if d := s.Pause.Duration; d != "" && !durationRE.MatchString(d) {
+				errs = append(errs, field.Invalid(sp.Child("pause", "duration"), d,
+					"must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h; leave it out to pause until promoted"))
+			}
+			out = append(out, ResolvedStep{Pause: &Pause{Duration: s.Pause.Duration}})
+		default:
+			if !analysis {
+				errs = append(errs, field.Forbidden(sp.Child("analysis"), "spec.delivery.analysis.enabled is false"))
+			}
+			out = append(out, ResolvedStep{Analysis: true})
+		}
+	}
+	return out, errs
+}
+
+// DefaultSteps is the canary a service gets when its spec lists no steps:
+// 10% of the traffic, a pause, the analysis (when on), 50%, a pause, 100%.
+func DefaultSteps(analysis bool) []ResolvedStep {
+	var out []ResolvedStep
+	for i, w := range DefaultCanaryWeights {
+		out = append(out, ResolvedStep{SetWeight: i32(w)})
+		if i == len(DefaultCanaryWeights)-1 {
+			break
+		}
+		out = append(out, ResolvedStep{Pause: &Pause{Duration: DefaultPause}})
+		if i == 0 && analysis {
+			out = append(out, ResolvedStep{Analysis: true})
+		}
+	}
+	return out
+}
+
+func resolveAnalysis(path *field.Path, in Analysis, p Platform) (ResolvedAnalysis, field.ErrorList) {
+	var errs field.ErrorList
+	out := ResolvedAnalysis{
+		SuccessRate:       DefaultSuccessRate,
+		PrometheusAddress: orDefault(in.PrometheusAddress, p.PrometheusAddress),
+		Query:             in.Query,
+		Interval:          orDefault(in.Interval, DefaultAnalysisWindow),
+		Count:             DefaultAnalysisCount,
+		FailureLimit:      DefaultFailureLimit,
+	}
+	if in.SuccessRate != nil {
+		out.SuccessRate = *in.SuccessRate
+		if out.SuccessRate <= 0 || out.SuccessRate > 1 {
+			errs = append(errs, field.Invalid(path.Child("successRate"), strconv.FormatFloat(out.SuccessRate, 'f', -1, 64),
+				"must be a share of successful requests greater than 0 and at most 1, such as 0.99"))
+		}
+	}
+	switch a := out.PrometheusAddress; {
+	case a == "":
+		errs = append(errs, field.Required(path.Child("prometheusAddress"),
+			"the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; the function Input sets no platform default (prometheusAddress)"))
+	default:
+		if u, err := url.Parse(a); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, field.Invalid(path.Child("prometheusAddress"), a, "must be an http or https URL such as http://prometheus.monitoring:9090"))
+		}
+	}
+	if !durationRE.MatchString(out.Interval) {
+		errs = append(errs, field.Invalid(path.Child("interval"), out.Interval, "must be a whole number of seconds, minutes or hours such as 30s, 1m or 1h"))
+	}
+	if in.Count != nil {
+		if *in.Count < 1 || *in.Count > 100 {
+			errs = append(errs, field.Invalid(path.Child("count"), *in.Count, "must be between 1 and 100, inclusive"))
+		} else {
+			out.Count = int32(*in.Count)
+		}
+	}
+	if in.FailureLimit != nil {
+		if *in.FailureLimit < 0 || *in.FailureLimit > 100 {
+			errs = append(errs, field.Invalid(path.Child("failureLimit"), *in.FailureLimit, "must be between 0 and 100, inclusive"))
+		} else {
+			out.FailureLimit = int32(*in.FailureLimit)
+		}
+	}
+	if out.FailureLimit >= out.Count {
+		errs = append(errs, field.Invalid(path.Child("failureLimit"), out.FailureLimit,
+			fmt.Sprintf("must be less than spec.delivery.analysis.count (%d), or the analysis can never fail", out.Count)))
+	}
+	return out, errs
+}
+
+func resolveAutoscaling(path *field.Path, in Autoscaling, profile Profile, replicas int32) (*ResolvedAutoscaling, field.ErrorList) {
+	if !boolOr(in.Enabled, profile.Autoscaling) {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"minReplicas", in.MinReplicas != nil}, {"maxReplicas", in.MaxReplicas != nil}, {"targetCPUUtilizationPercentage", in.TargetCPUUtilizationPercentage != nil}} {
+			if f.set && in.Enabled != nil {
+				return nil, field.ErrorList{field.Forbidden(path.Child(f.name), "spec.autoscaling.enabled is false")}
+			}
+		}
+		if in.MinReplicas == nil && in.MaxReplicas == nil && in.TargetCPUUtilizationPercentage == nil {
+			return nil, nil
+		}
+		// Setting a bound asks for autoscaling.
+	}
+	var errs field.ErrorList
+	out := &ResolvedAutoscaling{MinReplicas: max(replicas, 1), TargetCPU: DefaultTargetCPU}
+	if in.MinReplicas != nil {
+		if *in.MinReplicas < 1 || *in.MinReplicas > MaxAutoscalingReplicas {
+			errs = append(errs, field.Invalid(path.Child("minReplicas"), *in.MinReplicas, fmt.Sprintf("must be between 1 and %d, inclusive", MaxAutoscalingReplicas)))
+		} else {
+			out.MinReplicas = int32(*in.MinReplicas)
+		}
+	}
+	out.MaxReplicas = max(out.MinReplicas, DefaultMaxReplicas)
+	if in.MaxReplicas != nil {
+		switch m := *in.MaxReplicas; {
+		case m < 1 || m > MaxAutoscalingReplicas:
+			errs = append(errs, field.Invalid(path.Child("maxReplicas"), m, fmt.Sprintf("must be between 1 and %d, inclusive", MaxAutoscalingReplicas)))
+		case m < int64(out.MinReplicas):
+			errs = append(errs, field.Invalid(path.Child("maxReplicas"), m,
+				fmt.Sprintf("must be greater than or equal to spec.autoscaling.minReplicas (%d)", out.MinReplicas)))
+		default:
+			out.MaxReplicas = int32(m)
+		}
+	}
+	if c := in.TargetCPUUtilizationPercentage; c != nil {
+		if *c < 1 || *c > 100 {
+			errs = append(errs, field.Invalid(path.Child("targetCPUUtilizationPercentage"), *c, "must be between 1 and 100, inclusive"))
+		} else {
+			out.TargetCPU = int32(*c)
+		}
+	}
+	return out, errs
+}
+
+func boolOr(v *bool, d bool) bool {
+	if v == nil {
+		return d
+	}
+	return *v
+}
+
+func i32(v int64) *int32 {
+	n := int32(v) //nolint:gosec // Callers pass values checked against small bounds.
+	return &n
+}
