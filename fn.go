@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
@@ -94,9 +97,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 
 	p, err := plan(compose.Request{
-		XR:           xr.Resource,
-		Observed:     observed,
-		Platform:     spec.Platform{IngressClassName: in.IngressClassName},
+		XR:       xr.Resource,
+		Observed: observed,
+		Platform: spec.Platform{
+			IngressClassName:  in.IngressClassName,
+			Domain:            in.Domain,
+			PrometheusAddress: in.PrometheusAddress,
+			ImageRegistry:     in.ImageRegistry,
+		},
 		Databases:    in.Databases,
 		Required:     required,
 		PasswordSeed: seed,
@@ -183,5 +191,22 @@ func validateInput(in *v1beta1.Input) error {
 		return field.NotSupported(field.NewPath("ingressReadiness"), in.IngressReadiness,
 			[]string{string(v1beta1.IngressReadyWhenAddressAssigned), string(v1beta1.IngressReadyWhenExists)})
 	}
+	// The Input is not validated by an API server when the Composition is
+	// applied; its CRD's patterns are checked here.
+	if d := in.Domain; d != "" {
+		if msgs := validation.IsDNS1123Subdomain(d); len(msgs) > 0 {
+			return field.Invalid(field.NewPath("domain"), d, strings.Join(msgs, "; "))
+		}
+	}
+	if a := in.PrometheusAddress; a != "" {
+		if u, err := url.Parse(a); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return field.Invalid(field.NewPath("prometheusAddress"), a, "must be an http or https URL such as http://prometheus-operated.monitoring:9090")
+		}
+	}
+	if r := in.ImageRegistry; r != "" && !registryRE.MatchString(r) {
+		return field.Invalid(field.NewPath("imageRegistry"), r, "must be a registry host with an optional port and path, such as ghcr.io/acme or registry.local:5000")
+	}
 	return nil
 }
+
+var registryRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)

@@ -43,6 +43,26 @@ type Input struct {
 	// +kubebuilder:default=AddressAssigned
 	IngressReadiness IngressReadiness `json:"ingressReadiness,omitempty"`
 
+	// Domain gives an XFullStackService without spec.ingress.host the host
+	// <name>.<domain>, such as orders.apps.example.com.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:MaxLength=200
+	Domain string `json:"domain,omitempty"`
+
+	// PrometheusAddress is the Prometheus that delivery analyses query when
+	// an XR's spec.delivery.analysis.prometheusAddress is not set, such as
+	// http://prometheus-operated.monitoring:9090.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	PrometheusAddress string `json:"prometheusAddress,omitempty"`
+
+	// ImageRegistry is put in front of every image that names no registry:
+	// with ghcr.io/acme, orders:1.2 becomes ghcr.io/acme/orders:1.2.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`
+	ImageRegistry string `json:"imageRegistry,omitempty"`
+
 	// Databases configures cloud databases: region, network, provider
 	// config and the size catalog per provider.
 	// +optional

@@ -130,7 +130,7 @@ func CloudNativePGCluster(m Meta, db spec.Database, observed *composed.Unstructu
 	if size.Instances > 1 {
 		c.Spec.Affinity = &CNPGAffinity{EnablePodAntiAffinity: boolPtr(true), TopologyKey: "kubernetes.io/hostname"}
 	}
-	u, err := fromCRD(c)
+	u, err := FromCRD(c)
 	if err != nil {
 		return nil, err
 	}

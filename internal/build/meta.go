@@ -132,10 +132,10 @@ func dropNulls(m map[string]any) {
 	}
 }
 
-// fromCRD converts a local struct of a custom resource into a composed
+// FromCRD converts a local struct of a custom resource into a composed
 // resource. The structs use pointers and omitempty throughout, so
 // encoding/json emits only what is set.
-func fromCRD(o any) (*composed.Unstructured, error) {
+func FromCRD(o any) (*composed.Unstructured, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return nil, err

@@ -82,7 +82,8 @@ type Planner func(Request) (*Plan, error)
 // Planners maps each composite kind to its planner. The API group is not
 // checked, so platform teams can serve the XRDs under their own group.
 var Planners = map[string]Planner{
-	"XNodeApp": NodeApp,
+	"XNodeApp":          NodeApp,
+	"XFullStackService": FullStackService,
 }
 
 // Kinds lists the composite kinds this function composes.
@@ -112,14 +113,7 @@ func (e FieldErrors) Error() string {
 // LegacyCluster XR composes into its claim's namespace and takes the claim's
 // name, which is what people know the application by.
 func target(xr *composite.Unstructured, environment, owner string) (build.Meta, error) {
-	base, ns := xr.GetName(), xr.GetNamespace()
-	if ns == "" {
-		labels := xr.GetLabels()
-		ns = labels[LabelClaimNamespace]
-		if claim := labels[LabelClaimName]; claim != "" {
-			base = claim
-		}
-	}
+	base, ns := appName(xr)
 	if ns == "" {
 		return build.Meta{}, FieldErrors{field.Required(
 			field.NewPath("metadata", "labels").Key(LabelClaimNamespace),
@@ -133,4 +127,18 @@ func target(xr *composite.Unstructured, environment, owner string) (build.Meta, 
 		Environment: environment,
 		Owner:       owner,
 	}, nil
+}
+
+// appName returns the application's name and namespace: the XR's, or for a
+// LegacyCluster XR its claim's.
+func appName(xr *composite.Unstructured) (name, namespace string) {
+	name, namespace = xr.GetName(), xr.GetNamespace()
+	if namespace == "" {
+		labels := xr.GetLabels()
+		namespace = labels[LabelClaimNamespace]
+		if claim := labels[LabelClaimName]; claim != "" {
+			name = claim
+		}
+	}
+	return name, namespace
 }

@@ -1,15 +1,11 @@
 package compose
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/crossplane/function-sdk-go/resource"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fullstack-fn/function-fullstack/internal/build"
-	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/spec"
 )
 
@@ -41,24 +37,8 @@ func NodeApp(r Request) (*Plan, error) {
 		return nil, err
 	}
 	n := m.Names
-	namespaced := r.XR.GetNamespace() != ""
 
-	db, ferr := build.Database(build.DatabaseInput{
-		Meta:              m,
-		DB:                app.Database,
-		Environment:       app.Environment,
-		Namespaced:        namespaced,
-		ClusterScopedName: names.For(r.XR.GetName()).Database,
-		Observed:          r.observedAll(),
-		Required:          r.Required,
-		Platform:          r.Databases,
-		PasswordSeed:      r.PasswordSeed,
-	})
-	if ferr != nil {
-		return nil, FieldErrors{ferr}
-	}
-
-	plan := &Plan{Warnings: db.Warnings, Requirements: db.Requirements}
+	plan := &Plan{}
 	add := func(name resource.Name, obj runtime.Object) error {
 		u, err := build.FromTyped(obj)
 		if err != nil {
@@ -86,52 +66,10 @@ func NodeApp(r Request) (*Plan, error) {
 			return nil, err
 		}
 	}
-	plan.Resources = append(plan.Resources, db.Resources...)
-
-	// The connection Secret: assembled once everything is known, then kept.
-	var data map[string][]byte
-	switch o := r.observed(build.ResDatabaseConnection); {
-	case db.Connection.Complete():
-		data = build.ConnectionData(db.Connection)
-	case o != nil:
-		data = build.SecretData(o.Object)
+	dbStatus, err := composeDatabase(r, m, app.Database, plan)
+	if err != nil {
+		return nil, err
 	}
-	if data != nil {
-		if err := add(build.ResDatabaseConnection, build.ConnectionSecret(m, data)); err != nil {
-			return nil, err
-		}
-		if !namespaced {
-			plan.ConnectionDetails = data
-		}
-	} else {
-		plan.Pending = append(plan.Pending, fmt.Sprintf("%s (Secret %s: waiting for the database %s)",
-			build.ResDatabaseConnection, n.DatabaseConnection, missing(db.Connection)))
-	}
-
-	status := map[string]any{
-		"provider":   app.Database.Provider,
-		"port":       int64(5432),
-		"name":       db.Connection.DBName,
-		"secretName": n.DatabaseConnection,
-	}
-	if db.Endpoint != "" {
-		status["host"] = db.Endpoint
-	}
-	plan.Status = map[string]any{"url": build.URL(m, app.Ingress, n.Frontend), "database": status}
+	plan.Status = map[string]any{"url": build.URL(m, app.Ingress, n.Frontend), "database": dbStatus}
 	return plan, nil
-}
-
-// missing says which parts of a connection are not known yet.
-func missing(c build.Connection) string {
-	var parts []string
-	if c.Host == "" {
-		parts = append(parts, "endpoint")
-	}
-	if c.Password == "" {
-		parts = append(parts, "password")
-	}
-	if len(parts) == 0 {
-		return "connection details"
-	}
-	return strings.Join(parts, " and ")
 }

@@ -41,6 +41,16 @@ var checks = map[schema.GroupKind]Check{
 	{Group: "networking.k8s.io", Kind: "Ingress"}:  ingress,
 	{Group: "postgresql.cnpg.io", Kind: "Cluster"}: cnpgCluster,
 
+	// Progressive delivery, scaling and monitoring. An AnalysisTemplate,
+	// an autoscaler, a disruption budget and a monitor have nothing to
+	// wait for once they exist.
+	{Group: "argoproj.io", Kind: "Rollout"}:                  rollout,
+	{Group: "argoproj.io", Kind: "AnalysisTemplate"}:         exists,
+	{Group: "autoscaling", Kind: "HorizontalPodAutoscaler"}:  exists,
+	{Group: "policy", Kind: "PodDisruptionBudget"}:           exists,
+	{Group: "monitoring.coreos.com", Kind: "ServiceMonitor"}: exists,
+	{Group: "monitoring.coreos.com", Kind: "PodMonitor"}:     exists,
+
 	// Managed resources of the cloud databases, namespaced (.m) and
 	// cluster-scoped.
 	{Group: "rds.aws.m.upbound.io", Kind: "Instance"}:                             managed,
