@@ -117,7 +117,7 @@ func TestRunFunctionFatal(t *testing.T) {
 	}{
 		"UnsupportedKind": {
 			xr:   "apiVersion: platform.fullstack.io/v1alpha1\nkind: XDatabase\nmetadata: {name: a, namespace: b}\nspec: {}",
-			want: `kind: Unsupported value: "XDatabase": supported values: "XNodeApp"`,
+			want: `kind: Unsupported value: "XDatabase": supported values: "XFullStackService", "XNodeApp"`,
 		},
 		"UnknownSize": {
 			xr:   nodeApp(`database: {size: huge}`),
