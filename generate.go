@@ -5,5 +5,6 @@
 // commands produce.
 
 //go:generate go run ./hack/gen-legacy-xrd -in package/xnodeapp/definition.yaml -out package/xnodeapp/definition-legacy.yaml -claim NodeApp -composition xnodeapp-legacy
+//go:generate go run ./hack/gen-legacy-xrd -in package/xfullstackservice/definition.yaml -out package/xfullstackservice/definition-legacy.yaml -claim FullStackService -composition xfullstackservice-legacy
 
 package main

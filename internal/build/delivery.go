@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -249,14 +250,24 @@ type PrometheusMetric struct {
 	Query   string `json:"query"`
 }
 
+// MinRateWindow is the shortest rate() window of the default query: with
+// Prometheus' usual 30s scrape interval a shorter window often holds fewer
+// than the two samples rate() needs.
+const MinRateWindow = time.Minute
+
 // SuccessRateQuery is the default analysis query: the share of requests
 // through ingress-nginx to the Service under test (the canary, or the
 // blueGreen preview) that did not fail with a 5xx, over the analysis
-// interval. {{args.*}} are filled in by the Rollout.
+// interval (at least MinRateWindow). {{args.*}} are filled in by the
+// Rollout.
 func SuccessRateQuery(interval string) string {
+	window := interval
+	if d, err := time.ParseDuration(interval); err != nil || d < MinRateWindow {
+		window = "1m"
+	}
 	sel := fmt.Sprintf(`namespace="{{args.%s}}",service="{{args.%s}}"`, ArgNamespace, ArgServiceName)
 	return fmt.Sprintf(`sum(rate(nginx_ingress_controller_requests{%s,status!~"5.."}[%s])) / sum(rate(nginx_ingress_controller_requests{%s}[%s]))`,
-		sel, interval, sel, interval)
+		sel, window, sel, window)
 }
 
 // SuccessCondition passes a measurement at or above the threshold. A
