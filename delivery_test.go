@@ -1,0 +1,486 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/fullstack-fn/function-fullstack/internal/compose"
+)
+
+// fullStackService returns a valid XFullStackService with the YAML spec
+// fragment override merged into its spec.
+func fullStackService(override string) string {
+	base := map[string]any{}
+	_ = yaml.Unmarshal([]byte(`apiVersion: platform.fullstack.io/v1alpha1
+kind: XFullStackService
+metadata: {name: orders, namespace: orders}
+spec:
+  owner: team-orders
+  environment: production
+  service: {image: "ghcr.io/acme/orders:1"}
+  ingress: {host: orders.example.com}
+`), &base)
+	over := map[string]any{}
+	if err := yaml.Unmarshal([]byte(override), &over); err != nil {
+		panic(err)
+	}
+	merge(base["spec"].(map[string]any), over) //nolint:forcetypeassert // Literal above.
+	b, _ := yaml.Marshal(base)
+	return string(b)
+}
+
+// platformInput is the Input of package/xfullstackservice/composition.yaml.
+const platformInput = `apiVersion: fullstack.fn.crossplane.io/v1beta1
+kind: Input
+ingressClassName: nginx
+domain: apps.example.com
+prometheusAddress: http://prometheus-operated.monitoring:9090
+imageRegistry: ghcr.io/acme`
+
+// TestFullStackServiceFatal shows that bad input gets one Fatal result that
+// names the field path, and leaves desired state untouched.
+func TestFullStackServiceFatal(t *testing.T) {
+	noPrometheus := "apiVersion: fullstack.fn.crossplane.io/v1beta1\nkind: Input\ningressClassName: nginx"
+	const prefix = `cannot compose XFullStackService "orders": `
+	cases := map[string]struct {
+		spec  string
+		input string
+		want  string
+	}{
+		"WeightAbove100": {
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 20}, {pause: {}}, {setWeight: 120}]}`,
+			want: `spec.delivery.steps[2].setWeight: Invalid value: 120: must be between 0 and 100, inclusive`,
+		},
+		"NegativeWeight": {
+			spec: `delivery: {strategy: canary, steps: [{setWeight: -5}]}`,
+			want: `spec.delivery.steps[0].setWeight: Invalid value: -5: must be between 0 and 100, inclusive`,
+		},
+		"WeightsNotIncreasing": {
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 50}, {pause: {duration: 1m}}, {setWeight: 20}]}`,
+			want: `spec.delivery.steps[2].setWeight: Invalid value: 20: must be greater than the previous weight 50 (spec.delivery.steps[0].setWeight); weights only increase`,
+		},
+		"StepWithTwoActions": {
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 20, pause: {}}]}`,
+			want: `spec.delivery.steps[0]: Invalid value: "2 fields set": a step sets exactly one of setWeight, pause, analysis`,
+		},
+		"BadPauseDuration": {
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 20}, {pause: {duration: soon}}]}`,
+			want: `spec.delivery.steps[1].pause.duration: Invalid value: "soon": must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h; leave it out to pause until promoted`,
+		},
+		"AnalysisWithoutPrometheus": {
+			spec:  `delivery: {strategy: canary}`,
+			input: noPrometheus,
+			want: `spec.delivery.analysis.prometheusAddress: Required value: the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; ` +
+				`the function Input sets no platform default (prometheusAddress)`,
+		},
+		"AnalysisStepWhileAnalysisDisabled": {
+			spec: `delivery: {strategy: canary, analysis: {enabled: false}, steps: [{setWeight: 20}, {analysis: {}}]}`,
+			want: `spec.delivery.steps[1].analysis: Forbidden: spec.delivery.analysis.enabled is false`,
+		},
+		"BlueGreenWithSteps": {
+			spec: `delivery: {strategy: blueGreen, steps: [{setWeight: 20}]}`,
+			want: `spec.delivery.steps: Forbidden: only used with spec.delivery.strategy canary; the strategy is blueGreen`,
+		},
+		"CanaryWithAutoPromotion": {
+			spec: `delivery: {strategy: canary, autoPromotion: false}`,
+			want: `spec.delivery.autoPromotion: Forbidden: only used with spec.delivery.strategy blueGreen; the strategy is canary`,
+		},
+		"AnalysisOnRollingUpdate": {
+			spec: `delivery: {strategy: rollingUpdate, analysis: {enabled: true}}`,
+			want: `spec.delivery.analysis.enabled: Forbidden: an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate`,
+		},
+		"UnknownStrategy": {
+			spec: `delivery: {strategy: recreate}`,
+			want: `spec.delivery.strategy: Unsupported value: "recreate": supported values: "rollingUpdate", "canary", "blueGreen"`,
+		},
+		"SuccessRateAboveOne": {
+			spec: `delivery: {analysis: {successRate: 99}}`,
+			want: `spec.delivery.analysis.successRate: Invalid value: "99": must be a share of successful requests greater than 0 and at most 1, such as 0.99`,
+		},
+		"FailureLimitNotBelowCount": {
+			spec: `delivery: {analysis: {count: 3, failureLimit: 3}}`,
+			want: `spec.delivery.analysis.failureLimit: Invalid value: 3: must be less than spec.delivery.analysis.count (3), or the analysis can never fail`,
+		},
+		"AutoscalingMaxBelowMin": {
+			spec: `autoscaling: {minReplicas: 4, maxReplicas: 2}`,
+			want: `spec.autoscaling.maxReplicas: Invalid value: 2: must be greater than or equal to spec.autoscaling.minReplicas (4)`,
+		},
+		"AutoscalingMaxBelowDefaultMin": {
+			spec: `{service: {image: "ghcr.io/acme/orders:1", replicas: 5}, autoscaling: {maxReplicas: 4}}`,
+			want: `spec.autoscaling.maxReplicas: Invalid value: 4: must be greater than or equal to spec.autoscaling.minReplicas (5)`,
+		},
+		"AutoscalingBoundWhileDisabled": {
+			spec: `autoscaling: {enabled: false, maxReplicas: 4}`,
+			want: `spec.autoscaling.maxReplicas: Forbidden: spec.autoscaling.enabled is false`,
+		},
+		"XNodeAppEnvironment": {
+			spec: `environment: qa`,
+			want: `spec.environment: Unsupported value: "qa": supported values: "development", "staging", "production"`,
+		},
+		"LanguageNotALabelValue": {
+			spec: `language: "C++"`,
+			want: `spec.language: Invalid value: "C++": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', ` +
+				`and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+		},
+		"NoHostAndNoDomain": {
+			spec:  `{ingress: {host: ""}, delivery: {strategy: rollingUpdate}}`,
+			input: noPrometheus,
+			want:  `spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.enabled to false, or a domain in the function Input`,
+		},
+		"EngineNotPostgres": {
+			spec: `database: {engine: mysql}`,
+			want: `spec.database.engine: Unsupported value: "mysql": supported values: "postgres"`,
+		},
+	}
+	earlier := map[string]*fnv1.Resource{"from-an-earlier-step": {Resource: mustStruct(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}")}}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			input := platformInput
+			if tc.input != "" {
+				input = tc.input
+			}
+			req := &fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(t, fullStackService(tc.spec))}},
+				Desired:  &fnv1.State{Resources: earlier},
+				Input:    mustStruct(t, input),
+			}
+			rsp := run(t, req)
+			if diff := cmp.Diff([]string{prefix + tc.want}, messages(rsp, fnv1.Severity_SEVERITY_FATAL)); diff != "" {
+				t.Errorf("fatal results: -want, +got:\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"from-an-earlier-step"}, sortedNames(rsp.GetDesired().GetResources())); diff != "" {
+				t.Errorf("desired state changed: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+// world is a tiny stand-in for the API server and Crossplane between
+// RunFunction calls: it applies desired state (keeping status and fields
+// other managers own, bumping generation on a spec change), deletes what
+// leaves desired state, and lets a test play the controllers.
+type world struct {
+	t        *testing.T
+	xr       string
+	observed map[string]map[string]any
+	last     *fnv1.RunFunctionResponse
+}
+
+func (w *world) reconcile() *fnv1.RunFunctionResponse {
+	w.t.Helper()
+	req := &fnv1.RunFunctionRequest{
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(w.t, w.xr)}, Resources: map[string]*fnv1.Resource{}},
+		Input:    mustStruct(w.t, platformInput),
+	}
+	for n, o := range w.observed {
+		req.Observed.Resources[n] = &fnv1.Resource{Resource: toStruct(w.t, o)}
+	}
+	rsp := run(w.t, req)
+	if f := messages(rsp, fnv1.Severity_SEVERITY_FATAL); len(f) > 0 {
+		w.t.Fatalf("RunFunction: %v", f)
+	}
+	next := map[string]map[string]any{}
+	for n, r := range rsp.GetDesired().GetResources() {
+		want := r.GetResource().AsMap()
+		old, ok := w.observed[n]
+		if !ok {
+			unstructured.SetNestedField(want, int64(1), "metadata", "generation") //nolint:errcheck // A map we own.
+			next[n] = want
+			continue
+		}
+		obj := deepCopy(old)
+		if !reflect.DeepEqual(withoutForeign(old["spec"], want["spec"]), want["spec"]) {
+			g := num(obj, "metadata", "generation")
+			unstructured.SetNestedField(obj, g+1, "metadata", "generation") //nolint:errcheck // A map we own.
+		}
+		// Server-side apply: the function's fields win; fields only
+		// another manager set (a selector key Argo Rollouts added) stay.
+		obj["spec"] = mergeSpec(old["spec"], want["spec"])
+		obj["metadata"].(map[string]any)["annotations"] = want["metadata"].(map[string]any)["annotations"] //nolint:forcetypeassert // Desired objects have metadata.
+		next[n] = obj
+	}
+	w.observed = next
+	w.last = rsp
+	return rsp
+}
+
+// num reads an integer that may be an int64 (set by a test) or a float64
+// (decoded from JSON or a protobuf Struct).
+func num(obj map[string]any, path ...string) int64 {
+	v, _, _ := unstructured.NestedFieldNoCopy(obj, path...)
+	switch n := v.(type) {
+	case int64:
+		return n
+	case float64:
+		return int64(n)
+	}
+	return 0
+}
+
+func deepCopy(m map[string]any) map[string]any {
+	b, _ := json.Marshal(m)
+	out := map[string]any{}
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// withoutForeign returns old restricted to the keys want sets, for maps.
+func withoutForeign(old, want any) any {
+	om, ok1 := old.(map[string]any)
+	wm, ok2 := want.(map[string]any)
+	if !ok1 || !ok2 {
+		return old
+	}
+	out := map[string]any{}
+	for k := range wm {
+		if v, ok := om[k]; ok {
+			out[k] = withoutForeign(v, wm[k])
+		}
+	}
+	return out
+}
+
+// mergeSpec is what server-side apply leaves: the function's spec, plus
+// the fields only another manager set: a Service's clusterIP (the API
+// server) and its pod-hash selector (Argo Rollouts).
+func mergeSpec(old, want any) any {
+	om, _ := old.(map[string]any)
+	wm, ok := want.(map[string]any)
+	if !ok {
+		return want
+	}
+	out := map[string]any{}
+	for k, v := range wm {
+		out[k] = v
+	}
+	if ip, ok := om["clusterIP"]; ok {
+		out["clusterIP"] = ip
+	}
+	osel, _ := om["selector"].(map[string]any)
+	wsel, _ := wm["selector"].(map[string]any)
+	if h, ok := osel[compose.RolloutHashLabel]; ok && wsel != nil {
+		sel := map[string]any{compose.RolloutHashLabel: h}
+		for k, v := range wsel {
+			sel[k] = v
+		}
+		out["selector"] = sel
+	}
+	return out
+}
+
+// deploymentReady plays the Deployment controller: every replica updated
+// and available.
+func (w *world) deploymentReady() {
+	d := w.observed[string(compose.ResServiceDeployment)]
+	g := num(d, "metadata", "generation")
+	d["status"] = map[string]any{"observedGeneration": g, "replicas": int64(3), "updatedReplicas": int64(3), "availableReplicas": int64(3), "readyReplicas": int64(3)}
+	unstructured.SetNestedField(d, int64(3), "spec", "replicas") //nolint:errcheck // A map we own.
+}
+
+const stableHash = "5f7d9c8b6a"
+
+// rolloutHealthy plays the Rollout controller: the latest spec is observed
+// and Healthy. A Rollout that manages a stable or active Service points
+// it at its pods with the pod-hash selector, as Argo Rollouts does.
+func (w *world) rolloutHealthy() {
+	r := w.observed[string(compose.ResServiceRollout)]
+	g := num(r, "metadata", "generation")
+	r["status"] = map[string]any{"observedGeneration": strconv.FormatInt(g, 10), "phase": "Healthy", "availableReplicas": int64(3)}
+	if stable, _, _ := unstructured.NestedString(r, "spec", "strategy", "canary", "stableService"); stable != "" {
+		unstructured.SetNestedField(w.observed[string(compose.ResService)], stableHash, "spec", "selector", compose.RolloutHashLabel) //nolint:errcheck // A map we own.
+	}
+}
+
+// argoServiceSync plays Argo Rollouts' Service controller after a Service
+// event: a Service no Rollout manages loses the pod-hash selector.
+func (w *world) argoServiceSync() {
+	r, ok := w.observed[string(compose.ResServiceRollout)]
+	managed := false
+	if ok {
+		stable, _, _ := unstructured.NestedString(r, "spec", "strategy", "canary", "stableService")
+		managed = stable != ""
+	}
+	if !managed {
+		unstructured.RemoveNestedField(w.observed[string(compose.ResService)], "spec", "selector", compose.RolloutHashLabel)
+	}
+}
+
+// serving says which workload's pods the stable Service sends traffic to,
+// or why none.
+func (w *world) serving() string {
+	svc, ok := w.observed[string(compose.ResService)]
+	if !ok {
+		return "no Service"
+	}
+	var who []string
+	_, hashed, _ := unstructured.NestedString(svc, "spec", "selector", compose.RolloutHashLabel)
+	if r, ok := w.observed[string(compose.ResServiceRollout)]; ok {
+		if p, _, _ := unstructured.NestedString(r, "status", "phase"); p == "Healthy" {
+			who = append(who, "Rollout")
+		}
+	}
+	if d, ok := w.observed[string(compose.ResServiceDeployment)]; ok && !hashed {
+		if num(d, "status", "availableReplicas") > 0 {
+			who = append(who, "Deployment")
+		}
+	}
+	if len(who) == 0 {
+		return "no ready pods"
+	}
+	return strings.Join(who, "+")
+}
+
+// workloadNames are the resources a change of strategy touches.
+var workloadNames = map[string]bool{
+	"service-deployment": true, "service-rollout": true, "service": true, "service-canary": true,
+	"service-preview": true, "analysis-template": true, "ingress": true,
+}
+
+// TestSwitchStrategy switches a running service from rollingUpdate to
+// canary and back, playing the controllers in between, and shows at every
+// step what runs, which pods the Ingress's Service sends traffic to, and
+// that the Service and Ingress never leave desired state.
+func TestSwitchStrategy(t *testing.T) {
+	w := &world{t: t, xr: fullStackService(`delivery: {strategy: rollingUpdate}`)}
+	type want struct {
+		resources  []string
+		handover   string // A substring of status.delivery.handover; empty for none.
+		annotation string // The stable Service's fullstack.io/workload.
+		hpaTarget  string
+		serving    string
+		// rolloutForm is "handover" for a Rollout that manages no Service,
+		// "canary" for the full strategy, empty for no Rollout.
+		rolloutForm string
+	}
+	steps := []struct {
+		name   string
+		before func()
+		want   want
+	}{{
+		name: "rollingUpdate: a Deployment serves",
+		before: func() {
+			w.reconcile()
+			w.deploymentReady()
+		},
+		want: want{resources: []string{"ingress", "service", "service-deployment"}, annotation: "Deployment", hpaTarget: "Deployment", serving: "Deployment"},
+	}, {
+		name:   "switched to canary: the Deployment keeps serving while the Rollout starts",
+		before: func() { w.xr = fullStackService(`delivery: {strategy: canary}`) },
+		want: want{
+			resources:  []string{"analysis-template", "ingress", "service", "service-canary", "service-deployment", "service-rollout"},
+			handover:   "Deployment orders keeps serving until the Rollout of the same name is Healthy",
+			annotation: "Rollout", hpaTarget: "Rollout", serving: "Deployment", rolloutForm: "handover",
+		},
+	}, {
+		name:   "the Rollout is Healthy: the Deployment goes, the Rollout gets its canary",
+		before: func() { w.rolloutHealthy() },
+		want: want{
+			resources:  []string{"analysis-template", "ingress", "service", "service-canary", "service-rollout"},
+			annotation: "Rollout", hpaTarget: "Rollout", serving: "Rollout+Deployment", rolloutForm: "canary",
+		},
+	}, {
+		name:   "Argo Rollouts manages the Service: only the Rollout's pods serve",
+		before: func() { w.rolloutHealthy() },
+		want: want{
+			resources:  []string{"analysis-template", "ingress", "service", "service-canary", "service-rollout"},
+			annotation: "Rollout", hpaTarget: "Rollout", serving: "Rollout", rolloutForm: "canary",
+		},
+	}, {
+		name:   "switched back to rollingUpdate: the Rollout keeps serving and releases the Service",
+		before: func() { w.xr = fullStackService(`delivery: {strategy: rollingUpdate}`) },
+		want: want{
+			resources:  []string{"ingress", "service", "service-canary", "service-deployment", "service-rollout"},
+			handover:   "waiting for the Rollout controller to release the Service",
+			annotation: "Rollout", hpaTarget: "Deployment", serving: "Rollout", rolloutForm: "handover",
+		},
+	}, {
+		name:   "the Rollout controller released the Service; the Deployment is not ready yet",
+		before: func() { w.rolloutHealthy() },
+		want: want{
+			resources:  []string{"ingress", "service", "service-canary", "service-deployment", "service-rollout"},
+			handover:   "waiting for Argo Rollouts to remove the rollouts-pod-template-hash selector from the Service",
+			annotation: "Deployment", hpaTarget: "Deployment", serving: "Rollout", rolloutForm: "handover",
+		},
+	}, {
+		name:   "Argo Rollouts removed its selector: both serve until the Deployment is ready",
+		before: func() { w.argoServiceSync() },
+		want: want{
+			resources:  []string{"ingress", "service", "service-canary", "service-deployment", "service-rollout"},
+			handover:   "waiting for the Deployment to be ready",
+			annotation: "Deployment", hpaTarget: "Deployment", serving: "Rollout", rolloutForm: "handover",
+		},
+	}, {
+		name:   "the Deployment is ready: the Rollout goes",
+		before: func() { w.deploymentReady() },
+		want:   want{resources: []string{"ingress", "service", "service-deployment"}, annotation: "Deployment", hpaTarget: "Deployment", serving: "Rollout+Deployment"},
+	}, {
+		name:   "rollingUpdate again: the Deployment serves alone",
+		before: func() {},
+		want:   want{resources: []string{"ingress", "service", "service-deployment"}, annotation: "Deployment", hpaTarget: "Deployment", serving: "Deployment"},
+	}}
+	for i, s := range steps {
+		s.before()
+		// What serves while the function decides: the state before this
+		// reconcile, which must never be without ready pods.
+		servingBefore := w.serving()
+		rsp := w.reconcile()
+		t.Run(fmt.Sprintf("%d %s", i, s.name), func(t *testing.T) {
+			desired := rsp.GetDesired().GetResources()
+			var got []string
+			for n := range desired {
+				if workloadNames[n] {
+					got = append(got, n)
+				}
+			}
+			sort.Strings(got)
+			if diff := cmp.Diff(s.want.resources, got); diff != "" {
+				t.Errorf("workload resources: -want, +got:\n%s", diff)
+			}
+			if servingBefore != s.want.serving {
+				t.Errorf("serving before the reconcile: want %s, got %s", s.want.serving, servingBefore)
+			}
+			// The Ingress routes to the stable Service, which stays with
+			// the same name and pod selector throughout.
+			if got := valueAt(rsp, "ingress", "spec", "rules"); !strings.Contains(fmt.Sprint(got), "name:orders port") {
+				t.Errorf("the Ingress does not route to Service orders: %v", got)
+			}
+			if diff := cmp.Diff(map[string]any{"app.kubernetes.io/component": "service", "app.kubernetes.io/instance": "orders"},
+				valueAt(rsp, "service", "spec", "selector")); diff != "" {
+				t.Errorf("stable Service selector: -want, +got:\n%s", diff)
+			}
+			if got := valueAt(rsp, "service", "metadata", "annotations", compose.AnnotationWorkload); got != s.want.annotation {
+				t.Errorf("stable Service %s: want %s, got %v", compose.AnnotationWorkload, s.want.annotation, got)
+			}
+			if got := valueAt(rsp, "autoscaler", "spec", "scaleTargetRef", "kind"); got != s.want.hpaTarget {
+				t.Errorf("autoscaler target: want %s, got %v", s.want.hpaTarget, got)
+			}
+			form := ""
+			if _, ok := desired["service-rollout"]; ok {
+				form = "handover"
+				if valueAt(rsp, "service-rollout", "spec", "strategy", "canary", "stableService") != nil {
+					form = "canary"
+				}
+			}
+			if form != s.want.rolloutForm {
+				t.Errorf("Rollout form: want %q, got %q", s.want.rolloutForm, form)
+			}
+			handover, _, _ := unstructured.NestedString(rsp.GetDesired().GetComposite().GetResource().AsMap(), "status", "delivery", "handover")
+			switch {
+			case s.want.handover == "" && handover != "":
+				t.Errorf("unexpected handover: %s", handover)
+			case !strings.Contains(handover, s.want.handover):
+				t.Errorf("handover: want it to contain %q, got %q", s.want.handover, handover)
+			}
+		})
+	}
+}
