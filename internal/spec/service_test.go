@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -201,5 +203,41 @@ func TestServiceXRDMatchesCode(t *testing.T) {
 		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
 			t.Errorf("%s: -code, +XRD:\n%s", name, diff)
 		}
+	}
+}
+
+// TestREADMEProfileTable keeps the README's environment profile table in
+// step with Profiles.
+func TestREADMEProfileTable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onOff := func(v bool) string {
+		if v {
+			return "on"
+		}
+		return "off"
+	}
+	want := map[string]string{}
+	for env, p := range Profiles {
+		want[env] = fmt.Sprintf("| %s | %d | %s | %s | %s | %s | %s | %s |", env, p.Replicas, p.Strategy, onOff(p.Analysis),
+			p.DatabaseSize, onOff(p.Autoscaling), onOff(p.DisruptionBudget), onOff(p.Spread))
+	}
+	got := map[string]string{}
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "| Environment | Replicas | Strategy |"):
+			in = true
+		case in && strings.HasPrefix(line, "|---"):
+		case in && strings.HasPrefix(line, "| "):
+			got[strings.TrimSpace(strings.Split(line, "|")[1])] = line
+		default:
+			in = false
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("README profile table: -code, +README:\n%s", diff)
 	}
 }
