@@ -73,7 +73,7 @@ func expected(t *testing.T, example string) []composedRef {
 	for _, d := range docs {
 		u := &unstructured.Unstructured{Object: d}
 		if u.GetAnnotations()["crossplane.io/composition-resource-name"] == "" {
-			if u.GetKind() == "XNodeApp" {
+			if u.GetKind() != "Result" {
 				goldenXR[example] = u.GetName()
 			}
 			continue
@@ -149,16 +149,29 @@ func TestE2E(t *testing.T) {
 	rdsClaim := cloud("nodeapp-claim-aws", "invoices", "xnodeapp-legacy-aws")
 	// Cloud SQL users get a password derived from the platform's seed.
 	seed := manifest(t, "fullstack-gcp", "credentials.yaml")
-	apps := []*app{xnode, claim, rds, cloudSQL, flexible, rdsClaim}
+	// XFullStackServices use the package's default Composition, whose Input
+	// sets the platform's domain, Prometheus and image registry.
+	var serviceObjs []map[string]any
+	service := func(example, namespace string) *app {
+		serviceObjs = append(serviceObjs, manifest(t, example, "xr.yaml"))
+		return &app{example: example, namespace: namespace, xr: func(ctx context.Context) (*unstructured.Unstructured, error) {
+			return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", namespace, namespace)
+		}}
+	}
+	dev := service("fullstack-dev", "notes")
+	canaryProd := service("fullstack-canary-prod", "checkout")
+	blueGreen := service("fullstack-bluegreen", "payments")
+	apps := []*app{xnode, claim, rds, cloudSQL, flexible, rdsClaim, dev, canaryProd, blueGreen}
 	steps := []struct {
 		name string
 		fn   func(t *testing.T)
 	}{
 		{"examples compose every object", func(t *testing.T) {
-			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices"} {
+			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices", "notes", "checkout", "payments"} {
 				namespace(ctx, t, ns)
 			}
-			for _, o := range append([]map[string]any{seed, xrObj, claimObj}, cloudObjs...) {
+			objs := append([]map[string]any{seed, xrObj, claimObj}, cloudObjs...)
+			for _, o := range append(objs, serviceObjs...) {
 				if err := kc.apply(ctx, o); err != nil {
 					t.Fatal(err)
 				}
@@ -186,6 +199,9 @@ func TestE2E(t *testing.T) {
 		}},
 		{"day 2 changes update in place", func(t *testing.T) { dayTwo(ctx, t, xnode, xrObj) }},
 		{"invalid spec is reported and changes nothing", func(t *testing.T) { invalidSpec(ctx, t, xnode, xrObj) }},
+		{"rollingUpdate to canary and back hands the pods over; the Service and Ingress stay", func(t *testing.T) {
+			switchStrategy(ctx, t, dev, manifest(t, "fullstack-dev", "xr.yaml"))
+		}},
 		{"the connection Secret has the same keys for every provider", func(t *testing.T) {
 			for _, a := range apps {
 				assertConnectionSecret(ctx, t, a)
@@ -208,6 +224,11 @@ func TestE2E(t *testing.T) {
 			}
 			if err := kc.delete(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", "blog", "blog"); err != nil {
 				t.Fatal(err)
+			}
+			for _, a := range []*app{dev, canaryProd, blueGreen} {
+				if err := kc.delete(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", a.namespace, a.namespace); err != nil {
+					t.Fatal(err)
+				}
 			}
 			for _, a := range apps {
 				assertGone(ctx, t, a)
@@ -319,7 +340,7 @@ func assertNotReady(ctx context.Context, t *testing.T, a *app) {
 	_, msg := condition(xr, "ResourcesReady")
 	for _, r := range a.composed {
 		switch r.kind {
-		case "Deployment", "Cluster", "Ingress":
+		case "Deployment", "Cluster", "Ingress", "Rollout":
 			if !strings.Contains(msg, r.kind+" "+r.name+":") {
 				t.Errorf("%s: ResourcesReady does not name %s: %q", a.example, r, msg)
 			}
@@ -364,6 +385,8 @@ func reportHealthy(ctx context.Context, t *testing.T, a *app) {
 			}
 		case "Ingress":
 			status = map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"ip": "203.0.113.10"}}}}
+		case "Rollout":
+			status = rolloutHealthy(o)
 		case "Instance", "DatabaseInstance", "Database", "User", "FlexibleServer", "FlexibleServerDatabase":
 			status = reportManaged(ctx, t, r, o, now)
 		default:
@@ -658,4 +681,159 @@ func claimXR(name string) func(context.Context) (*unstructured.Unstructured, err
 		}
 		return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", xr)
 	}
+}
+
+// rolloutHealthy is the status the Rollout controller reports for a Rollout
+// whose latest spec is fully rolled out; observedGeneration is a string.
+func rolloutHealthy(o *unstructured.Unstructured) map[string]any {
+	replicas, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
+	if !ok {
+		replicas = 1
+	}
+	return map[string]any{
+		"observedGeneration": fmt.Sprint(o.GetGeneration()), "phase": "Healthy",
+		"replicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas,
+	}
+}
+
+// switchStrategy switches a running XFullStackService from rollingUpdate to
+// canary and back on the real API server and Crossplane, playing the
+// Deployment and Rollout controllers, and checks that the old workload
+// stays until the new one is ready, and that the stable Service and the
+// Ingress are never recreated.
+func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]any) {
+	const ns, name = "notes", "notes"
+	uid := func(apiVersion, kind string) types.UID {
+		o, err := kc.get(ctx, apiVersion, kind, ns, name)
+		if err != nil {
+			t.Fatalf("%s %s/%s: %v", kind, ns, name, err)
+		}
+		return o.GetUID()
+	}
+	serviceUID, ingressUID := uid("v1", "Service"), uid("networking.k8s.io/v1", "Ingress")
+	setStrategy := func(strategy string) {
+		x := (&unstructured.Unstructured{Object: xrObj}).DeepCopy().Object
+		specOf(x)["delivery"] = map[string]any{"strategy": strategy}
+		if err := kc.apply(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exists := func(apiVersion, kind string) (*unstructured.Unstructured, bool) {
+		o, err := kc.get(ctx, apiVersion, kind, ns, name)
+		return o, err == nil
+	}
+	wait := func(what string, check func() error) {
+		t.Helper()
+		if err := cl.waitFor(180*time.Second, what, check); err != nil {
+			xr, _ := a.xr(ctx)
+			if xr != nil {
+				t.Fatalf("%v\nXR conditions: %s", err, conditions(xr))
+			}
+			t.Fatal(err)
+		}
+	}
+	report := func(apiVersion, kind string, status func(*unstructured.Unstructured) map[string]any) {
+		t.Helper()
+		o, ok := exists(apiVersion, kind)
+		if !ok {
+			t.Fatalf("%s %s/%s does not exist", kind, ns, name)
+		}
+		if err := kc.patchStatus(ctx, o, status(o)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deploymentHealthy := func(o *unstructured.Unstructured) map[string]any {
+		replicas, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
+		now := time.Now().UTC().Format(time.RFC3339)
+		return map[string]any{
+			"observedGeneration": o.GetGeneration(), "replicas": replicas, "updatedReplicas": replicas,
+			"readyReplicas": replicas, "availableReplicas": replicas,
+			"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": now, "lastUpdateTime": now}},
+		}
+	}
+	stableService := func(o *unstructured.Unstructured) string {
+		s, _, _ := unstructured.NestedString(o.Object, "spec", "strategy", "canary", "stableService")
+		return s
+	}
+
+	// rollingUpdate → canary: the Rollout starts beside the Deployment.
+	setStrategy("canary")
+	wait("a Rollout in its handover form beside the Deployment", func() error {
+		r, ok := exists("argoproj.io/v1alpha1", "Rollout")
+		if !ok {
+			return fmt.Errorf("no Rollout yet")
+		}
+		if _, ok := exists("apps/v1", "Deployment"); !ok {
+			return fmt.Errorf("the Deployment was removed before the Rollout was Healthy")
+		}
+		if s := stableService(r); s != "" {
+			return fmt.Errorf("the Rollout manages Service %s during the handover", s)
+		}
+		return nil
+	})
+	// Crossplane must keep the Deployment while the Rollout is not Healthy.
+	time.Sleep(3 * time.Second)
+	if _, ok := exists("apps/v1", "Deployment"); !ok {
+		t.Fatal("the Deployment was removed before the Rollout was Healthy")
+	}
+	report("argoproj.io/v1alpha1", "Rollout", rolloutHealthy)
+	wait("the Deployment to go and the Rollout to get its canary", func() error {
+		if _, ok := exists("apps/v1", "Deployment"); ok {
+			return fmt.Errorf("the Deployment is still there")
+		}
+		r, _ := exists("argoproj.io/v1alpha1", "Rollout")
+		if r == nil || stableService(r) != name {
+			return fmt.Errorf("the Rollout does not manage the stable Service yet")
+		}
+		return nil
+	})
+	report("argoproj.io/v1alpha1", "Rollout", rolloutHealthy)
+	waitXR(ctx, t, a, "Ready=True on the canary", func(xr *unstructured.Unstructured) error {
+		if s, _ := condition(xr, "Ready"); s != "True" {
+			return fmt.Errorf("XR conditions: %s", conditions(xr))
+		}
+		return nil
+	})
+	t.Logf("rollingUpdate → canary: the Deployment served until the Rollout was Healthy")
+
+	// canary → rollingUpdate: the Deployment starts beside the Rollout.
+	setStrategy("rollingUpdate")
+	wait("a Deployment beside the retiring Rollout", func() error {
+		if _, ok := exists("apps/v1", "Deployment"); !ok {
+			return fmt.Errorf("no Deployment yet")
+		}
+		r, ok := exists("argoproj.io/v1alpha1", "Rollout")
+		if !ok {
+			return fmt.Errorf("the Rollout was removed before the Deployment was ready")
+		}
+		if stableService(r) != "" {
+			return fmt.Errorf("the Rollout still manages the Service")
+		}
+		return nil
+	})
+	report("argoproj.io/v1alpha1", "Rollout", rolloutHealthy)
+	time.Sleep(3 * time.Second)
+	if _, ok := exists("argoproj.io/v1alpha1", "Rollout"); !ok {
+		t.Fatal("the Rollout was removed before the Deployment was ready")
+	}
+	report("apps/v1", "Deployment", deploymentHealthy)
+	wait("the Rollout to go", func() error {
+		if _, ok := exists("argoproj.io/v1alpha1", "Rollout"); ok {
+			return fmt.Errorf("the Rollout is still there")
+		}
+		return nil
+	})
+	waitXR(ctx, t, a, "Ready=True on the Deployment again", func(xr *unstructured.Unstructured) error {
+		if s, _ := condition(xr, "Ready"); s != "True" {
+			return fmt.Errorf("XR conditions: %s", conditions(xr))
+		}
+		return nil
+	})
+	if got := uid("v1", "Service"); got != serviceUID {
+		t.Errorf("the stable Service was recreated: uid %s became %s", serviceUID, got)
+	}
+	if got := uid("networking.k8s.io/v1", "Ingress"); got != ingressUID {
+		t.Errorf("the Ingress was recreated: uid %s became %s", ingressUID, got)
+	}
+	t.Logf("canary → rollingUpdate: the Rollout served until the Deployment was ready; Service and Ingress kept their UIDs")
 }
