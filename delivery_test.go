@@ -484,3 +484,58 @@ func TestSwitchStrategy(t *testing.T) {
 		})
 	}
 }
+
+// TestFullStackServiceClaim composes a LegacyCluster XFullStackService that
+// a FullStackService claim created: into the claim's namespace, under the
+// claim's name, with the connection details on the XR (and so the claim).
+func TestFullStackServiceClaim(t *testing.T) {
+	xr := `apiVersion: legacy.platform.fullstack.io/v1alpha1
+kind: XFullStackService
+metadata:
+  name: orders-x7k2p
+  labels: {crossplane.io/claim-name: orders, crossplane.io/claim-namespace: team-orders}
+spec:
+  owner: team-orders
+  service: {image: orders:1}
+  database: {provider: cnpg}
+`
+	secret := `apiVersion: v1
+kind: Secret
+metadata: {name: orders-db-app, namespace: team-orders}
+data: {username: YXBw, password: c2VjcmV0, dbname: YXBw}`
+	req := &fnv1.RunFunctionRequest{
+		Observed:          &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(t, xr)}},
+		Input:             mustStruct(t, platformInput),
+		RequiredResources: map[string]*fnv1.Resources{"database-password-secret": {Items: []*fnv1.Resource{{Resource: mustStruct(t, secret)}}}},
+	}
+	rsp := run(t, req)
+	if f := messages(rsp, fnv1.Severity_SEVERITY_FATAL); len(f) > 0 {
+		t.Fatalf("RunFunction: %v", f)
+	}
+	got := map[string]string{}
+	for n, r := range rsp.GetDesired().GetResources() {
+		m := r.GetResource().AsMap()["metadata"].(map[string]any) //nolint:forcetypeassert // Desired objects have metadata.
+		got[n] = fmt.Sprint(m["namespace"], "/", m["name"])
+	}
+	want := map[string]string{
+		"service-deployment": "team-orders/orders", "service": "team-orders/orders", "ingress": "team-orders/orders",
+		"database": "team-orders/orders-db", "database-connection": "team-orders/orders-db-connection",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("composed objects: -want, +got:\n%s", diff)
+	}
+	if got := valueAt(rsp, "service-deployment", "spec", "template", "spec", "containers"); !strings.Contains(fmt.Sprint(got), "image:ghcr.io/acme/orders:1") {
+		t.Errorf("the image does not come from the platform registry: %v", got)
+	}
+	if got := valueAt(rsp, "ingress", "spec", "rules"); !strings.Contains(fmt.Sprint(got), "host:orders.apps.example.com") {
+		t.Errorf("the host is not <claim name>.<domain>: %v", got)
+	}
+	var keys []string
+	for k := range rsp.GetDesired().GetComposite().GetConnectionDetails() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if diff := cmp.Diff([]string{"dbname", "host", "password", "port", "sslmode", "uri", "username"}, keys); diff != "" {
+		t.Errorf("XR connection details: -want, +got:\n%s", diff)
+	}
+}
