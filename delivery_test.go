@@ -12,7 +12,6 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/fullstack-fn/function-fullstack/internal/compose"
 )
@@ -20,8 +19,7 @@ import (
 // fullStackService returns a valid XFullStackService with the YAML spec
 // fragment override merged into its spec.
 func fullStackService(override string) string {
-	base := map[string]any{}
-	_ = yaml.Unmarshal([]byte(`apiVersion: platform.fullstack.io/v1alpha1
+	return withSpec(`apiVersion: platform.fullstack.io/v1alpha1
 kind: XFullStackService
 metadata: {name: orders, namespace: orders}
 spec:
@@ -29,14 +27,7 @@ spec:
   environment: production
   service: {image: "ghcr.io/acme/orders:1"}
   ingress: {host: orders.example.com}
-`), &base)
-	over := map[string]any{}
-	if err := yaml.Unmarshal([]byte(override), &over); err != nil {
-		panic(err)
-	}
-	merge(base["spec"].(map[string]any), over) //nolint:forcetypeassert // Literal above.
-	b, _ := yaml.Marshal(base)
-	return string(b)
+`, override)
 }
 
 // platformInput is the Input of package/xfullstackservice/composition.yaml.

@@ -167,8 +167,7 @@ func readYAML(t testing.TB, doc string) map[string]any {
 // nodeApp returns a valid XNodeApp with the YAML spec fragment override
 // merged into its spec.
 func nodeApp(override string) string {
-	base := map[string]any{}
-	_ = yaml.Unmarshal([]byte(`apiVersion: platform.fullstack.io/v1alpha1
+	return withSpec(`apiVersion: platform.fullstack.io/v1alpha1
 kind: XNodeApp
 metadata: {name: shop, namespace: shop}
 spec:
@@ -176,13 +175,20 @@ spec:
   frontend: {image: "ghcr.io/acme/web:1"}
   backend: {image: "ghcr.io/acme/api:1"}
   ingress: {host: shop.example.com}
-`), &base)
+`, override)
+}
+
+// withSpec returns the XR base with the YAML spec fragment override merged
+// into its spec.
+func withSpec(base, override string) string {
+	xr := map[string]any{}
+	_ = yaml.Unmarshal([]byte(base), &xr)
 	over := map[string]any{}
 	if err := yaml.Unmarshal([]byte(override), &over); err != nil {
 		panic(err)
 	}
-	merge(base["spec"].(map[string]any), over) //nolint:forcetypeassert // Literal above.
-	b, _ := yaml.Marshal(base)
+	merge(xr["spec"].(map[string]any), over) //nolint:forcetypeassert // Our own literals.
+	b, _ := yaml.Marshal(xr)
 	return string(b)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -85,28 +86,18 @@ func FullStackService(r Request) (*Plan, error) {
 
 	plan := &Plan{}
 	var addErr error
-	add := func(name resource.Name, obj runtime.Object) {
-		if addErr != nil {
-			return
-		}
-		u, err := build.FromTyped(obj)
-		if err != nil {
+	put := func(name resource.Name, u *composed.Unstructured, err error) {
+		if addErr == nil && err != nil {
 			addErr = err
-			return
 		}
-		plan.Resources = append(plan.Resources, Resource{Name: name, Object: u})
+		if err == nil {
+			plan.Resources = append(plan.Resources, Resource{Name: name, Object: u})
+		}
 	}
-	addCRD := func(name resource.Name, obj any) {
-		if addErr != nil {
-			return
-		}
-		u, err := build.FromCRD(obj)
-		if err != nil {
-			addErr = err
-			return
-		}
-		plan.Resources = append(plan.Resources, Resource{Name: name, Object: u})
-	}
+	// add takes a typed Kubernetes object, addCRD a local struct of a
+	// custom resource.
+	add := func(name resource.Name, obj runtime.Object) { u, err := build.FromTyped(obj); put(name, u, err) }
+	addCRD := func(name resource.Name, obj any) { u, err := build.FromCRD(obj); put(name, u, err) }
 
 	env := build.DatabaseEnv(n.DatabaseConnection)
 	ingress := ""

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 )
 
 func w(v int32) *int32 { return &v }
@@ -145,33 +144,7 @@ func TestPlatformDefaults(t *testing.T) {
 // TestServiceXRDMatchesCode keeps the XFullStackService XRD's enums and
 // defaults in step with the code.
 func TestServiceXRDMatchesCode(t *testing.T) {
-	b, err := os.ReadFile("../../package/xfullstackservice/definition.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	xrd := map[string]any{}
-	if err := yaml.Unmarshal(b, &xrd); err != nil {
-		t.Fatal(err)
-	}
-	versions, _, _ := unstructured.NestedSlice(xrd, "spec", "versions")
-	props := func(path ...string) map[string]any {
-		full := []string{"schema", "openAPIV3Schema", "properties", "spec"}
-		for _, p := range path {
-			full = append(full, "properties", p)
-		}
-		m, ok, _ := unstructured.NestedMap(versions[0].(map[string]any), full...)
-		if !ok {
-			t.Fatalf("the XRD has no spec.%v", path)
-		}
-		return m
-	}
-	strs := func(v any) []string {
-		var out []string
-		for _, s := range v.([]any) {
-			out = append(out, s.(string))
-		}
-		return out
-	}
+	props, strs := xrdSpec(t, "xfullstackservice/definition.yaml")
 	step, _, _ := unstructured.NestedMap(props("delivery", "steps"), "items", "properties")
 	cases := map[string]struct{ want, got any }{
 		"environment enum":    {ServiceEnvironments, strs(props("environment")["enum"])},

@@ -211,8 +211,11 @@ func TestDecode(t *testing.T) {
 
 // TestXRDMatchesCode fails when the XRD's enums, defaults and patterns drift
 // from the values the function validates and defaults with.
-func TestXRDMatchesCode(t *testing.T) {
-	b, err := os.ReadFile("../../package/xnodeapp/definition.yaml")
+// xrdSpec reads an XRD in package/ and returns a function that finds the
+// schema of a field under spec, and one that reads a string list.
+func xrdSpec(t *testing.T, file string) (props func(path ...string) map[string]any, strs func(any) []string) {
+	t.Helper()
+	b, err := os.ReadFile("../../package/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,24 +224,29 @@ func TestXRDMatchesCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	versions, _, _ := unstructured.NestedSlice(xrd, "spec", "versions")
-	props := func(path ...string) map[string]any {
+	props = func(path ...string) map[string]any {
 		full := []string{"schema", "openAPIV3Schema", "properties", "spec"}
 		for _, p := range path {
 			full = append(full, "properties", p)
 		}
 		m, ok, _ := unstructured.NestedMap(versions[0].(map[string]any), full...)
 		if !ok {
-			t.Fatalf("the XRD has no spec.%v", path)
+			t.Fatalf("%s has no spec.%v", file, path)
 		}
 		return m
 	}
-	strs := func(v any) []string {
+	strs = func(v any) []string {
 		var out []string
 		for _, s := range v.([]any) {
 			out = append(out, s.(string))
 		}
 		return out
 	}
+	return props, strs
+}
+
+func TestXRDMatchesCode(t *testing.T) {
+	props, strs := xrdSpec(t, "xnodeapp/definition.yaml")
 	cases := map[string]struct{ want, got any }{
 		"environment enum":      {Environments, strs(props("environment")["enum"])},
 		"environment default":   {DefaultEnvironment, props("environment")["default"]},

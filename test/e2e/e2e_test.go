@@ -189,12 +189,7 @@ func TestE2E(t *testing.T) {
 		{"ready once the controllers report", func(t *testing.T) {
 			for _, a := range apps {
 				reportHealthy(ctx, t, a)
-				waitXR(ctx, t, a, "Ready=True", func(xr *unstructured.Unstructured) error {
-					if s, _ := condition(xr, "Ready"); s != "True" {
-						return fmt.Errorf("XR conditions: %s", conditions(xr))
-					}
-					return nil
-				})
+				waitXR(ctx, t, a, "Ready=True", xrReady)
 			}
 		}},
 		{"day 2 changes update in place", func(t *testing.T) { dayTwo(ctx, t, xnode, xrObj) }},
@@ -267,6 +262,13 @@ func waitXR(ctx context.Context, t *testing.T, a *app, what string, check func(*
 		t.Fatal(err)
 	}
 	return xr
+}
+
+func xrReady(xr *unstructured.Unstructured) error {
+	if s, _ := condition(xr, "Ready"); s != "True" {
+		return fmt.Errorf("XR conditions: %s", conditions(xr))
+	}
+	return nil
 }
 
 func synced(xr *unstructured.Unstructured) error {
@@ -363,12 +365,7 @@ func reportHealthy(ctx context.Context, t *testing.T, a *app) {
 		var status map[string]any
 		switch r.kind {
 		case "Deployment":
-			replicas, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
-			status = map[string]any{
-				"observedGeneration": o.GetGeneration(), "replicas": replicas, "updatedReplicas": replicas,
-				"readyReplicas": replicas, "availableReplicas": replicas,
-				"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": now, "lastUpdateTime": now}},
-			}
+			status = deploymentHealthy(o)
 		case "Cluster":
 			// CloudNativePG publishes the application role's credentials.
 			if err := kc.apply(ctx, map[string]any{
@@ -683,6 +680,21 @@ func claimXR(name string) func(context.Context) (*unstructured.Unstructured, err
 	}
 }
 
+// deploymentHealthy is the status the Deployment controller reports once
+// every replica of the latest spec is available.
+func deploymentHealthy(o *unstructured.Unstructured) map[string]any {
+	replicas, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
+	if !ok {
+		replicas = 1
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	return map[string]any{
+		"observedGeneration": o.GetGeneration(), "replicas": replicas, "updatedReplicas": replicas,
+		"readyReplicas": replicas, "availableReplicas": replicas,
+		"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": now, "lastUpdateTime": now}},
+	}
+}
+
 // rolloutHealthy is the status the Rollout controller reports for a Rollout
 // whose latest spec is fully rolled out; observedGeneration is a string.
 func rolloutHealthy(o *unstructured.Unstructured) map[string]any {
@@ -742,15 +754,6 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 			t.Fatal(err)
 		}
 	}
-	deploymentHealthy := func(o *unstructured.Unstructured) map[string]any {
-		replicas, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
-		now := time.Now().UTC().Format(time.RFC3339)
-		return map[string]any{
-			"observedGeneration": o.GetGeneration(), "replicas": replicas, "updatedReplicas": replicas,
-			"readyReplicas": replicas, "availableReplicas": replicas,
-			"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": now, "lastUpdateTime": now}},
-		}
-	}
 	stableService := func(o *unstructured.Unstructured) string {
 		s, _, _ := unstructured.NestedString(o.Object, "spec", "strategy", "canary", "stableService")
 		return s
@@ -788,12 +791,7 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 		return nil
 	})
 	report("argoproj.io/v1alpha1", "Rollout", rolloutHealthy)
-	waitXR(ctx, t, a, "Ready=True on the canary", func(xr *unstructured.Unstructured) error {
-		if s, _ := condition(xr, "Ready"); s != "True" {
-			return fmt.Errorf("XR conditions: %s", conditions(xr))
-		}
-		return nil
-	})
+	waitXR(ctx, t, a, "Ready=True on the canary", xrReady)
 	t.Logf("rollingUpdate → canary: the Deployment served until the Rollout was Healthy")
 
 	// canary → rollingUpdate: the Deployment starts beside the Rollout.
@@ -823,12 +821,7 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 		}
 		return nil
 	})
-	waitXR(ctx, t, a, "Ready=True on the Deployment again", func(xr *unstructured.Unstructured) error {
-		if s, _ := condition(xr, "Ready"); s != "True" {
-			return fmt.Errorf("XR conditions: %s", conditions(xr))
-		}
-		return nil
-	})
+	waitXR(ctx, t, a, "Ready=True on the Deployment again", xrReady)
 	if got := uid("v1", "Service"); got != serviceUID {
 		t.Errorf("the stable Service was recreated: uid %s became %s", serviceUID, got)
 	}
