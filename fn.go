@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -199,7 +198,7 @@ func validateInput(in *v1beta1.Input) error {
 		}
 	}
 	if a := in.PrometheusAddress; a != "" {
-		if u, err := url.Parse(a); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !spec.IsHTTPURL(a) {
 			return field.Invalid(field.NewPath("prometheusAddress"), a, "must be an http or https URL such as http://prometheus-operated.monitoring:9090")
 		}
 	}

@@ -135,12 +135,8 @@ func ServiceRollout(m Meta, w spec.ResolvedWorkload, d spec.ResolvedDelivery, in
 	r := HandoverRollout(m, w, env)
 	switch d.Strategy {
 	case spec.StrategyCanary:
-		c := &CanaryStrategy{
-			CanaryService:  n.Canary,
-			StableService:  n.Service,
-			MaxSurge:       ptr.To(intstr.FromString("25%")),
-			MaxUnavailable: ptr.To(intstr.FromInt32(0)),
-		}
+		c := HandoverStrategy()
+		c.CanaryService, c.StableService = n.Canary, n.Service
 		if ing != "" {
 			c.TrafficRouting = &TrafficRouting{Nginx: &NginxTrafficRouting{StableIngress: ing}}
 		}

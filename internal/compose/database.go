@@ -30,15 +30,8 @@ func composeDatabase(r Request, m build.Meta, database spec.Database, plan *Plan
 		return nil, FieldErrors{ferr}
 	}
 	plan.Warnings = append(plan.Warnings, db.Warnings...)
-	if len(db.Requirements) > 0 {
-		if plan.Requirements == nil {
-			plan.Requirements = db.Requirements
-		} else {
-			for k, v := range db.Requirements {
-				plan.Requirements[k] = v
-			}
-		}
-	}
+	// The database is the only part of a plan that requires resources.
+	plan.Requirements = db.Requirements
 	plan.Resources = append(plan.Resources, db.Resources...)
 
 	// The connection Secret: assembled once everything is known, then kept.

@@ -122,8 +122,7 @@ func FullStackService(r Request) (*Plan, error) {
 		addCRD(ResServiceRollout, build.ServiceRollout(m, svc.Service, svc.Delivery, ingress, env))
 	}
 
-	stable := build.Service(m, build.ComponentService, n.Service)
-	stable.Labels[build.LabelTraffic] = build.TrafficStable
+	stable := trafficService(m, n.Service, build.TrafficStable)
 	stable.Annotations = map[string]string{AnnotationWorkload: w.serviceAnnotation}
 	add(ResService, stable)
 	strategy := svc.Delivery.Strategy
@@ -333,7 +332,10 @@ func deliveryStatus(r Request, svc *spec.Service, workloadKind, name string) map
 			break
 		}
 		s := ready.ReadRollout(o)
-		out["phase"] = orValue(s.Phase, "Pending")
+		out["phase"] = s.Phase
+		if s.Phase == "" {
+			out["phase"] = "Pending"
+		}
 		if s.Message != "" {
 			out["message"] = s.Message
 		}
@@ -353,11 +355,4 @@ func deliveryStatus(r Request, svc *spec.Service, workloadKind, name string) map
 		}
 	}
 	return out
-}
-
-func orValue(v, d string) string {
-	if v == "" {
-		return d
-	}
-	return v
 }

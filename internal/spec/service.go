@@ -308,7 +308,7 @@ func resolveAnalysis(path *field.Path, in Analysis, p Platform) (ResolvedAnalysi
 		errs = append(errs, field.Required(path.Child("prometheusAddress"),
 			"the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; the function Input sets no platform default (prometheusAddress)"))
 	default:
-		if u, err := url.Parse(a); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !IsHTTPURL(a) {
 			errs = append(errs, field.Invalid(path.Child("prometheusAddress"), a, "must be an http or https URL such as http://prometheus.monitoring:9090"))
 		}
 	}
@@ -380,6 +380,13 @@ func resolveAutoscaling(path *field.Path, in Autoscaling, profile Profile, repli
 		}
 	}
 	return out, errs
+}
+
+// IsHTTPURL says whether s is an absolute http or https URL with a host,
+// such as a Prometheus address.
+func IsHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func boolOr(v *bool, d bool) bool {
