@@ -3,8 +3,13 @@
 // Regenerate every generated file: `go generate -tags generate ./...`.
 // `make generate-check` fails when a committed file differs from what these
 // commands produce.
+//
+// apis/v1alpha1 is the source of the XR API: controller-gen (pinned, built by
+// hack/tools.sh) writes its deepcopy code and CRDs, and hack/gen-xrd turns
+// the CRDs into the XRDs, the LegacyCluster XRDs and the legacy Compositions
+// under package/.
 
-//go:generate go run ./hack/gen-legacy-xrd -in package/xnodeapp/definition.yaml -out package/xnodeapp/definition-legacy.yaml -claim NodeApp -composition xnodeapp-legacy
-//go:generate go run ./hack/gen-legacy-xrd -in package/xfullstackservice/definition.yaml -out package/xfullstackservice/definition-legacy.yaml -claim FullStackService -composition xfullstackservice-legacy
+//go:generate sh -c "rm -rf _output/gen/crds && $(hack/tools.sh controller-gen) paths=./apis/... object crd:crdVersions=v1,allowDangerousTypes=true output:crd:artifacts:config=_output/gen/crds"
+//go:generate go run ./hack/gen-xrd -crds _output/gen/crds -overlay apis/v1alpha1/ui-overlay.yaml -out package
 
 package main

@@ -1,0 +1,248 @@
+package v1alpha1
+
+// Patterns the schema and the function's own validation share. A marker
+// cannot name a Go constant, so each marker below spells its pattern out;
+// TestPatternsMatchSchema checks that the generated XRDs carry these.
+const (
+	// ImagePattern matches a container image reference: an optional
+	// registry host (with port), a lower-case repository path, an optional
+	// tag and an optional sha256 digest.
+	ImagePattern = `^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
+	// IdentifierPattern matches a PostgreSQL database or role name that
+	// needs no quoting.
+	IdentifierPattern = `^[a-z_][a-z0-9_]{0,62}$`
+	// HTTPPathPattern matches an absolute HTTP path.
+	HTTPPathPattern = `^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	// RegionPattern matches a cloud region or location name.
+	RegionPattern = `^[a-z][a-z0-9-]{1,40}[a-z0-9]$`
+	// DurationPattern matches an Argo Rollouts duration: a number and a
+	// unit.
+	DurationPattern = `^[1-9][0-9]{0,5}(s|m|h)$`
+	// LabelValuePattern matches a Kubernetes label value, or nothing.
+	LabelValuePattern = `^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`
+)
+
+// Limits the schema and the function's own validation share.
+const (
+	// MaxReplicas bounds a workload's spec replicas.
+	MaxReplicas = 50
+	// MaxAutoscalingReplicas bounds an autoscaler's minimum and maximum.
+	MaxAutoscalingReplicas = 100
+	// MaxDescriptionLength bounds spec.description, which is recorded as an
+	// annotation.
+	MaxDescriptionLength = 512
+)
+
+// EnvVar is one plain environment variable for a container.
+type EnvVar struct {
+	// Variable name.
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z][-._a-zA-Z0-9]*$`
+	Name string `json:"name"`
+	// Variable value.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Value string `json:"value,omitempty"`
+}
+
+// ResourceList is a CPU and memory quantity pair.
+type ResourceList struct {
+	// CPU, such as 100m or 1.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^([+]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`
+	CPU string `json:"cpu,omitempty"`
+	// Memory, such as 128Mi or 1Gi.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^([+]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`
+	Memory string `json:"memory,omitempty"`
+}
+
+// Resources are a container's requests and limits. Unset values take the
+// platform defaults (README).
+type Resources struct {
+	// What the pod is guaranteed.
+	// +optional
+	Requests *ResourceList `json:"requests,omitempty"`
+	// The most the pod may use. Requests must not exceed limits.
+	// +optional
+	Limits *ResourceList `json:"limits,omitempty"`
+}
+
+// Container is what every workload runs: one image, its replicas,
+// resources and environment.
+type Container struct {
+	// Container image, such as ghcr.io/acme/api:1.2.3; an image without a
+	// registry gets the platform registry (function Input). It runs as user
+	// 1000 with a read-only root filesystem and a writable /tmp.
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
+	Image string `json:"image"`
+	// Number of pods. Defaults to the environment's (README); with
+	// autoscaling it is the default minReplicas.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=50
+	Replicas *int64 `json:"replicas,omitempty"`
+	// CPU and memory requests and limits. Unset values take the platform
+	// defaults (README).
+	// +optional
+	Resources *Resources `json:"resources,omitempty"`
+	// Plain environment variables. PORT, API_URL and DATABASE_* are set by
+	// the platform and cannot be used.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Env []EnvVar `json:"env,omitempty"`
+}
+
+// Frontend is a web frontend, served at / on the ingress host.
+type Frontend struct {
+	Container `json:",inline"`
+	// Port the container listens on; also passed to it as PORT.
+	// +optional
+	// +kubebuilder:default=3000
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port *int64 `json:"port,omitempty"`
+	// HTTP path for the startup, readiness and liveness probes.
+	// +optional
+	// +kubebuilder:default="/"
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	HealthPath string `json:"healthPath,omitempty"`
+}
+
+// Backend is an XNodeApp's API, served at /api on the ingress host and
+// wired to the database.
+type Backend struct {
+	Container `json:",inline"`
+	// Port the container listens on; also passed to it as PORT.
+	// +optional
+	// +kubebuilder:default=3001
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port *int64 `json:"port,omitempty"`
+	// HTTP path for the startup, readiness and liveness probes.
+	// +optional
+	// +kubebuilder:default="/healthz"
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	HealthPath string `json:"healthPath,omitempty"`
+}
+
+// Database is the application's PostgreSQL database: the fields both
+// composites share.
+type Database struct {
+	// Name of the application database.
+	// +optional
+	// +kubebuilder:default=app
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]{0,62}$`
+	Name string `json:"name,omitempty"`
+	// Role that owns the database; the backend connects as this role.
+	// +optional
+	// +kubebuilder:default=app
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]{0,62}$`
+	Owner string `json:"owner,omitempty"`
+	// PostgreSQL major version. It can be raised, never lowered.
+	// +optional
+	// +kubebuilder:default="17"
+	// +kubebuilder:validation:Enum="14";"15";"16";"17";"18"
+	// +kubebuilder:validation:XValidation:rule="int(self) >= int(oldSelf)",message="the PostgreSQL major version cannot be lowered"
+	Version string `json:"version,omitempty"`
+	// Where PostgreSQL runs: cnpg (CloudNativePG in the cluster), aws
+	// (RDS), gcp (Cloud SQL) or azure (Flexible Server). Changing it on an
+	// existing database is refused unless allowProviderChange is true.
+	// +optional
+	// +kubebuilder:default=cnpg
+	// +kubebuilder:validation:Enum=cnpg;aws;gcp;azure
+	Provider string `json:"provider,omitempty"`
+	// Cloud region or location, such as eu-west-1, europe-west1 or
+	// westeurope. Defaults to the platform's region for the provider
+	// (function Input).
+	// +optional
+	// +kubebuilder:validation:MaxLength=42
+	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9-]{1,40}[a-z0-9]$`
+	Region string `json:"region,omitempty"`
+	// Keep the database when the XR is deleted, with deletion protection, a
+	// final snapshot and backups. Default: on in production and for a
+	// database that is already protected. Enabled or Disabled decide
+	// explicitly; Disabled is the opt-out. A tri-state rather than a
+	// boolean, so that a form that sends an untouched checkbox as false
+	// cannot opt out by accident.
+	// +optional
+	// +kubebuilder:default=Default
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Protection string `json:"protection,omitempty"`
+	// Set to true, after migrating the data, to let a change of provider
+	// replace (and delete) the existing database.
+	// +optional
+	// +kubebuilder:default=false
+	AllowProviderChange bool `json:"allowProviderChange,omitempty"`
+}
+
+// TLS asks cert-manager for a certificate for the Ingress host.
+// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || has(self.issuerName)",message="spec.ingress.tls.issuerName is required when TLS is enabled"
+type TLS struct {
+	// Whether to request a certificate and serve HTTPS.
+	// +optional
+	// +kubebuilder:default=false
+	Enabled bool `json:"enabled,omitempty"`
+	// Name of the cert-manager issuer, such as letsencrypt-prod.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	IssuerName string `json:"issuerName,omitempty"`
+	// Kind of the issuer.
+	// +optional
+	// +kubebuilder:default=ClusterIssuer
+	// +kubebuilder:validation:Enum=ClusterIssuer;Issuer
+	IssuerKind string `json:"issuerKind,omitempty"`
+}
+
+// Ingress exposes the application on one host: the frontend at / and the
+// API at /api, or a lone service at /.
+type Ingress struct {
+	// Whether to compose an Ingress.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+	// DNS name the application is served at, such as shop.example.com.
+	// An XFullStackService defaults it to <name>.<domain> when the platform
+	// sets a domain (function Input).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Host string `json:"host,omitempty"`
+	// IngressClass to use. Defaults to the platform's class (function
+	// Input), else the cluster default.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ClassName string `json:"className,omitempty"`
+	// Serve HTTPS with a certificate from cert-manager.
+	// +optional
+	TLS *TLS `json:"tls,omitempty"`
+}
+
+// DatabaseStatus says how the backend reaches its database.
+type DatabaseStatus struct {
+	// Where the database runs.
+	// +optional
+	Provider string `json:"provider,omitempty"`
+	// Database endpoint, once known.
+	// +optional
+	Host string `json:"host,omitempty"`
+	// Database port.
+	// +optional
+	Port int64 `json:"port,omitempty"`
+	// Name of the application database.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// The connection Secret the backend reads, with the same keys for every
+	// provider: host, port, username, password, dbname, uri, sslmode.
+	// +optional
+	SecretName string `json:"secretName,omitempty"`
+}

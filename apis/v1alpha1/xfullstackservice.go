@@ -1,0 +1,314 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// XFullStackService is a service with progressive delivery, an optional
+// frontend and a PostgreSQL database sized for its environment.
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:categories=crossplane;composite;fullstack
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=".status.url"
+// +kubebuilder:printcolumn:name="Environment",type=string,JSONPath=".spec.environment"
+// +kubebuilder:printcolumn:name="Strategy",type=string,JSONPath=".status.delivery.strategy"
+// +kubebuilder:printcolumn:name="Delivery",type=string,JSONPath=".status.delivery.phase"
+type XFullStackService struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// What the service runs, how it is delivered and exposed.
+	Spec XFullStackServiceSpec `json:"spec"`
+	// What the function reports about the service.
+	// +optional
+	Status XFullStackServiceStatus `json:"status,omitempty"`
+}
+
+// XFullStackServiceSpec says what the service runs, how it is delivered and
+// exposed.
+type XFullStackServiceSpec struct {
+	// The owning team, such as team-payments. Set as the fullstack.io/owner
+	// label.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	Owner string `json:"owner"`
+	// What the service does. Recorded as the fullstack.io/description
+	// annotation on its workload.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Description string `json:"description,omitempty"`
+	// Programming language, such as go, java or typescript. Recorded as the
+	// fullstack.io/language label.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`
+	Language string `json:"language,omitempty"`
+	// Framework, such as gin, spring-boot or nestjs. Recorded as the
+	// fullstack.io/framework label.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`
+	Framework string `json:"framework,omitempty"`
+	// Where the service runs; it chooses the defaults (README: environment
+	// profiles).
+	// +optional
+	// +kubebuilder:default=development
+	// +kubebuilder:validation:Enum=development;staging;production
+	Environment string `json:"environment,omitempty"`
+	// The service: an HTTP API at / on the ingress host (at /api when there
+	// is a frontend), wired to the database.
+	Service ServiceWorkload `json:"service"`
+	// An optional web frontend, served at / on the ingress host; the
+	// service then moves to /api.
+	// +optional
+	Frontend *Frontend `json:"frontend,omitempty"`
+	// The PostgreSQL database, in the cluster (CloudNativePG) or in a
+	// cloud. The backend receives DATABASE_* variables, including
+	// DATABASE_URL and DATABASE_SSLMODE, from the connection Secret.
+	// +optional
+	// +kubebuilder:default={}
+	Database ServiceDatabase `json:"database,omitempty"`
+	// Exposes the service (and the frontend) on one host. A canary splits
+	// its traffic on this Ingress through ingress-nginx.
+	// +optional
+	// +kubebuilder:default={}
+	Ingress Ingress `json:"ingress,omitempty"`
+	// How a new version replaces the old one. Defaults come from the
+	// environment profile (README).
+	// +optional
+	// +kubebuilder:default={}
+	Delivery Delivery `json:"delivery,omitempty"`
+	// Scrape metrics with the Prometheus Operator: a ServiceMonitor for the
+	// service and, for an in-cluster database, a PodMonitor for PostgreSQL.
+	// +optional
+	// +kubebuilder:default={}
+	Monitoring Monitoring `json:"monitoring,omitempty"`
+	// A HorizontalPodAutoscaler on CPU for the service. Default: on in
+	// production.
+	// +optional
+	Autoscaling Autoscaling `json:"autoscaling,omitempty"`
+	// Keep the service up through node drains and failures. Defaults: on in
+	// production.
+	// +optional
+	Availability Availability `json:"availability,omitempty"`
+}
+
+// ServiceWorkload is an XFullStackService's service: an HTTP API.
+type ServiceWorkload struct {
+	Container `json:",inline"`
+	// Port the container listens on; also passed to it as PORT.
+	// +optional
+	// +kubebuilder:default=8080
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port *int64 `json:"port,omitempty"`
+	// HTTP path for the startup, readiness and liveness probes.
+	// +optional
+	// +kubebuilder:default="/healthz"
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	HealthPath string `json:"healthPath,omitempty"`
+}
+
+// ServiceDatabase is an XFullStackService's database: its size follows the
+// environment profile.
+type ServiceDatabase struct {
+	Database `json:",inline"`
+	// Database engine. postgres is the one there is; the field exists so
+	// that a form can show it and a later engine needs no new API.
+	// +optional
+	// +kubebuilder:default=postgres
+	// +kubebuilder:validation:Enum=postgres
+	Engine string `json:"engine,omitempty"`
+	// Database size (table in README). Defaults to the environment profile:
+	// small, or medium in production. Storage never shrinks.
+	// +optional
+	// +kubebuilder:validation:Enum=small;medium;large
+	Size string `json:"size,omitempty"`
+}
+
+// Delivery says how a new version of the service replaces the old one.
+type Delivery struct {
+	// rollingUpdate runs a Deployment; canary and blueGreen run an Argo
+	// Rollout. Defaults: rollingUpdate in development, canary in staging and
+	// production. A change hands the running pods over; no request goes
+	// unserved.
+	// +optional
+	// +kubebuilder:validation:Enum=rollingUpdate;canary;blueGreen
+	Strategy string `json:"strategy,omitempty"`
+	// Canary steps, each setting exactly one of setWeight, pause and
+	// analysis; weights only increase. Default: 10%, pause 2m, [analysis],
+	// 50%, pause 2m, 100%.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	Steps []CanaryStep `json:"steps,omitempty"`
+	// blueGreen only: promote the preview once it is ready and its analysis
+	// passed. Default true; false waits for a person.
+	// +optional
+	AutoPromotion *bool `json:"autoPromotion,omitempty"`
+	// Gate promotion on the success rate Prometheus reports. Default: on in
+	// production.
+	// +optional
+	Analysis Analysis `json:"analysis,omitempty"`
+}
+
+// CanaryStep is one step of a canary: exactly one field is set.
+// +kubebuilder:validation:XValidation:rule="[has(self.setWeight), has(self.pause), has(self.analysis)].filter(x, x).size() == 1",message="a step sets exactly one of setWeight, pause, analysis"
+type CanaryStep struct {
+	// Share of traffic, in percent, sent to the new version.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	SetWeight *int64 `json:"setWeight,omitempty"`
+	// Wait for duration, or until promoted (kubectl argo rollouts promote)
+	// when it has none.
+	// +optional
+	Pause *Pause `json:"pause,omitempty"`
+	// Run the analysis (spec.delivery.analysis) here; the canary stops and
+	// rolls back when it fails.
+	// +optional
+	Analysis *StepAnalysis `json:"analysis,omitempty"`
+}
+
+// Pause holds a canary for a duration, or until promoted when empty.
+type Pause struct {
+	// Such as 30s, 5m or 1h.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,5}(s|m|h)$`
+	Duration string `json:"duration,omitempty"`
+}
+
+// StepAnalysis runs the service's analysis at this step. It has no fields:
+// the analysis is configured once, in spec.delivery.analysis.
+type StepAnalysis struct{}
+
+// Analysis gates a canary or a blueGreen promotion on the success rate the
+// service's Prometheus reports.
+type Analysis struct {
+	// Whether to analyse. Defaults to the environment profile, and on when a
+	// step holds an analysis.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// Lowest acceptable share of non-5xx responses, such as 0.99. Default
+	// 0.95.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1
+	SuccessRate *float64 `json:"successRate,omitempty"`
+	// Prometheus to query. Defaults to the platform Prometheus (function
+	// Input).
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	PrometheusAddress string `json:"prometheusAddress,omitempty"`
+	// PromQL returning the success rate as one number;
+	// {{args.service-name}} and {{args.namespace}} name the Service under
+	// test. Default: ingress-nginx requests without a 5xx status (README).
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Query string `json:"query,omitempty"`
+	// Time between measurements, and the rate window of the default query.
+	// Default 1m.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,5}(s|m|h)$`
+	Interval string `json:"interval,omitempty"`
+	// Number of measurements. Default 5.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Count *int64 `json:"count,omitempty"`
+	// Failed measurements tolerated; one more fails the analysis. Default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	FailureLimit *int64 `json:"failureLimit,omitempty"`
+}
+
+// Monitoring asks the Prometheus Operator to scrape the service and, for an
+// in-cluster database, PostgreSQL.
+type Monitoring struct {
+	// Whether to compose the monitors.
+	// +optional
+	// +kubebuilder:default=false
+	Enabled bool `json:"enabled,omitempty"`
+	// HTTP path of the service's metrics.
+	// +optional
+	// +kubebuilder:default="/metrics"
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	Path string `json:"path,omitempty"`
+}
+
+// Autoscaling runs a HorizontalPodAutoscaler for the service.
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.maxReplicas >= self.minReplicas",message="spec.autoscaling.maxReplicas must be greater than or equal to spec.autoscaling.minReplicas"
+type Autoscaling struct {
+	// Whether to autoscale. Setting a bound turns it on.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// Fewest pods. Defaults to the service's replicas.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	MinReplicas *int64 `json:"minReplicas,omitempty"`
+	// Most pods. Default 10, and never below minReplicas.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	MaxReplicas *int64 `json:"maxReplicas,omitempty"`
+	// Average CPU use, in percent of the request, to scale at. Default 70.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	TargetCPUUtilizationPercentage *int64 `json:"targetCPUUtilizationPercentage,omitempty"`
+}
+
+// Availability keeps the service up through node drains and failures.
+type Availability struct {
+	// Evict at most one pod of the service at a time.
+	// +optional
+	PodDisruptionBudget *bool `json:"podDisruptionBudget,omitempty"`
+	// Prefer one pod per node and an even spread over zones.
+	// +optional
+	Spread *bool `json:"spread,omitempty"`
+}
+
+// XFullStackServiceStatus is what the function reports about the service.
+type XFullStackServiceStatus struct {
+	// Where the service is reached.
+	// +optional
+	URL string `json:"url,omitempty"`
+	// How the backend reaches its database.
+	// +optional
+	Database *DatabaseStatus `json:"database,omitempty"`
+	// How the service is delivered and where its latest release stands.
+	// +optional
+	Delivery *DeliveryStatus `json:"delivery,omitempty"`
+}
+
+// DeliveryStatus says how the service is delivered and where its latest
+// release stands.
+type DeliveryStatus struct {
+	// rollingUpdate, canary or blueGreen.
+	// +optional
+	Strategy string `json:"strategy,omitempty"`
+	// The kind and name of the workload that runs the service.
+	// +optional
+	Workload string `json:"workload,omitempty"`
+	// Pending, Progressing, Paused, Degraded or Healthy (for a Rollout, its
+	// own phase).
+	// +optional
+	Phase string `json:"phase,omitempty"`
+	// Why the workload is in its phase, such as the canary step it is
+	// paused at or the analysis that failed.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// Canary step the Rollout is at: <index> of <steps>.
+	// +optional
+	Step string `json:"step,omitempty"`
+	// Whether promotion is gated on an analysis.
+	// +optional
+	Analysis bool `json:"analysis"`
+	// Set while the service moves between a Deployment and a Rollout: what
+	// the handover waits for.
+	// +optional
+	Handover string `json:"handover,omitempty"`
+}
