@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/fullstack-fn/function-fullstack/internal/build"
+	"github.com/fullstack-fn/function-fullstack/internal/database"
 )
 
 // mutate returns a copy of an example request with fn applied to the
@@ -255,17 +255,17 @@ func TestConnectionContract(t *testing.T) {
 	} {
 		t.Run(e.Name, func(t *testing.T) {
 			rsp := run(t, e.request(t))
-			data, _ := valueAt(rsp, string(build.ResDatabaseConnection), "data").(map[string]any)
+			data, _ := valueAt(rsp, string(database.ResDatabaseConnection), "data").(map[string]any)
 			var keys []string
 			for k := range data {
 				keys = append(keys, k)
 			}
-			if diff := cmp.Diff(build.ConnectionKeys, keys, cmpSorted); diff != "" {
+			if diff := cmp.Diff(database.ConnectionKeys, keys, cmpSorted); diff != "" {
 				t.Errorf("connection Secret keys: -want, +got:\n%s", diff)
 			}
 			legacy := e.request(t).GetObserved().GetComposite().GetResource().AsMap()["metadata"].(map[string]any)["namespace"] == nil //nolint:forcetypeassert // An XR has metadata.
 			cd := rsp.GetDesired().GetComposite().GetConnectionDetails()
-			if legacy != (len(cd) == len(build.ConnectionKeys)) {
+			if legacy != (len(cd) == len(database.ConnectionKeys)) {
 				t.Errorf("XR connection details: legacy=%v, got %d keys", legacy, len(cd))
 			}
 		})
@@ -290,14 +290,14 @@ func TestCloudSQLPasswordIsStable(t *testing.T) {
 	first := example{Name: "fullstack-gcp", Scenario: "nothing-exists", Dir: "example/fullstack-gcp"}
 	later := example{Name: "fullstack-gcp", Scenario: "all-ready", Dir: "example/fullstack-gcp"}
 	password := func(r *fnv1.RunFunctionRequest) any {
-		return valueAt(run(t, r), string(build.ResDatabasePassword), "data", "password")
+		return valueAt(run(t, r), string(database.ResDatabasePassword), "data", "password")
 	}
 	derived := password(first.request(t))
 	if derived == nil || derived == "" {
 		t.Fatal("no password composed on the first call")
 	}
 	rotated := later.request(t)
-	rotated.Credentials[build.PasswordSeedCredential] = &fnv1.Credentials{Source: &fnv1.Credentials_CredentialData{
+	rotated.Credentials[database.PasswordSeedCredential] = &fnv1.Credentials{Source: &fnv1.Credentials_CredentialData{
 		CredentialData: &fnv1.CredentialData{Data: map[string][]byte{"seed": []byte("a-new-seed")}}}}
 	// all-ready observes the Secret composed on an earlier call.
 	want := base64.StdEncoding.EncodeToString([]byte("kept-from-the-first-reconcile-000"))

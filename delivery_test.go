@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/fullstack-fn/function-fullstack/internal/compose"
+	"github.com/fullstack-fn/function-fullstack/internal/composite"
 )
 
 // fullStackService returns a valid XFullStackService with the YAML spec
@@ -259,8 +259,8 @@ func mergeSpec(old, want any) any {
 	}
 	osel, _ := om["selector"].(map[string]any)
 	wsel, _ := wm["selector"].(map[string]any)
-	if h, ok := osel[compose.RolloutHashLabel]; ok && wsel != nil {
-		sel := map[string]any{compose.RolloutHashLabel: h}
+	if h, ok := osel[composite.RolloutHashLabel]; ok && wsel != nil {
+		sel := map[string]any{composite.RolloutHashLabel: h}
 		for k, v := range wsel {
 			sel[k] = v
 		}
@@ -272,7 +272,7 @@ func mergeSpec(old, want any) any {
 // deploymentReady plays the Deployment controller: every replica updated
 // and available.
 func (w *world) deploymentReady() {
-	d := w.observed[string(compose.ResServiceDeployment)]
+	d := w.observed[string(composite.ResServiceDeployment)]
 	g := num(d, "metadata", "generation")
 	d["status"] = map[string]any{"observedGeneration": g, "replicas": int64(3), "updatedReplicas": int64(3), "availableReplicas": int64(3), "readyReplicas": int64(3)}
 	unstructured.SetNestedField(d, int64(3), "spec", "replicas") //nolint:errcheck // A map we own.
@@ -284,43 +284,43 @@ const stableHash = "5f7d9c8b6a"
 // and Healthy. A Rollout that manages a stable or active Service points
 // it at its pods with the pod-hash selector, as Argo Rollouts does.
 func (w *world) rolloutHealthy() {
-	r := w.observed[string(compose.ResServiceRollout)]
+	r := w.observed[string(composite.ResServiceRollout)]
 	g := num(r, "metadata", "generation")
 	r["status"] = map[string]any{"observedGeneration": strconv.FormatInt(g, 10), "phase": "Healthy", "availableReplicas": int64(3)}
 	if stable, _, _ := unstructured.NestedString(r, "spec", "strategy", "canary", "stableService"); stable != "" {
-		unstructured.SetNestedField(w.observed[string(compose.ResService)], stableHash, "spec", "selector", compose.RolloutHashLabel) //nolint:errcheck // A map we own.
+		unstructured.SetNestedField(w.observed[string(composite.ResStableService)], stableHash, "spec", "selector", composite.RolloutHashLabel) //nolint:errcheck // A map we own.
 	}
 }
 
 // argoServiceSync plays Argo Rollouts' Service controller after a Service
 // event: a Service no Rollout manages loses the pod-hash selector.
 func (w *world) argoServiceSync() {
-	r, ok := w.observed[string(compose.ResServiceRollout)]
+	r, ok := w.observed[string(composite.ResServiceRollout)]
 	managed := false
 	if ok {
 		stable, _, _ := unstructured.NestedString(r, "spec", "strategy", "canary", "stableService")
 		managed = stable != ""
 	}
 	if !managed {
-		unstructured.RemoveNestedField(w.observed[string(compose.ResService)], "spec", "selector", compose.RolloutHashLabel)
+		unstructured.RemoveNestedField(w.observed[string(composite.ResStableService)], "spec", "selector", composite.RolloutHashLabel)
 	}
 }
 
 // serving says which workload's pods the stable Service sends traffic to,
 // or why none.
 func (w *world) serving() string {
-	svc, ok := w.observed[string(compose.ResService)]
+	svc, ok := w.observed[string(composite.ResStableService)]
 	if !ok {
 		return "no Service"
 	}
 	var who []string
-	_, hashed, _ := unstructured.NestedString(svc, "spec", "selector", compose.RolloutHashLabel)
-	if r, ok := w.observed[string(compose.ResServiceRollout)]; ok {
+	_, hashed, _ := unstructured.NestedString(svc, "spec", "selector", composite.RolloutHashLabel)
+	if r, ok := w.observed[string(composite.ResServiceRollout)]; ok {
 		if p, _, _ := unstructured.NestedString(r, "status", "phase"); p == "Healthy" {
 			who = append(who, "Rollout")
 		}
 	}
-	if d, ok := w.observed[string(compose.ResServiceDeployment)]; ok && !hashed {
+	if d, ok := w.observed[string(composite.ResServiceDeployment)]; ok && !hashed {
 		if num(d, "status", "availableReplicas") > 0 {
 			who = append(who, "Deployment")
 		}
@@ -449,8 +449,8 @@ func TestSwitchStrategy(t *testing.T) {
 				valueAt(rsp, "service", "spec", "selector")); diff != "" {
 				t.Errorf("stable Service selector: -want, +got:\n%s", diff)
 			}
-			if got := valueAt(rsp, "service", "metadata", "annotations", compose.AnnotationWorkload); got != s.want.annotation {
-				t.Errorf("stable Service %s: want %s, got %v", compose.AnnotationWorkload, s.want.annotation, got)
+			if got := valueAt(rsp, "service", "metadata", "annotations", composite.AnnotationWorkload); got != s.want.annotation {
+				t.Errorf("stable Service %s: want %s, got %v", composite.AnnotationWorkload, s.want.annotation, got)
 			}
 			if got := valueAt(rsp, "autoscaler", "spec", "scaleTargetRef", "kind"); got != s.want.hpaTarget {
 				t.Errorf("autoscaler target: want %s, got %v", s.want.hpaTarget, got)

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/fullstack-fn/function-fullstack/internal/build"
+	"github.com/fullstack-fn/function-fullstack/internal/database"
 )
 
 func fileExists(p string) bool {
@@ -96,7 +96,7 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 		req.Credentials = map[string]*fnv1.Credentials{}
 		for _, c := range readDocs(t, creds) {
 			data := map[string][]byte{}
-			for k, v := range build.SecretData(c.Object) {
+			for k, v := range database.SecretData(c.Object) {
 				data[k] = v
 			}
 			req.Credentials[c.GetName()] = &fnv1.Credentials{Source: &fnv1.Credentials_CredentialData{CredentialData: &fnv1.CredentialData{Data: data}}}
@@ -107,7 +107,7 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 		for _, o := range readDocs(t, r) {
 			rs = append(rs, &fnv1.Resource{Resource: toStruct(t, o.Object)})
 		}
-		req.RequiredResources = map[string]*fnv1.Resources{build.RequiredPasswordSecret: {Items: rs}}
+		req.RequiredResources = map[string]*fnv1.Resources{database.RequiredPasswordSecret: {Items: rs}}
 	}
 	if e.Scenario == "nothing-exists" {
 		return req

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -14,14 +14,14 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
-	"github.com/fullstack-fn/function-fullstack/internal/build"
-	"github.com/fullstack-fn/function-fullstack/internal/compose"
+	"github.com/fullstack-fn/function-fullstack/internal/composite"
+	"github.com/fullstack-fn/function-fullstack/internal/database"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // Condition this function sets on the XR (and its claim). Crossplane owns
@@ -51,7 +51,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			return rsp, nil
 		}
 	}
-	if err := validateInput(in); err != nil {
+	platform, err := resolve.Input(in)
+	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "invalid function input in the Composition"))
 		return rsp, nil
 	}
@@ -63,9 +64,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log := f.log.WithValues("xr-kind", xr.Resource.GetKind(), "xr-name", xr.Resource.GetName(), "xr-namespace", xr.Resource.GetNamespace())
 
-	plan, ok := compose.Planners[xr.Resource.GetKind()]
+	plan, ok := composite.Planners[xr.Resource.GetKind()]
 	if !ok {
-		response.Fatal(rsp, errors.New(field.NotSupported(field.NewPath("kind"), xr.Resource.GetKind(), compose.Kinds()).Error()))
+		response.Fatal(rsp, errors.New(field.NotSupported(field.NewPath("kind"), xr.Resource.GetKind(), composite.Kinds()).Error()))
 		return rsp, nil
 	}
 
@@ -91,19 +92,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	var seed []byte
-	if c, err := request.GetCredentials(req, build.PasswordSeedCredential); err == nil {
+	if c, err := request.GetCredentials(req, database.PasswordSeedCredential); err == nil {
 		seed = c.Data["seed"]
 	}
 
-	p, err := plan(compose.Request{
-		XR:       xr.Resource,
-		Observed: observed,
-		Platform: spec.Platform{
-			IngressClassName:  in.IngressClassName,
-			Domain:            in.Domain,
-			PrometheusAddress: in.PrometheusAddress,
-			ImageRegistry:     in.ImageRegistry,
-		},
+	p, err := plan(composite.Request{
+		XR:           xr.Resource,
+		Observed:     observed,
+		Platform:     platform,
 		Databases:    in.Databases,
 		Required:     required,
 		PasswordSeed: seed,
@@ -121,11 +117,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	if p.ConnectionDetails != nil {
 		dxr.ConnectionDetails = p.ConnectionDetails
 	}
-	for k, v := range p.Status {
-		if err := dxr.Resource.SetValue("status."+k, v); err != nil {
-			response.Fatal(rsp, errors.Wrapf(err, "cannot set status.%s on the composite resource", k))
-			return rsp, nil
-		}
+	if err := setStatus(dxr, p.Status); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set the status of the composite resource"))
+		return rsp, nil
 	}
 	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composed resources"))
@@ -146,7 +140,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 // markReadiness adds the planned resources to desired state, each marked
 // ready or not from its observed state, and returns what is not ready and why.
-func markReadiness(planned []compose.Resource, observed map[resource.Name]resource.ObservedComposed, desired map[resource.Name]*resource.DesiredComposed, opts ready.Options) []string {
+func markReadiness(planned []objects.Composed, observed map[resource.Name]resource.ObservedComposed, desired map[resource.Name]*resource.DesiredComposed, opts ready.Options) []string {
 	var waiting []string
 	for _, r := range planned {
 		var obs *unstructured.Unstructured
@@ -180,32 +174,23 @@ func setReadyCondition(rsp *fnv1.RunFunctionResponse, waiting []string, total in
 		TargetCompositeAndClaim()
 }
 
-// validateInput checks the Input the platform engineer wrote.
-func validateInput(in *v1beta1.Input) error {
-	switch in.IngressReadiness {
-	case "":
-		in.IngressReadiness = v1beta1.IngressReadyWhenAddressAssigned
-	case v1beta1.IngressReadyWhenAddressAssigned, v1beta1.IngressReadyWhenExists:
-	default:
-		return field.NotSupported(field.NewPath("ingressReadiness"), in.IngressReadiness,
-			[]string{string(v1beta1.IngressReadyWhenAddressAssigned), string(v1beta1.IngressReadyWhenExists)})
+// setStatus merges a typed status into the XR's status, keeping what
+// earlier functions in the pipeline set under other keys.
+func setStatus(xr *resource.Composite, status any) error {
+	b, err := json.Marshal(status)
+	if err != nil {
+		return err
 	}
-	// The Input is not validated by an API server when the Composition is
-	// applied; its CRD's patterns are checked here.
-	if d := in.Domain; d != "" {
-		if msgs := validation.IsDNS1123Subdomain(d); len(msgs) > 0 {
-			return field.Invalid(field.NewPath("domain"), d, strings.Join(msgs, "; "))
-		}
+	typed := map[string]any{}
+	if err := json.Unmarshal(b, &typed); err != nil {
+		return err
 	}
-	if a := in.PrometheusAddress; a != "" {
-		if !spec.IsHTTPURL(a) {
-			return field.Invalid(field.NewPath("prometheusAddress"), a, "must be an http or https URL such as http://prometheus-operated.monitoring:9090")
-		}
+	merged, _ := xr.Resource.Object["status"].(map[string]any)
+	if merged == nil {
+		merged = map[string]any{}
 	}
-	if r := in.ImageRegistry; r != "" && !registryRE.MatchString(r) {
-		return field.Invalid(field.NewPath("imageRegistry"), r, "must be a registry host with an optional port and path, such as ghcr.io/acme or registry.local:5000")
+	for k, v := range typed {
+		merged[k] = v
 	}
-	return nil
+	return xr.Resource.SetValue("status", merged)
 }
-
-var registryRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)

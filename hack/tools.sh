@@ -4,7 +4,7 @@
 # install` for Crossplane modules, so each tool is built from its downloaded
 # module directory.
 #
-# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|crossplane-crds|kube-apiserver|kube-controller-manager
+# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager
 # Prints the path of the binary on stdout.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ CROSSPLANE_CLI_VERSION="${CROSSPLANE_CLI_VERSION:-v2.5.0}"
 CROSSPLANE_CORE_VERSION="${CROSSPLANE_CORE_VERSION:-v2.4.0}"
 CROSSPLANE_CORE_APIS_VERSION="${CROSSPLANE_CORE_APIS_VERSION:-v2.4.0}"
 CONTROLLER_GEN_VERSION="${CONTROLLER_GEN_VERSION:-v0.20.0}"
+GOLANGCI_LINT_VERSION="${GOLANGCI_LINT_VERSION:-v2.11.4}"
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.35.3}"
 
 CACHE="${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin}"
@@ -94,6 +95,10 @@ case "${1:-}" in
     out="$CACHE/controller-gen-$CONTROLLER_GEN_VERSION"
     [ -x "$out" ] || build_from_module "$out" sigs.k8s.io/controller-tools "$CONTROLLER_GEN_VERSION" ./cmd/controller-gen
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|crossplane-crds|kube-apiserver|kube-controller-manager" >&2; exit 2 ;;
+  golangci-lint)
+    out="$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION"
+    [ -x "$out" ] || build_from_module "$out" github.com/golangci/golangci-lint/v2 "$GOLANGCI_LINT_VERSION" ./cmd/golangci-lint
+    ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager" >&2; exit 2 ;;
 esac
 echo "$out"

@@ -1,4 +1,4 @@
-package build
+package database
 
 import (
 	"fmt"
@@ -8,7 +8,8 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // CNPGSize is what one database size means for a CloudNativePG Cluster.
@@ -24,9 +25,9 @@ type CNPGSize struct {
 // CNPGSizes is the size catalog for in-cluster databases. README.md prints it;
 // a test keeps the two in step.
 var CNPGSizes = map[string]CNPGSize{
-	spec.SizeSmall:  {Instances: 1, Storage: "5Gi", CPURequest: "250m", MemoryRequest: "512Mi", CPULimit: "1", MemoryLimit: "1Gi"},
-	spec.SizeMedium: {Instances: 2, Storage: "20Gi", CPURequest: "500m", MemoryRequest: "1Gi", CPULimit: "2", MemoryLimit: "2Gi"},
-	spec.SizeLarge:  {Instances: 3, Storage: "100Gi", CPURequest: "1", MemoryRequest: "4Gi", CPULimit: "4", MemoryLimit: "8Gi"},
+	resolve.SizeSmall:  {Instances: 1, Storage: "5Gi", CPURequest: "250m", MemoryRequest: "512Mi", CPULimit: "1", MemoryLimit: "1Gi"},
+	resolve.SizeMedium: {Instances: 2, Storage: "20Gi", CPURequest: "500m", MemoryRequest: "1Gi", CPULimit: "2", MemoryLimit: "2Gi"},
+	resolve.SizeLarge:  {Instances: 3, Storage: "100Gi", CPURequest: "1", MemoryRequest: "4Gi", CPULimit: "4", MemoryLimit: "8Gi"},
 }
 
 // PostgresImageRepository is where CloudNativePG publishes its PostgreSQL
@@ -40,7 +41,7 @@ const PostgresImageRepository = "ghcr.io/cloudnative-pg/postgresql"
 type CNPGCluster struct {
 	APIVersion string          `json:"apiVersion"`
 	Kind       string          `json:"kind"`
-	Metadata   crdMeta         `json:"metadata"`
+	Metadata   objects.CRDMeta `json:"metadata"`
 	Spec       CNPGClusterSpec `json:"spec"`
 }
 
@@ -85,28 +86,28 @@ type CNPGAffinity struct {
 }
 
 // CloudNativePGCluster returns the Cluster for the application database,
-// sized by the catalog, as the resource ResDatabase of a DatabaseOutput. observed is the Cluster as it exists now, or nil.
+// sized by the catalog, as the resource ResDatabase of a Output. observed is the Cluster as it exists now, or nil.
 //
 // Storage never shrinks: a PersistentVolumeClaim cannot be made smaller, and
 // CloudNativePG would have to recreate instances to do it. When the size
 // asks for less than the observed Cluster has, the observed size is kept and
 // a warning says so.
-func CloudNativePGCluster(m Meta, db spec.Database, observed *composed.Unstructured) (*DatabaseOutput, error) {
+func CloudNativePGCluster(m objects.Meta, db resolve.Database, observed *composed.Unstructured) (*Output, error) {
 	size, ok := CNPGSizes[db.Size]
 	if !ok {
 		return nil, fmt.Errorf("no CloudNativePG size %q in the catalog", db.Size)
 	}
-	res := &DatabaseOutput{}
+	res := &Output{}
 	storage := size.Storage
 	if kept, warning := keepLargerStorage(storage, observed); kept != "" {
 		storage = kept
 		res.Warnings = append(res.Warnings, warning)
 	}
-	labels := m.Labels(ComponentDatabase)
+	labels := m.Labels(objects.ComponentDatabase)
 	c := CNPGCluster{
 		APIVersion: "postgresql.cnpg.io/v1",
 		Kind:       "Cluster",
-		Metadata:   crdMeta{Name: m.Names.Database, Namespace: m.Namespace, Labels: labels},
+		Metadata:   objects.CRDMeta{Name: m.Names.Database, Namespace: m.Namespace, Labels: labels},
 		Spec: CNPGClusterSpec{
 			Instances:             size.Instances,
 			ImageName:             PostgresImageRepository + ":" + db.Version,
@@ -130,11 +131,11 @@ func CloudNativePGCluster(m Meta, db spec.Database, observed *composed.Unstructu
 	if size.Instances > 1 {
 		c.Spec.Affinity = &CNPGAffinity{EnablePodAntiAffinity: boolPtr(true), TopologyKey: "kubernetes.io/hostname"}
 	}
-	u, err := FromCRD(c)
+	u, err := objects.FromCRD(c)
 	if err != nil {
 		return nil, err
 	}
-	res.Resources = []Composed{{Name: ResDatabase, Object: u}}
+	res.Resources = []objects.Composed{{Name: ResDatabase, Object: u}}
 	return res, nil
 }
 
@@ -161,7 +162,7 @@ func keepLargerStorage(want string, observed *composed.Unstructured) (string, st
 
 // DatabaseHost is the in-cluster DNS name of the read-write Service
 // CloudNativePG creates for the Cluster.
-func DatabaseHost(m Meta) string {
+func DatabaseHost(m objects.Meta) string {
 	return fmt.Sprintf("%s.%s.svc", m.Names.DatabaseRWService, m.Namespace)
 }
 

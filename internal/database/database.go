@@ -1,4 +1,10 @@
-package build
+// Package database composes the application's PostgreSQL database on its
+// provider (CloudNativePG, RDS, Cloud SQL, Flexible Server) and the
+// connection Secret the backend reads. It is the one package that reads
+// observed and required state for a database: the guards (provider switch,
+// storage that never shrinks, kept identity, protection), the passwords and
+// the connection contract.
+package database
 
 import (
 	"fmt"
@@ -11,14 +17,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
-
-// Composed is one composed resource: its name in the pipeline and the object.
-type Composed struct {
-	Name   resource.Name
-	Object *composed.Unstructured
-}
 
 // Names of the database resources in the pipeline. They never change for
 // the life of an XR: a renamed or resized database keeps its resource name,
@@ -38,10 +39,10 @@ const (
 
 // providerResources lists the resources that hold each provider's data.
 var providerResources = map[string][]resource.Name{
-	spec.ProviderCNPG:  {ResDatabase},
-	spec.ProviderAWS:   {ResDatabaseAWS},
-	spec.ProviderGCP:   {ResDatabaseGCP, ResDatabaseGCPDB, ResDatabaseGCPUser, ResDatabasePassword},
-	spec.ProviderAzure: {ResDatabaseAzure, ResDatabaseAzureDB},
+	resolve.ProviderCNPG:  {ResDatabase},
+	resolve.ProviderAWS:   {ResDatabaseAWS},
+	resolve.ProviderGCP:   {ResDatabaseGCP, ResDatabaseGCPDB, ResDatabaseGCPUser, ResDatabasePassword},
+	resolve.ProviderAzure: {ResDatabaseAzure, ResDatabaseAzureDB},
 }
 
 // RequiredPasswordSecret is the name under which the function asks Crossplane
@@ -52,10 +53,10 @@ const RequiredPasswordSecret = "database-password-secret"
 // "seed") from which passwords the function must supply are derived.
 const PasswordSeedCredential = "database-password-seed"
 
-// DatabaseInput is what the database builders read.
-type DatabaseInput struct {
-	Meta        Meta
-	DB          spec.Database
+// Input is what the database builders read.
+type Input struct {
+	Meta        objects.Meta
+	DB          resolve.Database
 	Environment string
 	// Namespaced is true for a Crossplane v2 XR: managed resources then use
 	// the namespaced (.m) API groups. A LegacyCluster XR composes the
@@ -72,7 +73,7 @@ type DatabaseInput struct {
 	PasswordSeed []byte
 }
 
-func (in DatabaseInput) observed(n resource.Name) *composed.Unstructured {
+func (in Input) observed(n resource.Name) *composed.Unstructured {
 	if o, ok := in.Observed[n]; ok && o != nil && len(o.Object) > 0 {
 		return o
 	}
@@ -90,9 +91,9 @@ func (c Connection) Complete() bool {
 	return c.Host != "" && c.Port != "" && c.Username != "" && c.Password != "" && c.DBName != "" && c.SSLMode != ""
 }
 
-// DatabaseOutput is what a database builder composes and learns.
-type DatabaseOutput struct {
-	Resources    []Composed
+// Output is what a database builder composes and learns.
+type Output struct {
+	Resources    []objects.Composed
 	Warnings     []string
 	Requirements map[string]*fnv1.ResourceSelector
 	Connection   Connection
@@ -103,19 +104,19 @@ type DatabaseOutput struct {
 // Database composes the application's database on the chosen provider. It
 // refuses a provider change that would delete an existing database unless
 // spec.database.allowProviderChange says so.
-func Database(in DatabaseInput) (*DatabaseOutput, *field.Error) {
+func Database(in Input) (*Output, *field.Error) {
 	if err := guardProviderChange(in); err != nil {
 		return nil, err
 	}
 	warnings := keepIdentity(&in)
-	var out *DatabaseOutput
+	var out *Output
 	var err *field.Error
 	switch in.DB.Provider {
-	case spec.ProviderAWS:
+	case resolve.ProviderAWS:
 		out, err = awsDatabase(in)
-	case spec.ProviderGCP:
+	case resolve.ProviderGCP:
 		out, err = gcpDatabase(in)
-	case spec.ProviderAzure:
+	case resolve.ProviderAzure:
 		out, err = azureDatabase(in)
 	default:
 		out, err = cnpgDatabase(in)
@@ -129,7 +130,7 @@ func Database(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 
 // guardProviderChange refuses to drop an existing database of another
 // provider from desired state: Crossplane would delete it.
-func guardProviderChange(in DatabaseInput) *field.Error {
+func guardProviderChange(in Input) *field.Error {
 	if in.DB.AllowProviderChange {
 		return nil
 	}
@@ -181,14 +182,14 @@ func isProtected(o *composed.Unstructured) bool {
 // Disabled) wins; with Default a
 // production database is protected, and so is one that already is (moving
 // an XR from production to development does not drop its protection).
-func (in DatabaseInput) Protected() bool {
+func (in Input) Protected() bool {
 	switch in.DB.Protection {
-	case spec.ProtectionEnabled:
+	case resolve.ProtectionEnabled:
 		return true
-	case spec.ProtectionDisabled:
+	case resolve.ProtectionDisabled:
 		return false
 	}
-	if in.Environment == spec.EnvProduction {
+	if in.Environment == resolve.EnvProduction {
 		return true
 	}
 	for _, n := range providerResources[in.DB.Provider] {
@@ -205,10 +206,10 @@ var ProtectedManagementPolicies = []any{"Observe", "Create", "Update", "LateInit
 
 // managedResource returns the skeleton of a managed resource: metadata,
 // provider config and deletion behaviour for the XR's scope.
-func (in DatabaseInput) managedResource(apiVersion, kind, suffix string, cfg v1beta1.ProviderConfig, protected bool, forProvider map[string]any) *composed.Unstructured {
+func (in Input) managedResource(apiVersion, kind, suffix string, cfg v1beta1.ProviderConfig, protected bool, forProvider map[string]any) *composed.Unstructured {
 	u := composed.New()
 	labels := map[string]any{}
-	for k, v := range in.Meta.Labels(ComponentDatabase) {
+	for k, v := range in.Meta.Labels(objects.ComponentDatabase) {
 		labels[k] = v
 	}
 	meta := map[string]any{"labels": labels}
@@ -245,7 +246,7 @@ func (in DatabaseInput) managedResource(apiVersion, kind, suffix string, cfg v1b
 
 // secretRef references a Secret in the application's namespace from a
 // managed resource: namespaced managed resources take no namespace.
-func (in DatabaseInput) secretRef(name, key string) map[string]any {
+func (in Input) secretRef(name, key string) map[string]any {
 	ref := map[string]any{"name": name, "key": key}
 	if !in.Namespaced {
 		ref["namespace"] = in.Meta.Namespace
@@ -281,7 +282,7 @@ func keepLarger(observed *composed.Unstructured, path string, want int64, unit s
 
 // requirePasswordSecret asks Crossplane for the Secret a provider writes the
 // generated password to, and returns the password once it is there.
-func (in DatabaseInput) requirePasswordSecret(out *DatabaseOutput, name, key string) string {
+func (in Input) requirePasswordSecret(out *Output, name, key string) string {
 	ns := in.Meta.Namespace
 	out.Requirements = map[string]*fnv1.ResourceSelector{RequiredPasswordSecret: {
 		ApiVersion: "v1", Kind: "Secret", Namespace: &ns,
@@ -348,7 +349,7 @@ func numberAt(u *composed.Unstructured, path string) (int64, error) {
 
 // cnpgDatabase composes the CloudNativePG Cluster and reads the password
 // CloudNativePG generates for the application role from its app Secret.
-func cnpgDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
+func cnpgDatabase(in Input) (*Output, *field.Error) {
 	out, err := CloudNativePGCluster(in.Meta, in.DB, in.observed(ResDatabase))
 	if err != nil {
 		return nil, field.InternalError(field.NewPath("spec", "database", "size"), err)
@@ -363,7 +364,7 @@ func cnpgDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 // with. Neither can change in place: RDS and Cloud SQL would replace the
 // instance or create a second database, and CloudNativePG reads them only
 // at bootstrap. A changed spec gets a warning instead.
-func keepIdentity(in *DatabaseInput) []string {
+func keepIdentity(in *Input) []string {
 	var name, owner string
 	annotation := func(n resource.Name) string {
 		if o := in.observed(n); o != nil {
@@ -372,15 +373,15 @@ func keepIdentity(in *DatabaseInput) []string {
 		return ""
 	}
 	switch in.DB.Provider {
-	case spec.ProviderCNPG:
+	case resolve.ProviderCNPG:
 		name, _ = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.database")
 		owner, _ = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.owner")
-	case spec.ProviderAWS:
+	case resolve.ProviderAWS:
 		name, _ = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.dbName")
 		owner, _ = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.username")
-	case spec.ProviderGCP:
+	case resolve.ProviderGCP:
 		name, owner = annotation(ResDatabaseGCPDB), annotation(ResDatabaseGCPUser)
-	case spec.ProviderAzure:
+	case resolve.ProviderAzure:
 		name = annotation(ResDatabaseAzureDB)
 		owner, _ = stringAt(in.observed(ResDatabaseAzure), "spec.forProvider.administratorLogin")
 	}
@@ -407,7 +408,7 @@ func keepIdentity(in *DatabaseInput) []string {
 }
 
 // region returns the XR's spec.database.region, else the platform's.
-func (in DatabaseInput) region(platform, inputPath string) (string, *field.Error) {
+func (in Input) region(platform, inputPath string) (string, *field.Error) {
 	r := in.DB.Region
 	if r == "" {
 		r = platform

@@ -1,4 +1,4 @@
-package build
+package database
 
 import (
 	"encoding/base64"
@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
 )
 
 // Keys of the connection Secret: the one contract the backend reads,
@@ -44,10 +46,10 @@ func ConnectionData(c Connection) map[string][]byte {
 // ConnectionSecret returns the connection Secret. Once composed it never
 // leaves desired state: when the sources are not readable on a call, the
 // observed Secret's data is kept.
-func ConnectionSecret(m Meta, data map[string][]byte) *corev1.Secret {
+func ConnectionSecret(m objects.Meta, data map[string][]byte) *corev1.Secret {
 	return &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: m.Names.DatabaseConnection, Namespace: m.Namespace, Labels: m.Labels(ComponentDatabase)},
+		ObjectMeta: metav1.ObjectMeta{Name: m.Names.DatabaseConnection, Namespace: m.Namespace, Labels: m.Labels(objects.ComponentDatabase)},
 		Type:       corev1.SecretTypeOpaque,
 		Data:       data,
 	}

@@ -1,4 +1,4 @@
-package build
+package database
 
 import (
 	"crypto/hmac"
@@ -10,14 +10,15 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // GCPSizes is the built-in Cloud SQL size catalog.
 var GCPSizes = map[string]v1beta1.GCPSize{
-	spec.SizeSmall:  {Tier: "db-custom-1-3840", DiskSizeGB: 20, BackupRetentionDays: 1},
-	spec.SizeMedium: {Tier: "db-custom-2-7680", DiskSizeGB: 100, BackupRetentionDays: 7},
-	spec.SizeLarge:  {Tier: "db-custom-8-30720", DiskSizeGB: 500, HighAvailability: true, BackupRetentionDays: 14},
+	resolve.SizeSmall:  {Tier: "db-custom-1-3840", DiskSizeGB: 20, BackupRetentionDays: 1},
+	resolve.SizeMedium: {Tier: "db-custom-2-7680", DiskSizeGB: 100, BackupRetentionDays: 7},
+	resolve.SizeLarge:  {Tier: "db-custom-8-30720", DiskSizeGB: 500, HighAvailability: true, BackupRetentionDays: 14},
 }
 
 // ExternalNameAnnotation sets the name of the external resource.
@@ -27,7 +28,7 @@ const ExternalNameAnnotation = "crossplane.io/external-name"
 // SQL users need a password supplied, so the function composes it in a
 // Secret: derived once from the function's password seed, then read back
 // from observed state on every later call.
-func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
+func gcpDatabase(in Input) (*Output, *field.Error) {
 	cfg := v1beta1.GCPDatabases{}
 	if in.Platform != nil && in.Platform.GCP != nil {
 		cfg = *in.Platform.GCP
@@ -53,7 +54,7 @@ func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 		password = derivePassword(in.PasswordSeed, in.Meta.Namespace+"/"+in.Meta.Composite)
 	}
 
-	out := &DatabaseOutput{}
+	out := &Output{}
 	observed := in.observed(ResDatabaseGCP)
 	protected := in.Protected()
 	disk, warning := keepLarger(observed, "spec.forProvider.settings.diskSize", size.DiskSizeGB, "GB")
@@ -104,16 +105,16 @@ func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 		"passwordSecretRef": in.secretRef(in.Meta.Names.DatabasePassword, KeyPassword),
 	})
 	user.SetAnnotations(map[string]string{ExternalNameAnnotation: in.DB.Owner})
-	secret, cerr := FromTyped(&corev1.Secret{
+	secret, cerr := objects.FromTyped(&corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: in.Meta.Names.DatabasePassword, Namespace: in.Meta.Namespace, Labels: in.Meta.Labels(ComponentDatabase)},
+		ObjectMeta: metav1.ObjectMeta{Name: in.Meta.Names.DatabasePassword, Namespace: in.Meta.Namespace, Labels: in.Meta.Labels(objects.ComponentDatabase)},
 		Type:       corev1.SecretTypeOpaque,
 		Data:       map[string][]byte{KeyPassword: []byte(password)},
 	})
 	if cerr != nil {
 		return nil, field.InternalError(field.NewPath("spec", "database"), cerr)
 	}
-	out.Resources = []Composed{
+	out.Resources = []objects.Composed{
 		{Name: ResDatabaseGCP, Object: instance},
 		{Name: ResDatabaseGCPDB, Object: db},
 		{Name: ResDatabaseGCPUser, Object: user},
@@ -125,7 +126,7 @@ func gcpDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 	return out, nil
 }
 
-func gcpAPI(in DatabaseInput, kind string) string {
+func gcpAPI(in Input, kind string) string {
 	if in.Namespaced {
 		return "sql.gcp.m.upbound.io/v1beta1"
 	}

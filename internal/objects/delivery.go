@@ -1,4 +1,4 @@
-package build
+package objects
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // The types below are the part of argoproj.io/v1alpha1 Rollout and
@@ -33,7 +33,7 @@ const RolloutAPIVersion = "argoproj.io/v1alpha1"
 type Rollout struct {
 	APIVersion string      `json:"apiVersion"`
 	Kind       string      `json:"kind"`
-	Metadata   crdMeta     `json:"metadata"`
+	Metadata   CRDMeta     `json:"metadata"`
 	Spec       RolloutSpec `json:"spec"`
 }
 
@@ -130,11 +130,11 @@ const ScaleDownDelaySeconds = 30
 // ServiceRollout returns the Rollout of an XFullStackService's service. ing
 // is the Ingress the canary's traffic is split on; empty when the Ingress is
 // off, and then the canary weights are approximated with replica counts.
-func ServiceRollout(m Meta, w spec.ResolvedWorkload, d spec.ResolvedDelivery, ing string, env []corev1.EnvVar) *Rollout {
+func ServiceRollout(m Meta, w resolve.Workload, d resolve.Delivery, ing string, env []corev1.EnvVar) *Rollout {
 	n := m.Names
 	r := HandoverRollout(m, w, env)
 	switch d.Strategy {
-	case spec.StrategyCanary:
+	case resolve.StrategyCanary:
 		c := HandoverStrategy()
 		c.CanaryService, c.StableService = n.Canary, n.Service
 		if ing != "" {
@@ -157,7 +157,7 @@ func ServiceRollout(m Meta, w spec.ResolvedWorkload, d spec.ResolvedDelivery, in
 			c.Analysis.StartingStep = ptr.To[int32](1)
 		}
 		r.Spec.Strategy = RolloutStrategy{Canary: c}
-	case spec.StrategyBlueGreen:
+	case resolve.StrategyBlueGreen:
 		bg := &BlueGreenStrategy{
 			ActiveService:         n.Service,
 			PreviewService:        n.Preview,
@@ -177,11 +177,11 @@ func ServiceRollout(m Meta, w spec.ResolvedWorkload, d spec.ResolvedDelivery, in
 // composes while a Deployment hands over to a Rollout: the first revision of
 // a Rollout skips its steps anyway, and a Rollout that manages no Service
 // leaves the Service selecting both the Deployment's and the Rollout's pods.
-func HandoverRollout(m Meta, w spec.ResolvedWorkload, env []corev1.EnvVar) *Rollout {
+func HandoverRollout(m Meta, w resolve.Workload, env []corev1.EnvVar) *Rollout {
 	return &Rollout{
 		APIVersion: RolloutAPIVersion,
 		Kind:       "Rollout",
-		Metadata:   crdMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService), Annotations: m.Annotations},
+		Metadata:   CRDMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService), Annotations: m.Annotations},
 		Spec: RolloutSpec{
 			Replicas:             replicas(w),
 			RevisionHistoryLimit: ptr.To[int32](5),
@@ -215,7 +215,7 @@ func analysisRef(m Meta, service string) *RolloutAnalysis {
 type AnalysisTemplate struct {
 	APIVersion string               `json:"apiVersion"`
 	Kind       string               `json:"kind"`
-	Metadata   crdMeta              `json:"metadata"`
+	Metadata   CRDMeta              `json:"metadata"`
 	Spec       AnalysisTemplateSpec `json:"spec"`
 }
 
@@ -275,7 +275,7 @@ func SuccessCondition(threshold float64) string {
 
 // ServiceAnalysisTemplate returns the success-rate AnalysisTemplate the
 // Rollout's analysis steps reference.
-func ServiceAnalysisTemplate(m Meta, a spec.ResolvedAnalysis) *AnalysisTemplate {
+func ServiceAnalysisTemplate(m Meta, a resolve.Analysis) *AnalysisTemplate {
 	query := a.Query
 	if strings.TrimSpace(query) == "" {
 		query = SuccessRateQuery(a.Interval)
@@ -283,7 +283,7 @@ func ServiceAnalysisTemplate(m Meta, a spec.ResolvedAnalysis) *AnalysisTemplate 
 	return &AnalysisTemplate{
 		APIVersion: RolloutAPIVersion,
 		Kind:       "AnalysisTemplate",
-		Metadata:   crdMeta{Name: m.Names.AnalysisTemplate, Namespace: m.Namespace, Labels: m.Labels(ComponentService)},
+		Metadata:   CRDMeta{Name: m.Names.AnalysisTemplate, Namespace: m.Namespace, Labels: m.Labels(ComponentService)},
 		Spec: AnalysisTemplateSpec{
 			Args: []AnalysisArg{{Name: ArgServiceName}, {Name: ArgNamespace}},
 			Metrics: []AnalysisMetric{{

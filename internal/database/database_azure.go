@@ -1,23 +1,24 @@
-package build
+package database
 
 import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // AzureSizes is the built-in Flexible Server size catalog.
 var AzureSizes = map[string]v1beta1.AzureSize{
-	spec.SizeSmall:  {SKUName: "B_Standard_B1ms", StorageMB: 32768, BackupRetentionDays: 7},
-	spec.SizeMedium: {SKUName: "GP_Standard_D2ds_v5", StorageMB: 131072, BackupRetentionDays: 7},
-	spec.SizeLarge:  {SKUName: "MO_Standard_E4ds_v5", StorageMB: 524288, HighAvailability: true, BackupRetentionDays: 14},
+	resolve.SizeSmall:  {SKUName: "B_Standard_B1ms", StorageMB: 32768, BackupRetentionDays: 7},
+	resolve.SizeMedium: {SKUName: "GP_Standard_D2ds_v5", StorageMB: 131072, BackupRetentionDays: 7},
+	resolve.SizeLarge:  {SKUName: "MO_Standard_E4ds_v5", StorageMB: 524288, HighAvailability: true, BackupRetentionDays: 14},
 }
 
 // azureDatabase composes a Flexible Server and its database. The provider
 // generates the administrator password (autoGeneratePassword) into a Secret
 // the function then reads back.
-func azureDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
+func azureDatabase(in Input) (*Output, *field.Error) {
 	cfg := v1beta1.AzureDatabases{}
 	if in.Platform != nil && in.Platform.Azure != nil {
 		cfg = *in.Platform.Azure
@@ -40,7 +41,7 @@ func azureDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 		}
 	}
 
-	out := &DatabaseOutput{}
+	out := &Output{}
 	observed := in.observed(ResDatabaseAzure)
 	protected := in.Protected()
 	storage, warning := keepLarger(observed, "spec.forProvider.storageMb", size.StorageMB, "MB")
@@ -78,7 +79,7 @@ func azureDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 		"collation":   "en_US.utf8",
 	})
 	db.SetAnnotations(map[string]string{ExternalNameAnnotation: in.DB.Name})
-	out.Resources = []Composed{{Name: ResDatabaseAzure, Object: server}, {Name: ResDatabaseAzureDB, Object: db}}
+	out.Resources = []objects.Composed{{Name: ResDatabaseAzure, Object: server}, {Name: ResDatabaseAzureDB, Object: db}}
 
 	password := in.requirePasswordSecret(out, in.Meta.Names.DatabasePassword, KeyPassword)
 	host, _ := stringAt(observed, "status.atProvider.fqdn")

@@ -1,11 +1,12 @@
-// Package build turns a resolved spec into the composed resources of one
+// Package objects turns a resolved spec into the composed resources of one
 // application: one file per family of kinds, each a set of small pure
 // functions named after what they return.
-package build
+package objects
 
 import (
 	"encoding/json"
 
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -150,11 +151,19 @@ func FromCRD(o any) (*composed.Unstructured, error) {
 	return u, nil
 }
 
-// crdMeta is the metadata of a custom resource built from a local struct.
+// CRDMeta is the metadata of a custom resource built from a local struct.
 // metav1.ObjectMeta would add creationTimestamp: null under encoding/json.
-type crdMeta struct {
+type CRDMeta struct {
 	Name        string            `json:"name"`
 	Namespace   string            `json:"namespace,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Composed is one composed resource: its name in the pipeline (stable for
+// the life of the XR, so Crossplane never deletes and recreates it) and the
+// object.
+type Composed struct {
+	Name   resource.Name
+	Object *composed.Unstructured
 }

@@ -1,4 +1,4 @@
-package build
+package objects
 
 import (
 	"strconv"
@@ -9,7 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // PortName is the name of the container port and of the Service port.
@@ -28,7 +29,7 @@ const RunAsUser = 1000
 // escalation, all capabilities dropped, RuntimeDefault seccomp. The root
 // filesystem is read-only; /tmp is an emptyDir. An autoscaled workload
 // leaves replicas to its HorizontalPodAutoscaler, so the two never fight.
-func Deployment(m Meta, component, name string, w spec.ResolvedWorkload, env []corev1.EnvVar) *appsv1.Deployment {
+func Deployment(m Meta, component, name string, w resolve.Workload, env []corev1.EnvVar) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component), Annotations: m.Annotations},
@@ -48,7 +49,7 @@ func Deployment(m Meta, component, name string, w spec.ResolvedWorkload, env []c
 	}
 }
 
-func replicas(w spec.ResolvedWorkload) *int32 {
+func replicas(w resolve.Workload) *int32 {
 	if w.Autoscaled {
 		return nil
 	}
@@ -57,7 +58,7 @@ func replicas(w spec.ResolvedWorkload) *int32 {
 
 // PodTemplate returns the pod template of one workload, shared by its
 // Deployment and its Rollout.
-func PodTemplate(m Meta, component string, w spec.ResolvedWorkload, env []corev1.EnvVar) corev1.PodTemplateSpec {
+func PodTemplate(m Meta, component string, w resolve.Workload, env []corev1.EnvVar) corev1.PodTemplateSpec {
 	ps := corev1.PodSpec{
 		AutomountServiceAccountToken: ptr.To(false),
 		EnableServiceLinks:           ptr.To(false),
@@ -149,7 +150,7 @@ func platformEnv(port int32, extra []corev1.EnvVar) []corev1.EnvVar {
 	return append(out, extra...)
 }
 
-func userEnv(in []spec.EnvVar) []corev1.EnvVar {
+func userEnv(in []v1alpha1.EnvVar) []corev1.EnvVar {
 	out := make([]corev1.EnvVar, 0, len(in))
 	for _, e := range in {
 		out = append(out, corev1.EnvVar{Name: e.Name, Value: e.Value})

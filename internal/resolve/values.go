@@ -1,7 +1,12 @@
-package spec
+package resolve
 
-// Allowed values and defaults. The XRDs in package/ carry the same enums and
-// defaults; spec_test.go fails when the two drift apart.
+import "github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+
+// Allowed values and defaults. The markers in apis/v1alpha1 carry the same
+// enums and defaults into the generated XRDs; TestXRDsMatchCode fails when
+// the two drift apart. The function applies them itself too: `crossplane
+// render` without --xrd, and XRs stored before a default existed, reach it
+// without them.
 
 // Environments.
 const (
@@ -44,9 +49,6 @@ const (
 // Protections lists the allowed values of spec.database.protection.
 var Protections = []string{ProtectionDefault, ProtectionEnabled, ProtectionDisabled}
 
-// RegionPattern matches a cloud region or location name.
-const RegionPattern = `^[a-z][a-z0-9-]{1,40}[a-z0-9]$`
-
 // PostgresVersions lists the allowed major versions of spec.database.version.
 var PostgresVersions = []string{"14", "15", "16", "17", "18"}
 
@@ -70,32 +72,19 @@ const (
 	// DefaultProductionReplicas keeps a production workload available while
 	// one pod is rescheduled.
 	DefaultProductionReplicas = 2
-	MaxReplicas               = 50
 )
 
 // Default container resources, per workload.
 var (
-	DefaultFrontendResources = Resources{
-		Requests: &ResourceList{CPU: "100m", Memory: "128Mi"},
-		Limits:   &ResourceList{CPU: "500m", Memory: "256Mi"},
+	DefaultFrontendResources = v1alpha1.Resources{
+		Requests: &v1alpha1.ResourceList{CPU: "100m", Memory: "128Mi"},
+		Limits:   &v1alpha1.ResourceList{CPU: "500m", Memory: "256Mi"},
 	}
-	DefaultBackendResources = Resources{
-		Requests: &ResourceList{CPU: "100m", Memory: "128Mi"},
-		Limits:   &ResourceList{CPU: "1", Memory: "512Mi"},
+	DefaultBackendResources = v1alpha1.Resources{
+		Requests: &v1alpha1.ResourceList{CPU: "100m", Memory: "128Mi"},
+		Limits:   &v1alpha1.ResourceList{CPU: "1", Memory: "512Mi"},
 	}
 )
-
-// ImagePattern matches a container image reference: an optional registry
-// host (with port), a lower-case repository path, an optional tag and an
-// optional sha256 digest. The XRDs carry the same pattern.
-const ImagePattern = `^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
-
-// IdentifierPattern matches a PostgreSQL database or role name that needs no
-// quoting.
-const IdentifierPattern = `^[a-z_][a-z0-9_]{0,62}$`
-
-// HealthPathPattern matches an absolute HTTP path.
-const HealthPathPattern = `^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
 
 // ReservedEnv are environment variables the function sets itself; a user
 // value would shadow or be shadowed by them.
@@ -162,24 +151,17 @@ const (
 	DefaultMetricsPath   = "/metrics"
 	// DefaultMaxReplicas is the autoscaler's ceiling when the spec sets
 	// none: at least this, and never below the floor.
-	DefaultMaxReplicas     = 10
-	DefaultTargetCPU       = 70
-	DefaultPause           = "2m"
-	DefaultSuccessRate     = 0.95
-	DefaultAnalysisWindow  = "1m"
-	DefaultAnalysisCount   = 5
-	DefaultFailureLimit    = 1
-	DefaultAutoPromotion   = true
-	MaxAutoscalingReplicas = 100
+	DefaultMaxReplicas    = 10
+	DefaultTargetCPU      = 70
+	DefaultPause          = "2m"
+	DefaultSuccessRate    = 0.95
+	DefaultAnalysisWindow = "1m"
+	DefaultAnalysisCount  = 5
+	DefaultFailureLimit   = 1
+	DefaultAutoPromotion  = true
 )
 
 // DefaultCanaryWeights are the traffic weights of the default canary; a
 // pause follows each but the last, and the analysis (when on) runs after
 // the first pause.
 var DefaultCanaryWeights = []int64{10, 50, 100}
-
-// DurationPattern matches an Argo Rollouts duration: a number and a unit.
-const DurationPattern = `^[1-9][0-9]{0,5}(s|m|h)$`
-
-// LabelValuePattern matches a Kubernetes label value (language, framework).
-const LabelValuePattern = `^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`

@@ -1,4 +1,4 @@
-package build
+package database
 
 import (
 	"strconv"
@@ -6,15 +6,16 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // AWSSizes is the built-in RDS size catalog. README.md prints it; a test
 // keeps the two in step. The function Input can replace it.
 var AWSSizes = map[string]v1beta1.AWSSize{
-	spec.SizeSmall:  {InstanceClass: "db.t4g.micro", StorageGiB: 20, BackupRetentionDays: 1},
-	spec.SizeMedium: {InstanceClass: "db.m6g.large", StorageGiB: 100, BackupRetentionDays: 7},
-	spec.SizeLarge:  {InstanceClass: "db.r6g.xlarge", StorageGiB: 500, MultiAZ: true, BackupRetentionDays: 14},
+	resolve.SizeSmall:  {InstanceClass: "db.t4g.micro", StorageGiB: 20, BackupRetentionDays: 1},
+	resolve.SizeMedium: {InstanceClass: "db.m6g.large", StorageGiB: 100, BackupRetentionDays: 7},
+	resolve.SizeLarge:  {InstanceClass: "db.r6g.xlarge", StorageGiB: 500, MultiAZ: true, BackupRetentionDays: 14},
 }
 
 // MinProtectedBackupDays is the backup retention a protected database gets
@@ -23,7 +24,7 @@ const MinProtectedBackupDays = 7
 
 // awsDatabase composes an RDS instance. RDS generates the master password
 // (autoGeneratePassword) into a Secret the function then reads back.
-func awsDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
+func awsDatabase(in Input) (*Output, *field.Error) {
 	cfg := v1beta1.AWSDatabases{}
 	if in.Platform != nil && in.Platform.AWS != nil {
 		cfg = *in.Platform.AWS
@@ -43,7 +44,7 @@ func awsDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 		return nil, requireSetting("", nil, "databases.aws.vpcSecurityGroupIds")
 	}
 
-	out := &DatabaseOutput{}
+	out := &Output{}
 	observed := in.observed(ResDatabaseAWS)
 	protected := in.Protected()
 	storage, warning := keepLarger(observed, "spec.forProvider.allocatedStorage", size.StorageGiB, "GiB")
@@ -86,7 +87,7 @@ func awsDatabase(in DatabaseInput) (*DatabaseOutput, *field.Error) {
 		// Named after the instance, which is unique in its scope.
 		fp["finalSnapshotIdentifier"] = instance.GetName() + "-final"
 	}
-	out.Resources = []Composed{{Name: ResDatabaseAWS, Object: instance}}
+	out.Resources = []objects.Composed{{Name: ResDatabaseAWS, Object: instance}}
 
 	password := in.requirePasswordSecret(out, in.Meta.Names.DatabasePassword, KeyPassword)
 	host, _ := stringAt(observed, "status.atProvider.address")

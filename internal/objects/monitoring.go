@@ -1,4 +1,4 @@
-package build
+package objects
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,7 +35,7 @@ const CNPGClusterLabel = "cnpg.io/cluster"
 type ServiceMonitor struct {
 	APIVersion string             `json:"apiVersion"`
 	Kind       string             `json:"kind"`
-	Metadata   crdMeta            `json:"metadata"`
+	Metadata   CRDMeta            `json:"metadata"`
 	Spec       ServiceMonitorSpec `json:"spec"`
 }
 
@@ -55,7 +55,7 @@ type ScrapeEndpoint struct {
 type PodMonitor struct {
 	APIVersion string         `json:"apiVersion"`
 	Kind       string         `json:"kind"`
-	Metadata   crdMeta        `json:"metadata"`
+	Metadata   CRDMeta        `json:"metadata"`
 	Spec       PodMonitorSpec `json:"spec"`
 }
 
@@ -73,7 +73,7 @@ func ServiceScrape(m Meta, path string) *ServiceMonitor {
 	return &ServiceMonitor{
 		APIVersion: MonitoringAPIVersion,
 		Kind:       "ServiceMonitor",
-		Metadata:   crdMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService)},
+		Metadata:   CRDMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService)},
 		Spec: ServiceMonitorSpec{
 			Selector:  metav1.LabelSelector{MatchLabels: sel},
 			Endpoints: []ScrapeEndpoint{{Port: PortName, Path: path}},
@@ -88,7 +88,7 @@ func DatabaseScrape(m Meta) *PodMonitor {
 	return &PodMonitor{
 		APIVersion: MonitoringAPIVersion,
 		Kind:       "PodMonitor",
-		Metadata:   crdMeta{Name: m.Names.Database, Namespace: m.Namespace, Labels: m.Labels(ComponentDatabase)},
+		Metadata:   CRDMeta{Name: m.Names.Database, Namespace: m.Namespace, Labels: m.Labels(ComponentDatabase)},
 		Spec: PodMonitorSpec{
 			Selector:            metav1.LabelSelector{MatchLabels: map[string]string{CNPGClusterLabel: m.Names.Database}},
 			PodMetricsEndpoints: []ScrapeEndpoint{{Port: CNPGMetricsPort}},

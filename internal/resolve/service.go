@@ -1,4 +1,4 @@
-package spec
+package resolve
 
 import (
 	"fmt"
@@ -8,52 +8,52 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 )
 
-var durationRE = regexp.MustCompile(DurationPattern)
+var durationRE = regexp.MustCompile(v1alpha1.DurationPattern)
 
-// MaxDescriptionLength bounds spec.description, which is recorded as an
-// annotation.
-const MaxDescriptionLength = 512
-
-// Service is a validated XFullStackService spec with every default applied.
-type Service struct {
+// FullStackService is a validated XFullStackService spec with every default
+// applied.
+type FullStackService struct {
 	Environment string
 	Owner       string
 	Description string
 	Language    string
 	Framework   string
-	Service     ResolvedWorkload
+	// Service is the service's workload (an HTTP API).
+	Service Workload
 	// Frontend is nil when the spec has none.
-	Frontend    *ResolvedWorkload
+	Frontend    *Workload
 	Database    Database
-	Ingress     ResolvedIngress
-	Delivery    ResolvedDelivery
-	Monitoring  ResolvedMonitoring
-	Autoscaling *ResolvedAutoscaling
+	Ingress     Ingress
+	Delivery    Delivery
+	Monitoring  Monitoring
+	Autoscaling *Autoscaling
 	// DisruptionBudget composes a PodDisruptionBudget for the service.
 	DisruptionBudget bool
 }
 
-// ResolvedDelivery is a Delivery with every default applied.
-type ResolvedDelivery struct {
+// Delivery is a Delivery with every default applied.
+type Delivery struct {
 	Strategy string
 	// Steps of a canary; empty for the other strategies.
-	Steps []ResolvedStep
+	Steps []Step
 	// AutoPromotion of a blueGreen preview.
 	AutoPromotion bool
 	// Analysis is nil when off.
-	Analysis *ResolvedAnalysis
+	Analysis *Analysis
 }
 
 // UsesRollout says whether the service runs as an Argo Rollout.
-func (d ResolvedDelivery) UsesRollout() bool {
+func (d Delivery) UsesRollout() bool {
 	return d.Strategy == StrategyCanary || d.Strategy == StrategyBlueGreen
 }
 
-// ResolvedStep is one canary step: exactly one of SetWeight, Pause and
-// Analysis is set.
-type ResolvedStep struct {
+// Step is one canary step: exactly one of SetWeight, Pause and Analysis is
+// set.
+type Step struct {
 	SetWeight *int32
 	// Pause is set for a pause step; its Duration is empty for a pause that
 	// waits to be promoted.
@@ -61,8 +61,13 @@ type ResolvedStep struct {
 	Analysis bool
 }
 
-// ResolvedAnalysis is an Analysis with every default applied.
-type ResolvedAnalysis struct {
+// Pause holds a canary for Duration, or until promoted when it is empty.
+type Pause struct {
+	Duration string
+}
+
+// Analysis is an Analysis with every default applied.
+type Analysis struct {
 	SuccessRate       float64
 	PrometheusAddress string
 	// Query is empty for the built-in success-rate query.
@@ -72,14 +77,14 @@ type ResolvedAnalysis struct {
 	FailureLimit int32
 }
 
-// ResolvedMonitoring is Monitoring with every default applied.
-type ResolvedMonitoring struct {
+// Monitoring is Monitoring with every default applied.
+type Monitoring struct {
 	Enabled bool
 	Path    string
 }
 
-// ResolvedAutoscaling is Autoscaling with every default applied.
-type ResolvedAutoscaling struct {
+// Autoscaling is Autoscaling with every default applied.
+type Autoscaling struct {
 	MinReplicas int32
 	MaxReplicas int32
 	TargetCPU   int32
@@ -88,11 +93,11 @@ type ResolvedAutoscaling struct {
 // ResolveService applies defaults to an XFullStackService spec, from the
 // environment's profile and the platform, and validates it. name is the
 // application's name; with a platform domain it makes the default host.
-func ResolveService(in FullStackService, p Platform, name string) (*Service, field.ErrorList) {
+func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, name string) (*FullStackService, field.ErrorList) {
 	root := field.NewPath("spec")
 	var errs field.ErrorList
 
-	out := &Service{
+	out := &FullStackService{
 		Environment: orDefault(in.Environment, DefaultEnvironment),
 		Owner:       in.Owner,
 		Description: in.Description,
@@ -106,8 +111,8 @@ func ResolveService(in FullStackService, p Platform, name string) (*Service, fie
 			errs = append(errs, field.Invalid(root.Child(f.name), f.value, msg))
 		}
 	}
-	if len(in.Description) > MaxDescriptionLength {
-		errs = append(errs, field.TooLong(root.Child("description"), "", MaxDescriptionLength))
+	if len(in.Description) > v1alpha1.MaxDescriptionLength {
+		errs = append(errs, field.TooLong(root.Child("description"), "", v1alpha1.MaxDescriptionLength))
 	}
 	if len(errs) > 0 {
 		// Without a known environment there is no profile to default from.
@@ -116,7 +121,7 @@ func ResolveService(in FullStackService, p Platform, name string) (*Service, fie
 	profile := Profiles[out.Environment]
 
 	var werrs field.ErrorList
-	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service, workloadDefaults{
+	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service.Container, in.Service.Port, in.Service.HealthPath, workloadDefaults{
 		port: DefaultServicePort, replicas: profile.Replicas, health: DefaultServiceHealth,
 		resources: DefaultBackendResources, registry: p.ImageRegistry,
 	})
@@ -125,7 +130,7 @@ func ResolveService(in FullStackService, p Platform, name string) (*Service, fie
 	out.DisruptionBudget = boolOr(in.Availability.PodDisruptionBudget, profile.DisruptionBudget)
 
 	if in.Frontend != nil {
-		fe, ferrs := resolveWorkload(root.Child("frontend"), *in.Frontend, workloadDefaults{
+		fe, ferrs := resolveWorkload(root.Child("frontend"), in.Frontend.Container, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
 			port: DefaultFrontendPort, replicas: profile.Replicas, health: DefaultFrontendHealth,
 			resources: DefaultFrontendResources, registry: p.ImageRegistry,
 		})
@@ -134,11 +139,8 @@ func ResolveService(in FullStackService, p Platform, name string) (*Service, fie
 		errs = append(errs, ferrs...)
 	}
 
-	db := in.Database
-	if db.Size == "" {
-		db.Size = profile.DatabaseSize
-	}
-	out.Database, werrs = resolveDatabase(root.Child("database"), db)
+	out.Database, werrs = resolveDatabase(root.Child("database"), in.Database.Database,
+		orDefault(in.Database.Size, profile.DatabaseSize), in.Database.Engine)
 	errs = append(errs, werrs...)
 
 	ing := in.Ingress
@@ -152,8 +154,8 @@ func ResolveService(in FullStackService, p Platform, name string) (*Service, fie
 	out.Delivery, werrs = resolveDelivery(root.Child("delivery"), in.Delivery, profile, p)
 	errs = append(errs, werrs...)
 
-	out.Monitoring = ResolvedMonitoring{Enabled: in.Monitoring.Enabled, Path: orDefault(in.Monitoring.Path, DefaultMetricsPath)}
-	if !healthPathRE.MatchString(out.Monitoring.Path) {
+	out.Monitoring = Monitoring{Enabled: in.Monitoring.Enabled, Path: orDefault(in.Monitoring.Path, DefaultMetricsPath)}
+	if !httpPathRE.MatchString(out.Monitoring.Path) {
 		errs = append(errs, field.Invalid(root.Child("monitoring", "path"), out.Monitoring.Path, "must be an absolute HTTP path starting with /"))
 	}
 
@@ -167,9 +169,9 @@ func ResolveService(in FullStackService, p Platform, name string) (*Service, fie
 	return out, nil
 }
 
-func resolveDelivery(path *field.Path, in Delivery, profile Profile, p Platform) (ResolvedDelivery, field.ErrorList) {
+func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p Platform) (Delivery, field.ErrorList) {
 	var errs field.ErrorList
-	out := ResolvedDelivery{Strategy: orDefault(in.Strategy, profile.Strategy)}
+	out := Delivery{Strategy: orDefault(in.Strategy, profile.Strategy)}
 	if e := oneOf(path.Child("strategy"), out.Strategy, Strategies); len(e) > 0 {
 		return out, e
 	}
@@ -215,12 +217,12 @@ func resolveDelivery(path *field.Path, in Delivery, profile Profile, p Platform)
 }
 
 // resolveSteps validates a canary's steps, or returns the default ones.
-func resolveSteps(path *field.Path, in []CanaryStep, analysis bool) ([]ResolvedStep, field.ErrorList) {
+func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysis bool) ([]Step, field.ErrorList) {
 	if len(in) == 0 {
 		return DefaultSteps(analysis), nil
 	}
 	var errs field.ErrorList
-	out := make([]ResolvedStep, 0, len(in))
+	out := make([]Step, 0, len(in))
 	last, lastIndex := int64(-1), -1
 	for i, s := range in {
 		sp := path.Index(i)
@@ -252,18 +254,18 @@ func resolveSteps(path *field.Path, in []CanaryStep, analysis bool) ([]ResolvedS
 			if w >= 0 && w <= 100 {
 				last, lastIndex = w, i
 			}
-			out = append(out, ResolvedStep{SetWeight: i32(w)})
+			out = append(out, Step{SetWeight: i32(w)})
 		case s.Pause != nil:
 			if d := s.Pause.Duration; d != "" && !durationRE.MatchString(d) {
 				errs = append(errs, field.Invalid(sp.Child("pause", "duration"), d,
 					"must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h; leave it out to pause until promoted"))
 			}
-			out = append(out, ResolvedStep{Pause: &Pause{Duration: s.Pause.Duration}})
+			out = append(out, Step{Pause: &Pause{Duration: s.Pause.Duration}})
 		default:
 			if !analysis {
 				errs = append(errs, field.Forbidden(sp.Child("analysis"), "spec.delivery.analysis.enabled is false"))
 			}
-			out = append(out, ResolvedStep{Analysis: true})
+			out = append(out, Step{Analysis: true})
 		}
 	}
 	return out, errs
@@ -271,24 +273,24 @@ func resolveSteps(path *field.Path, in []CanaryStep, analysis bool) ([]ResolvedS
 
 // DefaultSteps is the canary a service gets when its spec lists no steps:
 // 10% of the traffic, a pause, the analysis (when on), 50%, a pause, 100%.
-func DefaultSteps(analysis bool) []ResolvedStep {
-	var out []ResolvedStep
+func DefaultSteps(analysis bool) []Step {
+	var out []Step
 	for i, w := range DefaultCanaryWeights {
-		out = append(out, ResolvedStep{SetWeight: i32(w)})
+		out = append(out, Step{SetWeight: i32(w)})
 		if i == len(DefaultCanaryWeights)-1 {
 			break
 		}
-		out = append(out, ResolvedStep{Pause: &Pause{Duration: DefaultPause}})
+		out = append(out, Step{Pause: &Pause{Duration: DefaultPause}})
 		if i == 0 && analysis {
-			out = append(out, ResolvedStep{Analysis: true})
+			out = append(out, Step{Analysis: true})
 		}
 	}
 	return out
 }
 
-func resolveAnalysis(path *field.Path, in Analysis, p Platform) (ResolvedAnalysis, field.ErrorList) {
+func resolveAnalysis(path *field.Path, in v1alpha1.Analysis, p Platform) (Analysis, field.ErrorList) {
 	var errs field.ErrorList
-	out := ResolvedAnalysis{
+	out := Analysis{
 		SuccessRate:       DefaultSuccessRate,
 		PrometheusAddress: orDefault(in.PrometheusAddress, p.PrometheusAddress),
 		Query:             in.Query,
@@ -336,7 +338,7 @@ func resolveAnalysis(path *field.Path, in Analysis, p Platform) (ResolvedAnalysi
 	return out, errs
 }
 
-func resolveAutoscaling(path *field.Path, in Autoscaling, profile Profile, replicas int32) (*ResolvedAutoscaling, field.ErrorList) {
+func resolveAutoscaling(path *field.Path, in v1alpha1.Autoscaling, profile Profile, replicas int32) (*Autoscaling, field.ErrorList) {
 	if !boolOr(in.Enabled, profile.Autoscaling) {
 		for _, f := range []struct {
 			name string
@@ -352,10 +354,10 @@ func resolveAutoscaling(path *field.Path, in Autoscaling, profile Profile, repli
 		// Setting a bound asks for autoscaling.
 	}
 	var errs field.ErrorList
-	out := &ResolvedAutoscaling{MinReplicas: max(replicas, 1), TargetCPU: DefaultTargetCPU}
+	out := &Autoscaling{MinReplicas: max(replicas, 1), TargetCPU: DefaultTargetCPU}
 	if in.MinReplicas != nil {
-		if *in.MinReplicas < 1 || *in.MinReplicas > MaxAutoscalingReplicas {
-			errs = append(errs, field.Invalid(path.Child("minReplicas"), *in.MinReplicas, fmt.Sprintf("must be between 1 and %d, inclusive", MaxAutoscalingReplicas)))
+		if *in.MinReplicas < 1 || *in.MinReplicas > v1alpha1.MaxAutoscalingReplicas {
+			errs = append(errs, field.Invalid(path.Child("minReplicas"), *in.MinReplicas, fmt.Sprintf("must be between 1 and %d, inclusive", v1alpha1.MaxAutoscalingReplicas)))
 		} else {
 			out.MinReplicas = int32(*in.MinReplicas)
 		}
@@ -363,8 +365,8 @@ func resolveAutoscaling(path *field.Path, in Autoscaling, profile Profile, repli
 	out.MaxReplicas = max(out.MinReplicas, DefaultMaxReplicas)
 	if in.MaxReplicas != nil {
 		switch m := *in.MaxReplicas; {
-		case m < 1 || m > MaxAutoscalingReplicas:
-			errs = append(errs, field.Invalid(path.Child("maxReplicas"), m, fmt.Sprintf("must be between 1 and %d, inclusive", MaxAutoscalingReplicas)))
+		case m < 1 || m > v1alpha1.MaxAutoscalingReplicas:
+			errs = append(errs, field.Invalid(path.Child("maxReplicas"), m, fmt.Sprintf("must be between 1 and %d, inclusive", v1alpha1.MaxAutoscalingReplicas)))
 		case m < int64(out.MinReplicas):
 			errs = append(errs, field.Invalid(path.Child("maxReplicas"), m,
 				fmt.Sprintf("must be greater than or equal to spec.autoscaling.minReplicas (%d)", out.MinReplicas)))

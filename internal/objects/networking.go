@@ -1,4 +1,4 @@
-package build
+package objects
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // Paths the Ingress routes.
@@ -50,7 +50,7 @@ type Route struct {
 // Ingress routes each path prefix to its Service (an XNodeApp: / to the
 // frontend and /api to the backend). With TLS it asks cert-manager, through
 // its ingress-shim annotation, for a certificate stored in the TLS Secret.
-func Ingress(m Meta, in spec.ResolvedIngress, routes []Route) *networkingv1.Ingress {
+func Ingress(m Meta, in resolve.Ingress, routes []Route) *networkingv1.Ingress {
 	paths := make([]networkingv1.HTTPIngressPath, 0, len(routes))
 	for _, r := range routes {
 		paths = append(paths, ingressPath(r.Path, r.Service))
@@ -95,7 +95,7 @@ func ingressPath(path, service string) networkingv1.HTTPIngressPath {
 // URL is where people reach the application: the Ingress host, or the
 // frontend's in-cluster address when the Ingress is off.
 // The in-cluster address is that of the Service at /: front.
-func URL(m Meta, in spec.ResolvedIngress, front string) string {
+func URL(m Meta, in resolve.Ingress, front string) string {
 	switch {
 	case !in.Enabled:
 		return ServiceURL(m, front)

@@ -1,4 +1,4 @@
-package build
+package objects
 
 import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -7,12 +7,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/fullstack-fn/function-fullstack/internal/spec"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // Autoscaler returns the HorizontalPodAutoscaler of the service's workload:
 // a Deployment, or a Rollout (which serves the scale subresource).
-func Autoscaler(m Meta, workloadAPIVersion, workloadKind string, a spec.ResolvedAutoscaling) *autoscalingv2.HorizontalPodAutoscaler {
+func Autoscaler(m Meta, workloadAPIVersion, workloadKind string, a resolve.Autoscaling) *autoscalingv2.HorizontalPodAutoscaler {
 	return &autoscalingv2.HorizontalPodAutoscaler{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
 		ObjectMeta: metav1.ObjectMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService)},

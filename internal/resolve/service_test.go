@@ -1,4 +1,4 @@
-package spec
+package resolve
 
 import (
 	"fmt"
@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 )
 
 func w(v int32) *int32 { return &v }
@@ -18,13 +19,13 @@ type summary struct {
 	Strategy         string
 	Analysis         bool
 	DatabaseSize     string
-	Autoscaling      *ResolvedAutoscaling
+	Autoscaling      *Autoscaling
 	DisruptionBudget bool
 	Spread           bool
 	Steps            int
 }
 
-func summarize(s *Service) summary {
+func summarize(s *FullStackService) summary {
 	return summary{
 		Replicas: s.Service.Replicas, Strategy: s.Delivery.Strategy, Analysis: s.Delivery.Analysis != nil,
 		DatabaseSize: s.Database.Size, Autoscaling: s.Autoscaling, DisruptionBudget: s.DisruptionBudget,
@@ -34,45 +35,45 @@ func summarize(s *Service) summary {
 
 func TestResolveServiceProfiles(t *testing.T) {
 	p := Platform{PrometheusAddress: "http://prom:9090", Domain: "apps.example.com"}
-	base := func() FullStackService {
-		return FullStackService{Owner: "team", Service: Workload{Image: "ghcr.io/acme/api:1"}}
+	base := func() v1alpha1.XFullStackServiceSpec {
+		return v1alpha1.XFullStackServiceSpec{Owner: "team", Service: v1alpha1.ServiceWorkload{Container: v1alpha1.Container{Image: "ghcr.io/acme/api:1"}}}
 	}
 	cases := map[string]struct {
-		in   func(*FullStackService)
+		in   func(*v1alpha1.XFullStackServiceSpec)
 		want summary
 	}{
 		"Development": {
-			in:   func(*FullStackService) {},
+			in:   func(*v1alpha1.XFullStackServiceSpec) {},
 			want: summary{Replicas: 1, Strategy: "rollingUpdate", DatabaseSize: "small"},
 		},
 		"Staging": {
-			in:   func(s *FullStackService) { s.Environment = "staging" },
+			in:   func(s *v1alpha1.XFullStackServiceSpec) { s.Environment = "staging" },
 			want: summary{Replicas: 2, Strategy: "canary", DatabaseSize: "small", Steps: 5},
 		},
 		"Production": {
-			in: func(s *FullStackService) { s.Environment = "production" },
+			in: func(s *v1alpha1.XFullStackServiceSpec) { s.Environment = "production" },
 			want: summary{Replicas: 3, Strategy: "canary", Analysis: true, DatabaseSize: "medium", Steps: 6,
-				Autoscaling: &ResolvedAutoscaling{MinReplicas: 3, MaxReplicas: 10, TargetCPU: 70}, DisruptionBudget: true, Spread: true},
+				Autoscaling: &Autoscaling{MinReplicas: 3, MaxReplicas: 10, TargetCPU: 70}, DisruptionBudget: true, Spread: true},
 		},
 		"ProductionEveryDefaultOverridden": {
-			in: func(s *FullStackService) {
+			in: func(s *v1alpha1.XFullStackServiceSpec) {
 				s.Environment = "production"
 				s.Service.Replicas = i64(4)
 				s.Database.Size = "large"
-				s.Delivery = Delivery{Strategy: "blueGreen", Analysis: Analysis{Enabled: b(false)}}
-				s.Autoscaling = Autoscaling{Enabled: b(false)}
-				s.Availability = Availability{PodDisruptionBudget: b(false), Spread: b(false)}
+				s.Delivery = v1alpha1.Delivery{Strategy: "blueGreen", Analysis: v1alpha1.Analysis{Enabled: b(false)}}
+				s.Autoscaling = v1alpha1.Autoscaling{Enabled: b(false)}
+				s.Availability = v1alpha1.Availability{PodDisruptionBudget: b(false), Spread: b(false)}
 			},
 			want: summary{Replicas: 4, Strategy: "blueGreen", DatabaseSize: "large"},
 		},
 		"DevelopmentAskingForAutoscaling": {
-			in:   func(s *FullStackService) { s.Autoscaling.MaxReplicas = i64(4) },
-			want: summary{Replicas: 1, Strategy: "rollingUpdate", DatabaseSize: "small", Autoscaling: &ResolvedAutoscaling{MinReplicas: 1, MaxReplicas: 4, TargetCPU: 70}},
+			in:   func(s *v1alpha1.XFullStackServiceSpec) { s.Autoscaling.MaxReplicas = i64(4) },
+			want: summary{Replicas: 1, Strategy: "rollingUpdate", DatabaseSize: "small", Autoscaling: &Autoscaling{MinReplicas: 1, MaxReplicas: 4, TargetCPU: 70}},
 		},
 		"AnalysisStepTurnsAnalysisOn": {
-			in: func(s *FullStackService) {
+			in: func(s *v1alpha1.XFullStackServiceSpec) {
 				s.Environment = "staging"
-				s.Delivery.Steps = []CanaryStep{{SetWeight: i64(25)}, {Analysis: &StepAnalysis{}}, {SetWeight: i64(100)}}
+				s.Delivery.Steps = []v1alpha1.CanaryStep{{SetWeight: i64(25)}, {Analysis: &v1alpha1.StepAnalysis{}}, {SetWeight: i64(100)}}
 			},
 			want: summary{Replicas: 2, Strategy: "canary", Analysis: true, DatabaseSize: "small", Steps: 3},
 		},
@@ -81,7 +82,7 @@ func TestResolveServiceProfiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := base()
 			tc.in(&in)
-			got, errs := ResolveService(in, p, "orders")
+			got, errs := ResolveFullStackService(in, p, "orders")
 			if len(errs) > 0 {
 				t.Fatalf("ResolveService: %v", errs)
 			}
@@ -99,11 +100,11 @@ func TestDefaultSteps(t *testing.T) {
 	pause := &Pause{Duration: "2m"}
 	cases := map[string]struct {
 		analysis bool
-		want     []ResolvedStep
+		want     []Step
 	}{
-		"WithoutAnalysis": {want: []ResolvedStep{{SetWeight: w(10)}, {Pause: pause}, {SetWeight: w(50)}, {Pause: pause}, {SetWeight: w(100)}}},
+		"WithoutAnalysis": {want: []Step{{SetWeight: w(10)}, {Pause: pause}, {SetWeight: w(50)}, {Pause: pause}, {SetWeight: w(100)}}},
 		"WithAnalysis": {analysis: true,
-			want: []ResolvedStep{{SetWeight: w(10)}, {Pause: pause}, {Analysis: true}, {SetWeight: w(50)}, {Pause: pause}, {SetWeight: w(100)}}},
+			want: []Step{{SetWeight: w(10)}, {Pause: pause}, {Analysis: true}, {SetWeight: w(50)}, {Pause: pause}, {SetWeight: w(100)}}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -129,8 +130,8 @@ func TestPlatformDefaults(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			in := FullStackService{Owner: "team", Service: Workload{Image: tc.image}, Ingress: Ingress{Host: tc.host}}
-			got, errs := ResolveService(in, Platform{ImageRegistry: tc.registry, Domain: tc.domain}, "orders")
+			in := v1alpha1.XFullStackServiceSpec{Owner: "team", Service: v1alpha1.ServiceWorkload{Container: v1alpha1.Container{Image: tc.image}}, Ingress: v1alpha1.Ingress{Host: tc.host}}
+			got, errs := ResolveFullStackService(in, Platform{ImageRegistry: tc.registry, Domain: tc.domain}, "orders")
 			if len(errs) > 0 {
 				t.Fatalf("ResolveService: %v", errs)
 			}
@@ -138,44 +139,6 @@ func TestPlatformDefaults(t *testing.T) {
 				t.Errorf("image %q host %q, want %q and %q", got.Service.Image, got.Ingress.Host, tc.wantImage, tc.wantHost)
 			}
 		})
-	}
-}
-
-// TestServiceXRDMatchesCode keeps the XFullStackService XRD's enums and
-// defaults in step with the code.
-func TestServiceXRDMatchesCode(t *testing.T) {
-	props, strs := xrdSpec(t, "xfullstackservice/definition.yaml")
-	step, _, _ := unstructured.NestedMap(props("delivery", "steps"), "items", "properties")
-	cases := map[string]struct{ want, got any }{
-		"environment enum":    {ServiceEnvironments, strs(props("environment")["enum"])},
-		"environment default": {DefaultEnvironment, props("environment")["default"]},
-		"strategy enum":       {Strategies, strs(props("delivery", "strategy")["enum"])},
-		"strategy has no default (the profile decides)": {nil, props("delivery", "strategy")["default"]},
-		"size has no default (the profile decides)":     {nil, props("database", "size")["default"]},
-		"size enum":          {Sizes, strs(props("database", "size")["enum"])},
-		"engine enum":        {Engines, strs(props("database", "engine")["enum"])},
-		"provider enum":      {Providers, strs(props("database", "provider")["enum"])},
-		"version enum":       {PostgresVersions, strs(props("database", "version")["enum"])},
-		"protection enum":    {Protections, strs(props("database", "protection")["enum"])},
-		"service image":      {ImagePattern, props("service", "image")["pattern"]},
-		"service port":       {float64(DefaultServicePort), props("service", "port")["default"]},
-		"service health":     {DefaultServiceHealth, props("service", "healthPath")["default"]},
-		"frontend port":      {float64(DefaultFrontendPort), props("frontend", "port")["default"]},
-		"metrics path":       {DefaultMetricsPath, props("monitoring", "path")["default"]},
-		"pause duration":     {DurationPattern, step["pause"].(map[string]any)["properties"].(map[string]any)["duration"].(map[string]any)["pattern"]},
-		"analysis interval":  {DurationPattern, props("delivery", "analysis", "interval")["pattern"]},
-		"max weight":         {float64(100), step["setWeight"].(map[string]any)["maximum"]},
-		"max replicas":       {float64(MaxReplicas), props("service", "replicas")["maximum"]},
-		"max autoscaling":    {float64(MaxAutoscalingReplicas), props("autoscaling", "maxReplicas")["maximum"]},
-		"language pattern":   {LabelValuePattern, props("language")["pattern"]},
-		"description length": {float64(MaxDescriptionLength), props("description")["maxLength"]},
-		"no autoscaling default (the profile decides)":  {nil, props("autoscaling", "enabled")["default"]},
-		"no availability default (the profile decides)": {nil, props("availability", "podDisruptionBudget")["default"]},
-	}
-	for name, tc := range cases {
-		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
-			t.Errorf("%s: -code, +XRD:\n%s", name, diff)
-		}
 	}
 }
 

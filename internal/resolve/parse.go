@@ -1,4 +1,8 @@
-package spec
+// Package resolve turns the spec of a composite resource into a resolved
+// spec: defaults applied (from the XRD, the environment profile and the
+// platform's Input), every field validated, and every problem reported with
+// its field path, before anything is built.
+package resolve
 
 import (
 	"bytes"
@@ -6,19 +10,23 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
+	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 )
 
 var (
-	imageRE      = regexp.MustCompile(ImagePattern)
-	identifierRE = regexp.MustCompile(IdentifierPattern)
-	regionRE     = regexp.MustCompile(RegionPattern)
-	healthPathRE = regexp.MustCompile(HealthPathPattern)
+	imageRE      = regexp.MustCompile(v1alpha1.ImagePattern)
+	identifierRE = regexp.MustCompile(v1alpha1.IdentifierPattern)
+	regionRE     = regexp.MustCompile(v1alpha1.RegionPattern)
+	httpPathRE   = regexp.MustCompile(v1alpha1.HTTPPathPattern)
 )
 
 // Platform holds the defaults a platform engineer sets in the function's
@@ -36,13 +44,13 @@ type Platform struct {
 	ImageRegistry string
 }
 
-// ResolvedWorkload is a Workload with every default applied.
-type ResolvedWorkload struct {
+// Workload is a frontend, backend or service with every default applied.
+type Workload struct {
 	Image      string
 	Port       int32
 	Replicas   int32
 	Resources  corev1.ResourceRequirements
-	Env        []EnvVar
+	Env        []v1alpha1.EnvVar
 	HealthPath string
 	// Autoscaled leaves the replica count to a HorizontalPodAutoscaler.
 	Autoscaled bool
@@ -50,8 +58,8 @@ type ResolvedWorkload struct {
 	Spread bool
 }
 
-// ResolvedIngress is an Ingress with every default applied.
-type ResolvedIngress struct {
+// Ingress is an Ingress with every default applied.
+type Ingress struct {
 	Enabled    bool
 	Host       string
 	ClassName  string
@@ -60,15 +68,30 @@ type ResolvedIngress struct {
 	IssuerKind string
 }
 
-// App is a validated XNodeApp spec with every default applied: what the
+// NodeApp is a validated XNodeApp spec with every default applied: what the
 // builders need, and nothing they have to check again.
-type App struct {
+type NodeApp struct {
 	Environment string
 	Owner       string
-	Frontend    ResolvedWorkload
-	Backend     ResolvedWorkload
+	Frontend    Workload
+	Backend     Workload
 	Database    Database
-	Ingress     ResolvedIngress
+	Ingress     Ingress
+}
+
+// Database is the application's database with every default applied.
+type Database struct {
+	Name       string
+	Owner      string
+	Size       string
+	Engine     string
+	Version    string
+	Provider   string
+	Region     string
+	Protection string
+	// AllowProviderChange lets a change of Provider replace (delete) an
+	// existing database.
+	AllowProviderChange bool
 }
 
 // Decode reads the spec of a composite resource into out. Unknown fields are
@@ -89,7 +112,10 @@ func Decode(spec map[string]any, out any) *field.Error {
 		if errors.As(err, &te) {
 			p := root
 			for _, part := range strings.Split(te.Field, ".") {
-				if part != "" {
+				// encoding/json names an inlined struct by its Go name
+				// (frontend.Container.replicas); every JSON name of the
+				// API starts lower-case, every Go name upper-case.
+				if part != "" && !unicode.IsUpper(rune(part[0])) {
 					p = p.Child(part)
 				}
 			}
@@ -116,11 +142,11 @@ func jsonType(goKind string) string {
 
 // ResolveNodeApp applies defaults to an XNodeApp spec and validates it. It
 // returns every problem at once, each naming its field path.
-func ResolveNodeApp(in NodeApp, p Platform) (*App, field.ErrorList) {
+func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform) (*NodeApp, field.ErrorList) {
 	root := field.NewPath("spec")
 	var errs field.ErrorList
 
-	app := &App{
+	app := &NodeApp{
 		Environment: orDefault(in.Environment, DefaultEnvironment),
 		Owner:       in.Owner,
 	}
@@ -132,18 +158,18 @@ func ResolveNodeApp(in NodeApp, p Platform) (*App, field.ErrorList) {
 		replicas = DefaultProductionReplicas
 	}
 	var werrs field.ErrorList
-	app.Frontend, werrs = resolveWorkload(root.Child("frontend"), in.Frontend, workloadDefaults{
+	app.Frontend, werrs = resolveWorkload(root.Child("frontend"), in.Frontend.Container, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
 		port: DefaultFrontendPort, replicas: replicas, health: DefaultFrontendHealth, resources: DefaultFrontendResources,
 		registry: p.ImageRegistry,
 	})
 	errs = append(errs, werrs...)
-	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend, workloadDefaults{
+	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Container, in.Backend.Port, in.Backend.HealthPath, workloadDefaults{
 		port: DefaultBackendPort, replicas: replicas, health: DefaultBackendHealth, resources: DefaultBackendResources,
 		registry: p.ImageRegistry,
 	})
 	errs = append(errs, werrs...)
 
-	app.Database, werrs = resolveDatabase(root.Child("database"), in.Database)
+	app.Database, werrs = resolveDatabase(root.Child("database"), in.Database.Database, in.Database.Size, "")
 	errs = append(errs, werrs...)
 
 	app.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p, "or set spec.ingress.enabled to false")
@@ -159,13 +185,15 @@ type workloadDefaults struct {
 	port      int64
 	replicas  int64
 	health    string
-	resources Resources
+	resources v1alpha1.Resources
 	registry  string
 }
 
-func resolveWorkload(path *field.Path, in Workload, d workloadDefaults) (ResolvedWorkload, field.ErrorList) {
+// resolveWorkload resolves a workload's container and the port and health
+// path its role (frontend, backend, service) defaults differently.
+func resolveWorkload(path *field.Path, in v1alpha1.Container, inPort *int64, health string, d workloadDefaults) (Workload, field.ErrorList) {
 	var errs field.ErrorList
-	out := ResolvedWorkload{Image: qualifyImage(in.Image, d.registry), HealthPath: orDefault(in.HealthPath, d.health), Env: in.Env}
+	out := Workload{Image: qualifyImage(in.Image, d.registry), HealthPath: orDefault(health, d.health), Env: in.Env}
 
 	switch {
 	case in.Image == "":
@@ -176,8 +204,8 @@ func resolveWorkload(path *field.Path, in Workload, d workloadDefaults) (Resolve
 	}
 
 	port := d.port
-	if in.Port != nil {
-		port = *in.Port
+	if inPort != nil {
+		port = *inPort
 	}
 	if port < 1 || port > 65535 {
 		errs = append(errs, field.Invalid(path.Child("port"), port, "must be between 1 and 65535, inclusive"))
@@ -188,12 +216,12 @@ func resolveWorkload(path *field.Path, in Workload, d workloadDefaults) (Resolve
 	if in.Replicas != nil {
 		replicas = *in.Replicas
 	}
-	if replicas < 0 || replicas > MaxReplicas {
-		errs = append(errs, field.Invalid(path.Child("replicas"), replicas, fmt.Sprintf("must be between 0 and %d, inclusive", MaxReplicas)))
+	if replicas < 0 || replicas > v1alpha1.MaxReplicas {
+		errs = append(errs, field.Invalid(path.Child("replicas"), replicas, fmt.Sprintf("must be between 0 and %d, inclusive", v1alpha1.MaxReplicas)))
 	}
 	out.Replicas = int32(replicas) //nolint:gosec // Checked above.
 
-	if !healthPathRE.MatchString(out.HealthPath) {
+	if !httpPathRE.MatchString(out.HealthPath) {
 		errs = append(errs, field.Invalid(path.Child("healthPath"), out.HealthPath, "must be an absolute HTTP path starting with /"))
 	}
 
@@ -234,8 +262,8 @@ func qualifyImage(image, registry string) string {
 	return strings.TrimSuffix(registry, "/") + "/" + image
 }
 
-func resolveResources(path *field.Path, in *Resources, d Resources) (corev1.ResourceRequirements, field.ErrorList) {
-	merged := Resources{Requests: &ResourceList{}, Limits: &ResourceList{}}
+func resolveResources(path *field.Path, in *v1alpha1.Resources, d v1alpha1.Resources) (corev1.ResourceRequirements, field.ErrorList) {
+	merged := v1alpha1.Resources{Requests: &v1alpha1.ResourceList{}, Limits: &v1alpha1.ResourceList{}}
 	*merged.Requests = *d.Requests
 	*merged.Limits = *d.Limits
 	if in != nil && in.Requests != nil {
@@ -283,12 +311,15 @@ func resolveResources(path *field.Path, in *Resources, d Resources) (corev1.Reso
 	return out, errs
 }
 
-func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) {
+// resolveDatabase resolves the database fields both composites share, and
+// the size and engine each has its own way (an XFullStackService's size
+// comes from its profile; an XNodeApp has no engine field).
+func resolveDatabase(path *field.Path, in v1alpha1.Database, size, engine string) (Database, field.ErrorList) {
 	out := Database{
 		Name:                orDefault(in.Name, DefaultDatabaseName),
 		Owner:               orDefault(in.Owner, DefaultDatabaseOwner),
-		Size:                orDefault(in.Size, DefaultDatabaseSize),
-		Engine:              orDefault(in.Engine, EnginePostgres),
+		Size:                orDefault(size, DefaultDatabaseSize),
+		Engine:              orDefault(engine, EnginePostgres),
 		Version:             orDefault(in.Version, DefaultPostgresVersion),
 		Provider:            orDefault(in.Provider, DefaultProvider),
 		Region:              in.Region,
@@ -318,8 +349,8 @@ func resolveDatabase(path *field.Path, in Database) (Database, field.ErrorList) 
 
 // resolveIngress applies defaults to an Ingress. hostHelp ends the message
 // when the host is missing: what else the user can do.
-func resolveIngress(path *field.Path, in Ingress, p Platform, hostHelp string) (ResolvedIngress, field.ErrorList) {
-	out := ResolvedIngress{
+func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, hostHelp string) (Ingress, field.ErrorList) {
+	out := Ingress{
 		Enabled:   in.Enabled == nil || *in.Enabled,
 		Host:      in.Host,
 		ClassName: orDefault(in.ClassName, p.IngressClassName),
@@ -385,4 +416,35 @@ func orDefault(v, d string) string {
 		return d
 	}
 	return v
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FieldErrors is a list of field errors that reads as one message, each
+// error naming its field path.
+type FieldErrors field.ErrorList
+
+func (e FieldErrors) Error() string {
+	msgs := make([]string, 0, len(e))
+	for _, fe := range e {
+		msgs = append(msgs, fe.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// DecodeSpec decodes the spec of a composite resource object into out, its
+// apis/v1alpha1 spec type.
+func DecodeSpec(xr map[string]any, out any) error {
+	spec, _ := xr["spec"].(map[string]any)
+	if err := Decode(spec, out); err != nil {
+		return FieldErrors{err}
+	}
+	return nil
 }

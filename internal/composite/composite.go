@@ -1,0 +1,201 @@
+// Package composite plans the composed resources of one composite resource.
+// Each composite kind has a planner of the same shape: decode the spec into
+// its apis/v1alpha1 type, resolve it, add the objects the builders return,
+// add the database, and report a typed status. The parts both kinds share
+// (frontend, database) are written once, here.
+package composite
+
+import (
+	"fmt"
+	"sort"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	"github.com/crossplane/function-sdk-go/resource/composite"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
+	"github.com/fullstack-fn/function-fullstack/internal/database"
+	"github.com/fullstack-fn/function-fullstack/internal/names"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
+)
+
+// Labels Crossplane sets on a LegacyCluster XR that a claim created.
+const (
+	LabelClaimName      = "crossplane.io/claim-name"
+	LabelClaimNamespace = "crossplane.io/claim-namespace"
+)
+
+// Names of the frontend and Ingress resources both kinds compose. They
+// never change for the life of an XR. The database's names are in package
+// database.
+const (
+	ResFrontendDeployment resource.Name = "frontend-deployment"
+	ResFrontendService    resource.Name = "frontend-service"
+	ResIngress            resource.Name = "ingress"
+)
+
+// Request is what a planner reads.
+type Request struct {
+	XR       *composite.Unstructured
+	Observed map[resource.Name]resource.ObservedComposed
+	Platform resolve.Platform
+	// Databases is the function Input's cloud database configuration.
+	Databases *v1beta1.Databases
+	// Required are resources Crossplane fetched on the function's request.
+	Required map[string][]resource.Required
+	// PasswordSeed derives passwords the function must supply.
+	PasswordSeed []byte
+}
+
+// observed returns the observed composed resource of that name, or nil.
+func (r Request) observed(n resource.Name) *composed.Unstructured {
+	if o, ok := r.Observed[n]; ok && o.Resource != nil && len(o.Resource.Object) > 0 {
+		return o.Resource
+	}
+	return nil
+}
+
+// Plan is everything the function will set for one XR.
+type Plan struct {
+	Resources []objects.Composed
+	// Status is the XR's typed status (v1alpha1.XNodeAppStatus or
+	// v1alpha1.XFullStackServiceStatus), merged into status.
+	Status any
+	// Warnings for the XR and its claim.
+	Warnings []string
+	// Pending names what the function cannot compose yet, and why.
+	Pending []string
+	// Requirements are resources the function asks Crossplane to fetch.
+	Requirements map[string]*fnv1.ResourceSelector
+	// ConnectionDetails of a LegacyCluster XR (and so its claim).
+	ConnectionDetails resource.ConnectionDetails
+}
+
+// A Planner plans the composed resources of one composite kind.
+type Planner func(Request) (*Plan, error)
+
+// Planners maps each composite kind to its planner. The API group is not
+// checked, so platform teams can serve the XRDs under their own group.
+var Planners = map[string]Planner{
+	"XNodeApp":          NodeApp,
+	"XFullStackService": FullStackService,
+}
+
+// Kinds lists the composite kinds this function composes.
+func Kinds() []string {
+	out := make([]string, 0, len(Planners))
+	for k := range Planners {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// add appends typed objects to a plan, remembering the first error, so a
+// planner reads as a list of what it composes.
+type add struct {
+	plan *Plan
+	err  error
+}
+
+func (a *add) put(name resource.Name, u *composed.Unstructured, err error) {
+	if err != nil {
+		if a.err == nil {
+			a.err = err
+		}
+		return
+	}
+	a.plan.Resources = append(a.plan.Resources, objects.Composed{Name: name, Object: u})
+}
+
+// Object adds a typed Kubernetes object.
+func (a *add) Object(name resource.Name, obj runtime.Object) {
+	u, err := objects.FromTyped(obj)
+	a.put(name, u, err)
+}
+
+// CRD adds a local struct of a custom resource.
+func (a *add) CRD(name resource.Name, obj any) {
+	u, err := objects.FromCRD(obj)
+	a.put(name, u, err)
+}
+
+// Frontend adds a frontend Deployment and Service; the frontend reaches the
+// API at api (a Service name) through API_URL.
+func (a *add) Frontend(m objects.Meta, fe resolve.Workload, api string) {
+	n := m.Names
+	env := []corev1.EnvVar{{Name: "API_URL", Value: objects.ServiceURL(m, api)}}
+	a.Object(ResFrontendDeployment, objects.Deployment(m, objects.ComponentFrontend, n.Frontend, fe, env))
+	a.Object(ResFrontendService, objects.Service(m, objects.ComponentFrontend, n.Frontend))
+}
+
+// Database adds the database and its connection Secret, and returns the
+// XR's status.database.
+func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha1.DatabaseStatus, error) {
+	observed := make(map[resource.Name]*composed.Unstructured, len(r.Observed))
+	for n := range r.Observed {
+		observed[n] = r.observed(n)
+	}
+	res, err := database.Compose(database.Input{
+		Meta:              m,
+		DB:                db,
+		Environment:       m.Environment,
+		Namespaced:        r.XR.GetNamespace() != "",
+		ClusterScopedName: names.For(r.XR.GetName()).Database,
+		Observed:          observed,
+		Required:          r.Required,
+		Platform:          r.Databases,
+		PasswordSeed:      r.PasswordSeed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.plan.Resources = append(a.plan.Resources, res.Resources...)
+	a.plan.Warnings = append(a.plan.Warnings, res.Warnings...)
+	a.plan.Pending = append(a.plan.Pending, res.Pending...)
+	// The database is the only part of a plan that requires resources.
+	a.plan.Requirements = res.Requirements
+	a.plan.ConnectionDetails = res.ConnectionDetails
+	return &res.Status, nil
+}
+
+// target returns the Meta shared by every builder: names and namespace. A
+// namespaced (Crossplane v2) XR composes into its own namespace. A
+// LegacyCluster XR composes into its claim's namespace and takes the claim's
+// name, which is what people know the application by.
+func target(xr *composite.Unstructured, environment, owner string) (objects.Meta, error) {
+	base, ns := appName(xr)
+	if ns == "" {
+		return objects.Meta{}, resolve.FieldErrors{field.Required(
+			field.NewPath("metadata", "labels").Key(LabelClaimNamespace),
+			fmt.Sprintf("a cluster-scoped %s composes namespaced objects and needs a namespace: create it through its claim, "+
+				"which sets this label, or use the namespaced XRD", xr.GetKind()))}
+	}
+	return objects.Meta{
+		Names:       names.For(base),
+		Namespace:   ns,
+		Composite:   xr.GetName(),
+		Environment: environment,
+		Owner:       owner,
+	}, nil
+}
+
+// appName returns the application's name and namespace: the XR's, or for a
+// LegacyCluster XR its claim's.
+func appName(xr *composite.Unstructured) (name, namespace string) {
+	name, namespace = xr.GetName(), xr.GetNamespace()
+	if namespace == "" {
+		labels := xr.GetLabels()
+		namespace = labels[LabelClaimNamespace]
+		if claim := labels[LabelClaimName]; claim != "" {
+			name = claim
+		}
+	}
+	return name, namespace
+}

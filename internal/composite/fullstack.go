@@ -1,0 +1,197 @@
+package composite
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/internal/names"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/ready"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
+)
+
+// Names of the resources composed for an XFullStackService, besides the
+// frontend, Ingress and database ones it shares with XNodeApp. They never
+// change for the life of an XR. The service runs as a Deployment or a
+// Rollout, each under its own name, so a change of strategy never turns one
+// kind into the other in place.
+const (
+	ResServiceDeployment resource.Name = "service-deployment"
+	ResServiceRollout    resource.Name = "service-rollout"
+	ResStableService     resource.Name = "service"
+	ResCanaryService     resource.Name = "service-canary"
+	ResPreviewService    resource.Name = "service-preview"
+	ResAnalysisTemplate  resource.Name = "analysis-template"
+	ResAutoscaler        resource.Name = "autoscaler"
+	ResDisruptionBudget  resource.Name = "disruption-budget"
+	ResServiceMonitor    resource.Name = "service-monitor"
+	ResDatabaseMonitor   resource.Name = "database-monitor"
+)
+
+// AnnotationWorkload on the stable Service names the kind that serves it:
+// Deployment or Rollout. Its change is also what makes Argo Rollouts
+// revisit the Service when a Rollout retires (see retireRollout).
+const AnnotationWorkload = "fullstack.io/workload"
+
+// RolloutHashLabel is the selector key Argo Rollouts adds to the Services a
+// Rollout manages, pointing them at one ReplicaSet.
+const RolloutHashLabel = "rollouts-pod-template-hash"
+
+var (
+	deploymentGK = schema.GroupKind{Group: "apps", Kind: "Deployment"}
+	rolloutGK    = schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}
+)
+
+// FullStackService plans an XFullStackService: the service as a Deployment
+// or an Argo Rollout behind its Services, an optional frontend, an Ingress,
+// the analysis, autoscaler, disruption budget and monitors its environment
+// asks for, and a database with its connection Secret.
+//
+// A change between rollingUpdate and canary or blueGreen hands the running
+// pods over rather than replacing them: the old workload stays composed,
+// and the Service keeps selecting its pods, until the new one is ready.
+func FullStackService(r Request) (*Plan, error) {
+	var in v1alpha1.XFullStackServiceSpec
+	if err := resolve.DecodeSpec(r.XR.Object, &in); err != nil {
+		return nil, err
+	}
+	base, _ := appName(r.XR)
+	svc, errs := resolve.ResolveFullStackService(in, r.Platform, names.For(base).Base)
+	if len(errs) > 0 {
+		return nil, resolve.FieldErrors(errs)
+	}
+	m, err := target(r.XR, svc.Environment, svc.Owner)
+	if err != nil {
+		return nil, err
+	}
+	m.ExtraLabels = map[string]string{}
+	if svc.Language != "" {
+		m.ExtraLabels[objects.LabelLanguage] = svc.Language
+	}
+	if svc.Framework != "" {
+		m.ExtraLabels[objects.LabelFramework] = svc.Framework
+	}
+	if svc.Description != "" {
+		m.Annotations = map[string]string{objects.AnnotationDescription: svc.Description}
+	}
+	n := m.Names
+
+	plan := &Plan{}
+	a := &add{plan: plan}
+	env := objects.DatabaseEnv(n.DatabaseConnection)
+	ingress := ""
+	if svc.Ingress.Enabled {
+		ingress = n.Ingress
+	}
+	w := planHandover(r, svc)
+	workloadKind, workloadAPIVersion := "Deployment", "apps/v1"
+	if svc.Delivery.UsesRollout() {
+		workloadKind, workloadAPIVersion = "Rollout", objects.RolloutAPIVersion
+	}
+
+	if w.deployment {
+		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, svc.Service, env))
+	}
+	switch {
+	case w.retiring != nil:
+		a.CRD(ResServiceRollout, w.retiring)
+	case w.handover:
+		a.CRD(ResServiceRollout, objects.HandoverRollout(m, svc.Service, env))
+	case svc.Delivery.UsesRollout():
+		a.CRD(ResServiceRollout, objects.ServiceRollout(m, svc.Service, svc.Delivery, ingress, env))
+	}
+
+	stable := trafficService(m, n.Service, objects.TrafficStable)
+	stable.Annotations = map[string]string{AnnotationWorkload: w.serviceAnnotation}
+	a.Object(ResStableService, stable)
+	strategy := svc.Delivery.Strategy
+	if strategy == resolve.StrategyCanary || w.keepCanary {
+		a.Object(ResCanaryService, trafficService(m, n.Canary, objects.TrafficCanary))
+	}
+	if strategy == resolve.StrategyBlueGreen || w.keepPreview {
+		a.Object(ResPreviewService, trafficService(m, n.Preview, objects.TrafficPreview))
+	}
+	if an := svc.Delivery.Analysis; an != nil {
+		a.CRD(ResAnalysisTemplate, objects.ServiceAnalysisTemplate(m, *an))
+	}
+	if as := svc.Autoscaling; as != nil {
+		a.Object(ResAutoscaler, objects.Autoscaler(m, workloadAPIVersion, workloadKind, *as))
+	}
+	if svc.DisruptionBudget {
+		a.Object(ResDisruptionBudget, objects.DisruptionBudget(m))
+	}
+
+	routes := []objects.Route{{Path: objects.FrontendPath, Service: n.Service}}
+	front := n.Service
+	if fe := svc.Frontend; fe != nil {
+		a.Frontend(m, *fe, n.Service)
+		routes = []objects.Route{{Path: objects.BackendPath, Service: n.Service}, {Path: objects.FrontendPath, Service: n.Frontend}}
+		front = n.Frontend
+	}
+	if svc.Ingress.Enabled {
+		a.Object(ResIngress, objects.Ingress(m, svc.Ingress, routes))
+	}
+	if svc.Monitoring.Enabled {
+		a.CRD(ResServiceMonitor, objects.ServiceScrape(m, svc.Monitoring.Path))
+		if svc.Database.Provider == resolve.ProviderCNPG {
+			a.CRD(ResDatabaseMonitor, objects.DatabaseScrape(m))
+		}
+	}
+	if a.err != nil {
+		return nil, a.err
+	}
+
+	db, err := a.Database(r, m, svc.Database)
+	if err != nil {
+		return nil, err
+	}
+	delivery := deliveryStatus(r, svc, workloadKind, n.Service)
+	if w.handoverMessage != "" {
+		plan.Pending = append(plan.Pending, w.handoverMessage)
+		delivery.Handover = w.handoverMessage
+	}
+	plan.Status = v1alpha1.XFullStackServiceStatus{URL: objects.URL(m, svc.Ingress, front), Database: db, Delivery: delivery}
+	return plan, nil
+}
+
+func trafficService(m objects.Meta, name, traffic string) *corev1.Service {
+	s := objects.Service(m, objects.ComponentService, name)
+	s.Labels[objects.LabelTraffic] = traffic
+	return s
+}
+
+// deliveryStatus is the XR's status.delivery: how the service is delivered
+// and where its workload stands, so a person sees a stuck canary.
+func deliveryStatus(r Request, svc *resolve.FullStackService, workloadKind, name string) *v1alpha1.DeliveryStatus {
+	out := &v1alpha1.DeliveryStatus{
+		Strategy: svc.Delivery.Strategy,
+		Workload: workloadKind + " " + name,
+		Analysis: svc.Delivery.Analysis != nil,
+		Phase:    "Pending",
+	}
+	switch workloadKind {
+	case "Rollout":
+		o := observedObject(r, ResServiceRollout)
+		if o == nil {
+			break
+		}
+		s := ready.ReadRollout(o)
+		if s.Phase != "" {
+			out.Phase = s.Phase
+		}
+		out.Message, out.Step = s.Message, s.Step
+	default:
+		o := observedObject(r, ResServiceDeployment)
+		if o == nil {
+			break
+		}
+		if res := ready.Of(deploymentGK, o, ready.Options{}); res.Ready {
+			out.Phase = ready.RolloutHealthy
+		} else {
+			out.Phase, out.Message = ready.RolloutProgressing, res.Reason
+		}
+	}
+	return out
+}

@@ -1,0 +1,56 @@
+package composite
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
+)
+
+// Names of the backend resources of an XNodeApp. They never change for the
+// life of an XR.
+const (
+	ResBackendDeployment resource.Name = "backend-deployment"
+	ResBackendService    resource.Name = "backend-service"
+)
+
+// NodeApp plans an XNodeApp: a frontend and a backend, each a Deployment
+// behind a Service, an Ingress, a PostgreSQL database on the chosen
+// provider, and the connection Secret the backend reads.
+func NodeApp(r Request) (*Plan, error) {
+	var in v1alpha1.XNodeAppSpec
+	if err := resolve.DecodeSpec(r.XR.Object, &in); err != nil {
+		return nil, err
+	}
+	app, errs := resolve.ResolveNodeApp(in, r.Platform)
+	if len(errs) > 0 {
+		return nil, resolve.FieldErrors(errs)
+	}
+	m, err := target(r.XR, app.Environment, app.Owner)
+	if err != nil {
+		return nil, err
+	}
+	n := m.Names
+
+	plan := &Plan{}
+	a := &add{plan: plan}
+	a.Frontend(m, app.Frontend, n.Backend)
+	a.Object(ResBackendDeployment, objects.Deployment(m, objects.ComponentBackend, n.Backend, app.Backend, objects.DatabaseEnv(n.DatabaseConnection)))
+	a.Object(ResBackendService, objects.Service(m, objects.ComponentBackend, n.Backend))
+	if app.Ingress.Enabled {
+		a.Object(ResIngress, objects.Ingress(m, app.Ingress, []objects.Route{
+			{Path: objects.BackendPath, Service: n.Backend},
+			{Path: objects.FrontendPath, Service: n.Frontend},
+		}))
+	}
+	if a.err != nil {
+		return nil, a.err
+	}
+	db, err := a.Database(r, m, app.Database)
+	if err != nil {
+		return nil, err
+	}
+	plan.Status = v1alpha1.XNodeAppStatus{URL: objects.URL(m, app.Ingress, n.Frontend), Database: db}
+	return plan, nil
+}

@@ -1,0 +1,55 @@
+package resolve
+
+import (
+	"regexp"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
+)
+
+var registryRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+
+// Input validates the function Input the platform engineer wrote in the
+// Composition, applies its defaults, and returns the platform defaults an
+// XR's spec is resolved against. The Input is not validated by an API
+// server when the Composition is applied; its CRD's rules are checked here,
+// once, before anything is built.
+func Input(in *v1beta1.Input) (Platform, error) {
+	var errs field.ErrorList
+	switch in.IngressReadiness {
+	case "":
+		in.IngressReadiness = v1beta1.IngressReadyWhenAddressAssigned
+	case v1beta1.IngressReadyWhenAddressAssigned, v1beta1.IngressReadyWhenExists:
+	default:
+		errs = append(errs, field.NotSupported(field.NewPath("ingressReadiness"), in.IngressReadiness,
+			[]string{string(v1beta1.IngressReadyWhenAddressAssigned), string(v1beta1.IngressReadyWhenExists)}))
+	}
+	if c := in.IngressClassName; c != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(c) {
+			errs = append(errs, field.Invalid(field.NewPath("ingressClassName"), c, msg))
+		}
+	}
+	if d := in.Domain; d != "" {
+		if msgs := validation.IsDNS1123Subdomain(d); len(msgs) > 0 {
+			errs = append(errs, field.Invalid(field.NewPath("domain"), d, strings.Join(msgs, "; ")))
+		}
+	}
+	if a := in.PrometheusAddress; a != "" && !IsHTTPURL(a) {
+		errs = append(errs, field.Invalid(field.NewPath("prometheusAddress"), a, "must be an http or https URL such as http://prometheus-operated.monitoring:9090"))
+	}
+	if r := in.ImageRegistry; r != "" && !registryRE.MatchString(r) {
+		errs = append(errs, field.Invalid(field.NewPath("imageRegistry"), r, "must be a registry host with an optional port and path, such as ghcr.io/acme or registry.local:5000"))
+	}
+	if len(errs) > 0 {
+		return Platform{}, FieldErrors(errs)
+	}
+	return Platform{
+		IngressClassName:  in.IngressClassName,
+		Domain:            in.Domain,
+		PrometheusAddress: in.PrometheusAddress,
+		ImageRegistry:     in.ImageRegistry,
+	}, nil
+}

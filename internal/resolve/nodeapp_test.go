@@ -1,0 +1,211 @@
+package resolve
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+)
+
+func i64(v int64) *int64 { return &v }
+func b(v bool) *bool     { return &v }
+
+func minimal() v1alpha1.XNodeAppSpec {
+	return v1alpha1.XNodeAppSpec{
+		Owner:    "team-shop",
+		Frontend: v1alpha1.Frontend{Container: v1alpha1.Container{Image: "ghcr.io/acme/web:1"}},
+		Backend:  v1alpha1.Backend{Container: v1alpha1.Container{Image: "ghcr.io/acme/api:1"}},
+		Ingress:  v1alpha1.Ingress{Host: "shop.example.com"},
+	}
+}
+
+func resources(reqCPU, reqMem, limCPU, limMem string) corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(reqCPU), corev1.ResourceMemory: resource.MustParse(reqMem)},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(limCPU), corev1.ResourceMemory: resource.MustParse(limMem)},
+	}
+}
+
+func TestResolveNodeAppDefaults(t *testing.T) {
+	cases := map[string]struct {
+		in       func(*v1alpha1.XNodeAppSpec)
+		platform Platform
+		want     NodeApp
+	}{
+		"Minimal": {
+			in:       func(*v1alpha1.XNodeAppSpec) {},
+			platform: Platform{IngressClassName: "nginx"},
+			want: NodeApp{
+				Environment: "development",
+				Owner:       "team-shop",
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
+				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
+			},
+		},
+		"ProductionGetsTwoReplicasAndOverridesWin": {
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Environment = "production"
+				n.Backend.Replicas = i64(5)
+				n.Backend.Resources = &v1alpha1.Resources{Limits: &v1alpha1.ResourceList{Memory: "1Gi"}}
+				n.Ingress.ClassName = "internal"
+				n.Ingress.TLS = &v1alpha1.TLS{Enabled: true, IssuerName: "letsencrypt"}
+			},
+			platform: Platform{IngressClassName: "nginx"},
+			want: NodeApp{
+				Environment: "production",
+				Owner:       "team-shop",
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "1Gi")},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
+				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
+			},
+		},
+		"IngressOffNeedsNoHost": {
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Ingress = v1alpha1.Ingress{Enabled: b(false)}
+				n.Frontend.Replicas = i64(0)
+			},
+			want: NodeApp{
+				Environment: "development",
+				Owner:       "team-shop",
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
+				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
+				Ingress:     Ingress{},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := minimal()
+			tc.in(&in)
+			got, errs := ResolveNodeApp(in, tc.platform)
+			if len(errs) > 0 {
+				t.Fatalf("ResolveNodeApp(...): unexpected errors: %v", errs)
+			}
+			if diff := cmp.Diff(tc.want, *got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("ResolveNodeApp(...): -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestResolveNodeAppErrors(t *testing.T) {
+	cases := map[string]struct {
+		in   func(*v1alpha1.XNodeAppSpec)
+		want []string
+	}{
+		"MissingOwnerAndImages": {
+			in: func(n *v1alpha1.XNodeAppSpec) { n.Owner = ""; n.Frontend.Image = ""; n.Backend.Image = "" },
+			want: []string{
+				"spec.owner: Required value: the owning team, such as team-payments",
+				"spec.frontend.image: Required value: a container image reference such as ghcr.io/acme/web:1.2.3",
+				"spec.backend.image: Required value: a container image reference such as ghcr.io/acme/web:1.2.3",
+			},
+		},
+		"UnknownEnvironmentAndVersion": {
+			in: func(n *v1alpha1.XNodeAppSpec) { n.Environment = "staging"; n.Database.Version = "12" },
+			want: []string{
+				`spec.environment: Unsupported value: "staging": supported values: "development", "qa", "production"`,
+				`spec.database.version: Unsupported value: "12": supported values: "14", "15", "16", "17", "18"`,
+			},
+		},
+		"ReplicasOutOfRange": {
+			in:   func(n *v1alpha1.XNodeAppSpec) { n.Frontend.Replicas = i64(51) },
+			want: []string{"spec.frontend.replicas: Invalid value: 51: must be between 0 and 50, inclusive"},
+		},
+		"RequestAboveLimit": {
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Backend.Resources = &v1alpha1.Resources{Requests: &v1alpha1.ResourceList{CPU: "2"}, Limits: &v1alpha1.ResourceList{CPU: "1"}}
+			},
+			want: []string{`spec.backend.resources.requests.cpu: Invalid value: "2": must be less than or equal to cpu limit 1`},
+		},
+		"BadQuantity": {
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Frontend.Resources = &v1alpha1.Resources{Limits: &v1alpha1.ResourceList{Memory: "lots"}}
+			},
+			want: []string{`spec.frontend.resources.limits.memory: Invalid value: "lots": must be a Kubernetes quantity such as 250m, 1, 512Mi or 2Gi`},
+		},
+		"DuplicateAndInvalidEnv": {
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Frontend.Env = []v1alpha1.EnvVar{{Name: "A", Value: "1"}, {Name: "A", Value: "2"}, {Name: "1=B"}}
+			},
+			want: []string{
+				`spec.frontend.env[1].name: Duplicate value: "A"`,
+				`spec.frontend.env[2].name: Invalid value: "1=B": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', ` +
+					`and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`,
+			},
+		},
+		"HealthPathNotAbsolute": {
+			in:   func(n *v1alpha1.XNodeAppSpec) { n.Backend.HealthPath = "healthz" },
+			want: []string{`spec.backend.healthPath: Invalid value: "healthz": must be an absolute HTTP path starting with /`},
+		},
+		"TLSWithoutIssuer": {
+			in: func(n *v1alpha1.XNodeAppSpec) { n.Ingress.TLS = &v1alpha1.TLS{Enabled: true, IssuerKind: "Vault"} },
+			want: []string{
+				"spec.ingress.tls.issuerName: Required value: the cert-manager issuer that signs the certificate",
+				`spec.ingress.tls.issuerKind: Unsupported value: "Vault": supported values: "ClusterIssuer", "Issuer"`,
+			},
+		},
+		"OwnerNotALabelValue": {
+			in: func(n *v1alpha1.XNodeAppSpec) { n.Owner = "group:default/team" },
+			want: []string{`spec.owner: Invalid value: "group:default/team": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', ` +
+				`and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`},
+		},
+		"SuperuserAsOwner": {
+			in:   func(n *v1alpha1.XNodeAppSpec) { n.Database.Owner = "postgres" },
+			want: []string{"spec.database.owner: Forbidden: postgres is the superuser; choose an application role name"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := minimal()
+			tc.in(&in)
+			got, errs := ResolveNodeApp(in, Platform{})
+			if got != nil {
+				t.Errorf("ResolveNodeApp(...) returned an App along with errors")
+			}
+			msgs := make([]string, 0, len(errs))
+			for _, e := range errs {
+				msgs = append(msgs, e.Error())
+			}
+			if diff := cmp.Diff(tc.want, msgs); diff != "" {
+				t.Errorf("ResolveNodeApp(...) errors: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDecode(t *testing.T) {
+	cases := map[string]struct {
+		spec map[string]any
+		want *field.Error
+	}{
+		"IgnoresCrossplaneFields": {
+			spec: map[string]any{"owner": "a", "crossplane": map[string]any{"compositionRef": map[string]any{"name": "x"}}, "claimRef": map[string]any{}},
+		},
+		"WrongType": {
+			spec: map[string]any{"frontend": map[string]any{"replicas": "two"}},
+			want: field.TypeInvalid(field.NewPath("spec", "frontend", "replicas"), "string", "must be of type integer"),
+		},
+		"NoSpec": {
+			want: field.Required(field.NewPath("spec"), "the composite resource has no spec"),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var n v1alpha1.XNodeAppSpec
+			got := Decode(tc.spec, &n)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Decode(...): -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
