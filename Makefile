@@ -5,15 +5,15 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check unit generate generate-check render render-update bench fuzz e2e check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz e2e check tools clean
 
 all: check
 
 build:
 	$(GO) build -trimpath -o _output/function-fullstack .
 
-## test: vet, gofmt, unit and golden tests, generated-file drift
-test: vet fmt-check unit generate-check
+## test: vet, gofmt, golangci-lint, go.mod tidiness, unit and golden tests, generated-file drift
+test: vet fmt-check lint tidy-check unit generate-check
 
 vet:
 	$(GO) vet ./...
@@ -22,10 +22,18 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+## lint: golangci-lint (pinned in hack/tools.sh, configured in .golangci.yml)
+lint:
+	$$(hack/tools.sh golangci-lint) run ./...
+
+## tidy-check: fail when go.mod or go.sum is not what `go mod tidy` writes
+tidy-check:
+	@$(GO) mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum are not tidy; run 'go mod tidy':"; $(GO) mod tidy -diff; exit 1; }
+
 unit:
 	$(GO) test -count=1 ./...
 
-## generate: regenerate the input CRD, deepcopy code and the LegacyCluster XRD
+## generate: regenerate the Input CRD, the apis/ deepcopy code, the XRDs, LegacyCluster XRDs and legacy Compositions
 generate:
 	$(GO) generate -tags generate ./...
 
@@ -58,9 +66,10 @@ e2e:
 	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
 	test/e2e/run.sh
 
-## tools: build the pinned Crossplane CLI, Crossplane core and controller-gen (cached)
+## tools: build the pinned Crossplane CLI, Crossplane core, controller-gen and golangci-lint (cached)
 tools:
 	hack/tools.sh controller-gen
+	hack/tools.sh golangci-lint
 	hack/tools.sh crossplane-core
 	hack/tools.sh crossplane-cli
 

@@ -17,9 +17,9 @@ import (
 // observed XR's spec and, optionally, the function Input.
 func mutate(t *testing.T, e example, spec func(map[string]any), input func(map[string]any)) *fnv1.RunFunctionRequest {
 	t.Helper()
-	req := proto.Clone(e.request(t)).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
+	req := proto.Clone(e.request(t)).(*fnv1.RunFunctionRequest)
 	xr := req.GetObserved().GetComposite().GetResource().AsMap()
-	spec(xr["spec"].(map[string]any)) //nolint:forcetypeassert // Our own examples.
+	spec(xr["spec"].(map[string]any))
 	req.Observed.Composite.Resource = toStruct(t, xr)
 	if input != nil {
 		in := req.GetInput().AsMap()
@@ -29,7 +29,7 @@ func mutate(t *testing.T, e example, spec func(map[string]any), input func(map[s
 	return req
 }
 
-func dbSpec(s map[string]any) map[string]any { return s["database"].(map[string]any) } //nolint:forcetypeassert // Our own examples.
+func dbSpec(s map[string]any) map[string]any { return s["database"].(map[string]any) }
 
 // databaseResources lists the database resources in desired state.
 func databaseResources(rsp *fnv1.RunFunctionResponse) []string {
@@ -185,7 +185,7 @@ func TestDatabaseConfigurationErrors(t *testing.T) {
 	gcp := example{Name: "fullstack-gcp", Scenario: "nothing-exists", Dir: "example/fullstack-gcp"}
 	azure := example{Name: "fullstack-azure", Scenario: "nothing-exists", Dir: "example/fullstack-azure"}
 	databases := func(f func(map[string]any)) func(map[string]any) {
-		return func(in map[string]any) { f(in["databases"].(map[string]any)) } //nolint:forcetypeassert // Our own examples.
+		return func(in map[string]any) { f(in["databases"].(map[string]any)) }
 	}
 	noSeed := gcp.request(t)
 	noSeed.Credentials = nil
@@ -263,7 +263,7 @@ func TestConnectionContract(t *testing.T) {
 			if diff := cmp.Diff(database.ConnectionKeys, keys, cmpSorted); diff != "" {
 				t.Errorf("connection Secret keys: -want, +got:\n%s", diff)
 			}
-			legacy := e.request(t).GetObserved().GetComposite().GetResource().AsMap()["metadata"].(map[string]any)["namespace"] == nil //nolint:forcetypeassert // An XR has metadata.
+			legacy := e.request(t).GetObserved().GetComposite().GetResource().AsMap()["metadata"].(map[string]any)["namespace"] == nil
 			cd := rsp.GetDesired().GetComposite().GetConnectionDetails()
 			if legacy != (len(cd) == len(database.ConnectionKeys)) {
 				t.Errorf("XR connection details: legacy=%v, got %d keys", legacy, len(cd))

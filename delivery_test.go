@@ -185,19 +185,19 @@ func (w *world) reconcile() *fnv1.RunFunctionResponse {
 		want := r.GetResource().AsMap()
 		old, ok := w.observed[n]
 		if !ok {
-			unstructured.SetNestedField(want, int64(1), "metadata", "generation") //nolint:errcheck // A map we own.
+			mustSet(want, int64(1), "metadata", "generation")
 			next[n] = want
 			continue
 		}
 		obj := deepCopy(old)
 		if !reflect.DeepEqual(withoutForeign(old["spec"], want["spec"]), want["spec"]) {
 			g := num(obj, "metadata", "generation")
-			unstructured.SetNestedField(obj, g+1, "metadata", "generation") //nolint:errcheck // A map we own.
+			mustSet(obj, g+1, "metadata", "generation")
 		}
 		// Server-side apply: the function's fields win; fields only
 		// another manager set (a selector key Argo Rollouts added) stay.
 		obj["spec"] = mergeSpec(old["spec"], want["spec"])
-		obj["metadata"].(map[string]any)["annotations"] = want["metadata"].(map[string]any)["annotations"] //nolint:forcetypeassert // Desired objects have metadata.
+		obj["metadata"].(map[string]any)["annotations"] = want["metadata"].(map[string]any)["annotations"]
 		next[n] = obj
 	}
 	w.observed = next
@@ -275,7 +275,7 @@ func (w *world) deploymentReady() {
 	d := w.observed[string(composite.ResServiceDeployment)]
 	g := num(d, "metadata", "generation")
 	d["status"] = map[string]any{"observedGeneration": g, "replicas": int64(3), "updatedReplicas": int64(3), "availableReplicas": int64(3), "readyReplicas": int64(3)}
-	unstructured.SetNestedField(d, int64(3), "spec", "replicas") //nolint:errcheck // A map we own.
+	mustSet(d, int64(3), "spec", "replicas")
 }
 
 const stableHash = "5f7d9c8b6a"
@@ -288,7 +288,7 @@ func (w *world) rolloutHealthy() {
 	g := num(r, "metadata", "generation")
 	r["status"] = map[string]any{"observedGeneration": strconv.FormatInt(g, 10), "phase": "Healthy", "availableReplicas": int64(3)}
 	if stable, _, _ := unstructured.NestedString(r, "spec", "strategy", "canary", "stableService"); stable != "" {
-		unstructured.SetNestedField(w.observed[string(composite.ResStableService)], stableHash, "spec", "selector", composite.RolloutHashLabel) //nolint:errcheck // A map we own.
+		mustSet(w.observed[string(composite.ResStableService)], stableHash, "spec", "selector", composite.RolloutHashLabel)
 	}
 }
 
@@ -505,7 +505,7 @@ data: {username: YXBw, password: c2VjcmV0, dbname: YXBw}`
 	}
 	got := map[string]string{}
 	for n, r := range rsp.GetDesired().GetResources() {
-		m := r.GetResource().AsMap()["metadata"].(map[string]any) //nolint:forcetypeassert // Desired objects have metadata.
+		m := r.GetResource().AsMap()["metadata"].(map[string]any)
 		got[n] = fmt.Sprint(m["namespace"], "/", m["name"])
 	}
 	want := map[string]string{
@@ -528,5 +528,13 @@ data: {username: YXBw, password: c2VjcmV0, dbname: YXBw}`
 	sort.Strings(keys)
 	if diff := cmp.Diff([]string{"dbname", "host", "password", "port", "sslmode", "uri", "username"}, keys); diff != "" {
 		t.Errorf("XR connection details: -want, +got:\n%s", diff)
+	}
+}
+
+// mustSet sets a field of an object the test built; a path through a
+// non-map is a bug in the test.
+func mustSet(obj map[string]any, value any, path ...string) {
+	if err := unstructured.SetNestedField(obj, value, path...); err != nil {
+		panic(err)
 	}
 }

@@ -51,7 +51,7 @@ func examples(t testing.TB) []example {
 // readDocs reads a multi-document YAML file into unstructured objects.
 func readDocs(t testing.TB, path string) []*unstructured.Unstructured {
 	t.Helper()
-	b, err := os.ReadFile(path) //nolint:gosec // Test fixtures.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("cannot read %s: %v", path, err)
 	}
@@ -85,7 +85,7 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 	xr := readDocs(t, filepath.Join(e.Dir, "xr.yaml"))[0]
 	comp := readDocs(t, filepath.Join(e.Dir, "composition.yaml"))[0]
 	pipeline, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
-	input := pipeline[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Our own fixture.
+	input := pipeline[0].(map[string]any)["input"].(map[string]any)
 
 	req := &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: e.Name + "/" + e.Scenario},
@@ -187,7 +187,7 @@ func withSpec(base, override string) string {
 	if err := yaml.Unmarshal([]byte(override), &over); err != nil {
 		panic(err)
 	}
-	merge(xr["spec"].(map[string]any), over) //nolint:forcetypeassert // Our own literals.
+	merge(xr["spec"].(map[string]any), over)
 	b, _ := yaml.Marshal(xr)
 	return string(b)
 }

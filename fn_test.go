@@ -59,14 +59,14 @@ func TestExamplesMatchGolden(t *testing.T) {
 			var wantCond *fnv1.Condition
 			conds, _, _ := unstructured.NestedSlice(wantXR.Object, "status", "conditions")
 			for _, c := range conds {
-				m := c.(map[string]any) //nolint:forcetypeassert // Golden files are ours.
+				m := c.(map[string]any)
 				if m["type"] == ConditionResourcesReady {
 					st := fnv1.Status_STATUS_CONDITION_FALSE
 					if m["status"] == "True" {
 						st = fnv1.Status_STATUS_CONDITION_TRUE
 					}
 					msg, _ := m["message"].(string)
-					wantCond = &fnv1.Condition{Type: ConditionResourcesReady, Status: st, Reason: m["reason"].(string), Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()} //nolint:forcetypeassert // Golden files are ours.
+					wantCond = &fnv1.Condition{Type: ConditionResourcesReady, Status: st, Reason: m["reason"].(string), Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()}
 				}
 			}
 			if diff := cmp.Diff([]*fnv1.Condition{wantCond}, rsp.GetConditions(), protocmp.Transform()); diff != "" {
@@ -88,7 +88,7 @@ func TestDeterministic(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range 20 {
-				again, err := opts.Marshal(run(t, proto.Clone(req).(*fnv1.RunFunctionRequest))) //nolint:forcetypeassert // Clone keeps the type.
+				again, err := opts.Marshal(run(t, proto.Clone(req).(*fnv1.RunFunctionRequest)))
 				if err != nil {
 					t.Fatal(err)
 				}

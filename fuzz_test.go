@@ -39,7 +39,7 @@ func FuzzRunFunction(f *testing.F) {
 		if err := json.Unmarshal(spec, &s); err != nil {
 			return
 		}
-		req := proto.Clone(template).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // Clone keeps the type.
+		req := proto.Clone(template).(*fnv1.RunFunctionRequest)
 		xr := req.GetObserved().GetComposite().GetResource().AsMap()
 		xr["spec"] = s
 		req.Observed.Composite.Resource = toStruct(t, xr)

@@ -21,7 +21,7 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close() //nolint:errcheck // Only used to find a port.
+	defer l.Close()
 	return l.Addr().String()
 }
 
@@ -40,7 +40,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close() //nolint:errcheck // Test teardown.
+	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
@@ -67,11 +67,11 @@ func TestServe(t *testing.T) {
 		t.Errorf("desired resources over gRPC: -want, +got:\n%s", diff)
 	}
 
-	mr, err := http.Get(fmt.Sprintf("http://%s/metrics", metrics)) //nolint:noctx // A loopback probe.
+	mr, err := http.Get(fmt.Sprintf("http://%s/metrics", metrics))
 	if err != nil {
 		t.Fatalf("metrics server at %s: %v", metrics, err)
 	}
-	defer mr.Body.Close() //nolint:errcheck // Test.
+	defer mr.Body.Close()
 	if mr.StatusCode != http.StatusOK {
 		t.Errorf("GET /metrics: %s", mr.Status)
 	}

@@ -9,7 +9,6 @@ package database
 import (
 	"fmt"
 	"sort"
-	"strconv"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -296,8 +295,6 @@ func (in Input) requirePasswordSecret(out *Output, name, key string) string {
 	}
 	return ""
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // sizeFor returns a size from the Input's catalog when one is given, else
 // from the built-in one.

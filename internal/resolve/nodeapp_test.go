@@ -24,9 +24,10 @@ func minimal() v1alpha1.XNodeAppSpec {
 	}
 }
 
-func resources(reqCPU, reqMem, limCPU, limMem string) corev1.ResourceRequirements {
+// resources are the default requests (100m CPU, 128Mi memory) and limits.
+func resources(limCPU, limMem string) corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(reqCPU), corev1.ResourceMemory: resource.MustParse(reqMem)},
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
 		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(limCPU), corev1.ResourceMemory: resource.MustParse(limMem)},
 	}
 }
@@ -43,8 +44,8 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       "team-shop",
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
-				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("500m", "256Mi")},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("1", "512Mi")},
 				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
 			},
@@ -61,8 +62,8 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "production",
 				Owner:       "team-shop",
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
-				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "1Gi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", Resources: resources("500m", "256Mi")},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", Resources: resources("1", "1Gi")},
 				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
 			},
@@ -75,8 +76,8 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       "team-shop",
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", Resources: resources("100m", "128Mi", "500m", "256Mi")},
-				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("100m", "128Mi", "1", "512Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", Resources: resources("500m", "256Mi")},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("1", "512Mi")},
 				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
 				Ingress:     Ingress{},
 			},

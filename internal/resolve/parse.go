@@ -364,8 +364,8 @@ func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, hostHelp 
 	if !out.Enabled {
 		return out, nil
 	}
-	switch {
-	case out.Host == "":
+	switch out.Host {
+	case "":
 		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, "+hostHelp))
 	default:
 		for _, msg := range validation.IsDNS1123Subdomain(out.Host) {

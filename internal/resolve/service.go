@@ -305,8 +305,8 @@ func resolveAnalysis(path *field.Path, in v1alpha1.Analysis, p Platform) (Analys
 				"must be a share of successful requests greater than 0 and at most 1, such as 0.99"))
 		}
 	}
-	switch a := out.PrometheusAddress; {
-	case a == "":
+	switch a := out.PrometheusAddress; a {
+	case "":
 		errs = append(errs, field.Required(path.Child("prometheusAddress"),
 			"the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; the function Input sets no platform default (prometheusAddress)"))
 	default:

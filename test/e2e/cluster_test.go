@@ -43,8 +43,8 @@ func freePort() int {
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()                     //nolint:errcheck // Only used to find a port.
-	return l.Addr().(*net.TCPAddr).Port //nolint:forcetypeassert // A TCP listener.
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // pki is the certificate authority and key material of the test cluster.
@@ -189,11 +189,11 @@ func (c *cluster) timed(name string, fn func() error) error {
 // start runs a program in the background with its output in logs/NAME.log.
 func (c *cluster) start(name string, envs []string, bin string, args ...string) error {
 	logPath := filepath.Join(c.work, "logs", name+".log")
-	f, err := os.Create(logPath) //nolint:gosec // Our own log folder.
+	f, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, args...) //nolint:gosec // Binaries the harness built.
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), envs...)
 	// Own process group, so teardown also stops anything it forks.
@@ -216,7 +216,7 @@ func (c *cluster) alive() error {
 }
 
 func tail(path string, n int) string {
-	b, _ := os.ReadFile(path) //nolint:gosec // Our own log.
+	b, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
@@ -262,7 +262,7 @@ func (c *cluster) waitFor(timeout time.Duration, what string, fn func() error) e
 func up(ctx context.Context, work string) (*cluster, error) {
 	c := &cluster{work: work}
 	for _, d := range []string{"logs", "etcd", "xpkg-cache"} {
-		if err := os.MkdirAll(filepath.Join(work, d), 0o755); err != nil { //nolint:gosec // A test folder.
+		if err := os.MkdirAll(filepath.Join(work, d), 0o755); err != nil {
 			return c, err
 		}
 	}
@@ -335,11 +335,11 @@ func (c *cluster) startEtcd() error {
 	}
 	c.etcdURL = fmt.Sprintf("http://127.0.0.1:%d", client)
 	return c.waitFor(60*time.Second, "etcd health", func() error {
-		rsp, err := http.Get(c.etcdURL + "/health") //nolint:noctx // A loopback probe.
+		rsp, err := http.Get(c.etcdURL + "/health")
 		if err != nil {
 			return err
 		}
-		defer rsp.Body.Close() //nolint:errcheck // A probe.
+		defer rsp.Body.Close()
 		if rsp.StatusCode != http.StatusOK {
 			return fmt.Errorf("etcd /health: %s", rsp.Status)
 		}
@@ -393,11 +393,11 @@ current-context: e2e
 		return err
 	}
 	return c.waitFor(120*time.Second, "kube-apiserver /readyz", func() error {
-		rsp, err := hc.Get(c.rest.Host + "/readyz") //nolint:noctx // A loopback probe.
+		rsp, err := hc.Get(c.rest.Host + "/readyz")
 		if err != nil {
 			return err
 		}
-		defer rsp.Body.Close() //nolint:errcheck // A probe.
+		defer rsp.Body.Close()
 		if rsp.StatusCode != http.StatusOK {
 			return fmt.Errorf("/readyz: %s", rsp.Status)
 		}
@@ -439,7 +439,7 @@ func packageYAML() ([]byte, error) {
 		return nil, err
 	}
 	for _, f := range append([]string{filepath.Join(env("E2E_REPO"), "package", "crossplane.yaml")}, files...) {
-		b, err := os.ReadFile(f) //nolint:gosec // Files of this repository.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
@@ -517,7 +517,7 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 			// The Secrets the initializer fills with Crossplane's own PKI,
 			// named as the Helm chart names them.
 			"--tlsca-secret-name=crossplane-root-ca", "--tls-server-secret-name=crossplane-tls-server",
-			"--tls-client-secret-name=crossplane-tls-client") //nolint:gosec // Our binary.
+			"--tls-client-secret-name=crossplane-tls-client")
 		cmd.Env = append(os.Environ(), kenv...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {

@@ -409,7 +409,7 @@ func uids(ctx context.Context, t *testing.T, a *app) map[string]types.UID {
 }
 
 func specOf(obj map[string]any) map[string]any {
-	return obj["spec"].(map[string]any) //nolint:forcetypeassert // Our own example.
+	return obj["spec"].(map[string]any)
 }
 
 // dayTwo changes the image, the replicas and the database size of the live
@@ -605,7 +605,7 @@ func assertProtected(ctx context.Context, t *testing.T, a *app) {
 		// Default management policies (["*"]) leave the decision to the
 		// deletion policy; any other set decides by whether it has Delete.
 		keeps := deletion == "Orphan"
-		if len(policies) > 0 && !(len(policies) == 1 && policies[0] == "*") {
+		if len(policies) > 0 && (len(policies) != 1 || policies[0] != "*") {
 			keeps = true
 			for _, p := range policies {
 				if p == "Delete" {
