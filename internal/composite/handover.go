@@ -95,7 +95,7 @@ func planHandover(r Request, svc *resolve.FullStackService) workload {
 }
 
 func observedObject(r Request, n resource.Name) *unstructured.Unstructured {
-	if o := r.observed(n); o != nil && len(o.Object) > 0 {
+	if o := r.observed(n); o != nil {
 		return &o.Unstructured
 	}
 	return nil

@@ -6,10 +6,10 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // Result is what composing a database adds to a composite's plan.
@@ -32,7 +32,7 @@ func Compose(in Input) (*Result, error) {
 	n := in.Meta.Names
 	db, ferr := Database(in)
 	if ferr != nil {
-		return nil, field.ErrorList{ferr}.ToAggregate()
+		return nil, resolve.FieldErrors{ferr}
 	}
 	out := &Result{
 		Resources:    db.Resources,
