@@ -206,8 +206,34 @@ func TestDatabaseConfigurationErrors(t *testing.T) {
 			want: `cannot compose XNodeApp "orders": input.databases.aws.dbSubnetGroupName: Required value: set it in the function Input in the Composition at databases.aws.dbSubnetGroupName`,
 		},
 		"NoAWSConfigAtAll": {
-			req:  mutate(t, aws, func(map[string]any) {}, func(in map[string]any) { delete(in, "databases") }),
-			want: `cannot compose XNodeApp "orders": spec.database.region: Required value: set it on the XR, or set it in the function Input in the Composition at databases.aws.region`,
+			req: mutate(t, aws, func(map[string]any) {}, func(in map[string]any) { delete(in, "databases") }),
+			// Every missing setting at once, so one edit of the Composition fixes them.
+			want: `cannot compose XNodeApp "orders": spec.database.region: Required value: set it on the XR, or set it in the function Input in the Composition at databases.aws.region; ` +
+				`input.databases.aws.dbSubnetGroupName: Required value: set it in the function Input in the Composition at databases.aws.dbSubnetGroupName; ` +
+				`input.databases.aws.vpcSecurityGroupIds: Required value: set it in the function Input in the Composition at databases.aws.vpcSecurityGroupIds`,
+		},
+		"CatalogWithUnknownSizeAndNoStorage": {
+			// The Input alone is wrong, whatever the XR asks for.
+			req: mutate(t, aws, func(map[string]any) {}, databases(func(d map[string]any) {
+				d["aws"].(map[string]any)["sizes"] = map[string]any{
+					"medium": map[string]any{"instanceClass": "db.m6g.large"},
+					"xl":     map[string]any{"instanceClass": "db.r6g.2xlarge", "storageGiB": 1000},
+				}
+			})),
+			want: `invalid function input in the Composition: databases.aws.sizes[medium].storageGiB: Invalid value: 0: must be greater than 0; ` +
+				`databases.aws.sizes[xl]: Unsupported value: "xl": supported values: "small", "medium", "large"`,
+		},
+		"CatalogSizeWithoutMachine": {
+			req: mutate(t, gcp, func(map[string]any) {}, databases(func(d map[string]any) {
+				d["gcp"].(map[string]any)["sizes"] = map[string]any{"small": map[string]any{"diskSizeGB": 20}}
+			})),
+			want: `invalid function input in the Composition: databases.gcp.sizes[small].tier: Required value: every size of a catalog names its machine`,
+		},
+		"ProviderConfigKind": {
+			req: mutate(t, azure, func(map[string]any) {}, databases(func(d map[string]any) {
+				d["azure"].(map[string]any)["providerConfig"] = map[string]any{"kind": "ProviderConfigs"}
+			})),
+			want: `invalid function input in the Composition: databases.azure.providerConfig.kind: Unsupported value: "ProviderConfigs": supported values: "ClusterProviderConfig", "ProviderConfig"`,
 		},
 		"SizeMissingFromOverride": {
 			req: mutate(t, aws, func(map[string]any) {}, databases(func(d map[string]any) {

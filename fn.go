@@ -100,7 +100,6 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		XR:           xr.Resource,
 		Observed:     observed,
 		Platform:     platform,
-		Databases:    in.Databases,
 		Required:     required,
 		PasswordSeed: seed,
 	})

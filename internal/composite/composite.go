@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
-	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 	"github.com/fullstack-fn/function-fullstack/internal/database"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
@@ -45,8 +44,6 @@ type Request struct {
 	XR       *composite.Unstructured
 	Observed map[resource.Name]resource.ObservedComposed
 	Platform resolve.Platform
-	// Databases is the function Input's cloud database configuration.
-	Databases *v1beta1.Databases
 	// Required are resources Crossplane fetched on the function's request.
 	Required map[string][]resource.Required
 	// PasswordSeed derives passwords the function must supply.
@@ -145,12 +142,10 @@ func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha
 	res, err := database.Compose(database.Input{
 		Meta:              m,
 		DB:                db,
-		Environment:       m.Environment,
 		Namespaced:        r.XR.GetNamespace() != "",
 		ClusterScopedName: names.For(r.XR.GetName()).Database,
 		Observed:          observed,
 		Required:          r.Required,
-		Platform:          r.Databases,
 		PasswordSeed:      r.PasswordSeed,
 	})
 	if err != nil {

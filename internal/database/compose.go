@@ -1,16 +1,30 @@
 package database
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
+
+// RequiredPasswordSecret is the name under which the function asks Crossplane
+// for the Secret that holds the database password a provider generated.
+const RequiredPasswordSecret = "database-password-secret"
+
+// PasswordSeedCredential names the function credentials (a Secret with key
+// "seed") from which passwords the function must supply are derived.
+const PasswordSeedCredential = "database-password-seed"
 
 // Result is what composing a database adds to a composite's plan.
 type Result struct {
@@ -28,47 +42,175 @@ type Result struct {
 
 // Compose composes the database on its provider and the connection Secret.
 // Every composite kind calls it, so a database behaves the same behind each.
+// It refuses a provider change that would delete an existing database
+// unless spec.database.allowProviderChange says so.
 func Compose(in Input) (*Result, error) {
+	if err := guardProviderChange(in); err != nil {
+		return nil, resolve.FieldErrors{err}
+	}
+	protected := in.protected()
+	db, warnings := in.decide(protected)
+	scope := objects.Scope{Namespaced: in.Namespaced, ClusterScopedName: in.ClusterScopedName, Protected: protected}
+	out := &Result{Warnings: warnings}
+	var conn Connection
+	var err error
+	switch db.Provider {
+	case resolve.ProviderAWS:
+		conn, err = in.aws(out, db, scope)
+	case resolve.ProviderGCP:
+		conn, err = in.gcp(out, db, scope)
+	case resolve.ProviderAzure:
+		conn, err = in.azure(out, db, scope)
+	default:
+		conn, err = in.cnpg(out, db)
+	}
+	if err != nil {
+		return nil, err
+	}
 	n := in.Meta.Names
-	db, ferr := Database(in)
-	if ferr != nil {
-		return nil, resolve.FieldErrors{ferr}
-	}
-	out := &Result{
-		Resources:    db.Resources,
-		Warnings:     db.Warnings,
-		Requirements: db.Requirements,
-		Status: v1alpha1.DatabaseStatus{
-			Provider:   in.DB.Provider,
-			Host:       db.Endpoint,
-			Port:       5432,
-			Name:       db.Connection.DBName,
-			SecretName: n.DatabaseConnection,
-		},
-	}
+	out.Status = v1alpha1.DatabaseStatus{Provider: db.Provider, Host: conn.Host, Port: 5432, Name: db.Name, SecretName: n.DatabaseConnection}
 
 	// The connection Secret: assembled once everything is known, then kept.
 	var data map[string][]byte
 	switch o := in.observed(ResDatabaseConnection); {
-	case db.Connection.Complete():
-		data = ConnectionData(db.Connection)
+	case conn.Complete():
+		data = ConnectionData(conn)
 	case o != nil:
 		data = SecretData(o.Object)
 	}
 	if data == nil {
 		out.Pending = append(out.Pending, fmt.Sprintf("%s (Secret %s: waiting for the database %s)",
-			ResDatabaseConnection, n.DatabaseConnection, missing(db.Connection)))
+			ResDatabaseConnection, n.DatabaseConnection, missing(conn)))
 		return out, nil
 	}
-	u, err := objects.FromTyped(ConnectionSecret(in.Meta, data))
-	if err != nil {
+	if err := out.add(ResDatabaseConnection, objects.ConnectionSecret(in.Meta, data)); err != nil {
 		return nil, err
 	}
-	out.Resources = append(out.Resources, objects.Composed{Name: ResDatabaseConnection, Object: u})
 	if !in.Namespaced {
 		out.ConnectionDetails = data
 	}
 	return out, nil
+}
+
+// add adds a typed object (a Kubernetes type or a local struct of a custom
+// resource) to the result.
+func (r *Result) add(name resource.Name, obj any) error {
+	var err error
+	c := objects.Composed{Name: name}
+	if t, ok := obj.(runtime.Object); ok {
+		c.Object, err = objects.FromTyped(t)
+	} else {
+		c.Object, err = objects.FromCRD(obj)
+	}
+	if err != nil {
+		return field.InternalError(field.NewPath("spec", "database"), err)
+	}
+	r.Resources = append(r.Resources, c)
+	return nil
+}
+
+// cnpg composes the CloudNativePG Cluster; CloudNativePG generates the
+// application role's password into its app Secret.
+func (in Input) cnpg(out *Result, db resolve.Database) (Connection, error) {
+	if err := out.add(ResDatabase, objects.CloudNativePGCluster(in.Meta, db)); err != nil {
+		return Connection{}, err
+	}
+	password := in.requirePasswordSecret(out, in.Meta.Names.DatabaseAppSecret)
+	return Connection{Host: DatabaseHost(in.Meta), Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+}
+
+// aws composes an RDS instance; RDS generates the master password into the
+// database password Secret, and reports the endpoint.
+func (in Input) aws(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
+	if err := out.add(ResDatabaseAWS, objects.RDSInstance(in.Meta, db, s)); err != nil {
+		return Connection{}, err
+	}
+	observed := in.observed(ResDatabaseAWS)
+	port := "5432"
+	if observed != nil {
+		if p, err := observed.GetInteger("status.atProvider.port"); err == nil && p > 0 {
+			port = strconv.FormatInt(p, 10)
+		}
+	}
+	password := in.requirePasswordSecret(out, in.Meta.Names.DatabasePassword)
+	return Connection{Host: stringAt(observed, "status.atProvider.address"), Port: port, Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+}
+
+// gcp composes a Cloud SQL instance, its database and user. Cloud SQL users
+// need a password supplied, so the function composes it in a Secret:
+// derived once from the function's password seed, then read back from
+// observed state on every later call.
+func (in Input) gcp(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
+	password := secretValue(objectOf(in.observed(ResDatabasePassword)), objects.PasswordKey)
+	if password == "" {
+		if len(in.PasswordSeed) == 0 {
+			return Connection{}, resolve.FieldErrors{field.Required(field.NewPath("credentials").Key(PasswordSeedCredential),
+				"Cloud SQL users need a password the function supplies: add function credentials named "+PasswordSeedCredential+
+					" (a Secret with key seed) to the pipeline step in the Composition")}
+		}
+		password = derivePassword(in.PasswordSeed, in.Meta.Namespace+"/"+in.Meta.Composite)
+	}
+	for _, r := range []struct {
+		name resource.Name
+		obj  any
+	}{
+		{ResDatabaseGCP, objects.CloudSQLInstance(in.Meta, db, s)},
+		{ResDatabaseGCPDB, objects.CloudSQLDatabase(in.Meta, db, s)},
+		{ResDatabaseGCPUser, objects.CloudSQLUser(in.Meta, db, s)},
+		{ResDatabasePassword, objects.DatabasePasswordSecret(in.Meta, password)},
+	} {
+		if err := out.add(r.name, r.obj); err != nil {
+			return Connection{}, err
+		}
+	}
+	host := stringAt(in.observed(ResDatabaseGCP), "status.atProvider.privateIpAddress")
+	return Connection{Host: host, Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+}
+
+// azure composes a Flexible Server and its database; the provider generates
+// the administrator password into the database password Secret.
+func (in Input) azure(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
+	if err := out.add(ResDatabaseAzure, objects.FlexibleServer(in.Meta, db, s)); err != nil {
+		return Connection{}, err
+	}
+	if err := out.add(ResDatabaseAzureDB, objects.FlexibleServerDatabase(in.Meta, db, s)); err != nil {
+		return Connection{}, err
+	}
+	password := in.requirePasswordSecret(out, in.Meta.Names.DatabasePassword)
+	host := stringAt(in.observed(ResDatabaseAzure), "status.atProvider.fqdn")
+	return Connection{Host: host, Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+}
+
+// requirePasswordSecret asks Crossplane for the Secret a provider writes the
+// generated password to, and returns the password once it is there.
+func (in Input) requirePasswordSecret(out *Result, name string) string {
+	ns := in.Meta.Namespace
+	out.Requirements = map[string]*fnv1.ResourceSelector{RequiredPasswordSecret: {
+		ApiVersion: "v1", Kind: "Secret", Namespace: &ns,
+		Match: &fnv1.ResourceSelector_MatchName{MatchName: name},
+	}}
+	for _, r := range in.Required[RequiredPasswordSecret] {
+		if r.Resource == nil || r.Resource.GetName() != name {
+			continue
+		}
+		return secretValue(r.Resource.Object, objects.PasswordKey)
+	}
+	return ""
+}
+
+// derivePassword derives a password from the platform's secret seed and the
+// XR's identity: the same XR always gets the same password, and no one who
+// can read the XR can compute it.
+func derivePassword(seed []byte, identity string) string {
+	mac := hmac.New(sha256.New, seed)
+	mac.Write([]byte("function-fullstack/database-password/v1/" + identity))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))[:32]
+}
+
+// DatabaseHost is the in-cluster DNS name of the read-write Service
+// CloudNativePG creates for the Cluster.
+func DatabaseHost(m objects.Meta) string {
+	return fmt.Sprintf("%s.%s.svc", m.Names.DatabaseRWService, m.Namespace)
 }
 
 // missing says which parts of a connection are not known yet.

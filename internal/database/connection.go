@@ -5,11 +5,8 @@ import (
 	"net"
 	"net/url"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/fullstack-fn/function-fullstack/internal/objects"
 )
 
 // Keys of the connection Secret: the one contract the backend reads,
@@ -27,6 +24,17 @@ const (
 // ConnectionKeys lists every key of the connection Secret.
 var ConnectionKeys = []string{KeyHost, KeyPort, KeyUsername, KeyPassword, KeyDBName, KeyURI, KeySSLMode}
 
+// Connection is what the backend needs to reach the database. Fields are
+// empty until known.
+type Connection struct {
+	Host, Port, Username, Password, DBName, SSLMode string
+}
+
+// Complete reports whether every field is known.
+func (c Connection) Complete() bool {
+	return c.Host != "" && c.Port != "" && c.Username != "" && c.Password != "" && c.DBName != "" && c.SSLMode != ""
+}
+
 // ConnectionData is the connection Secret's data for a complete connection.
 func ConnectionData(c Connection) map[string][]byte {
 	u := url.URL{
@@ -40,18 +48,6 @@ func ConnectionData(c Connection) map[string][]byte {
 		KeyHost: []byte(c.Host), KeyPort: []byte(c.Port), KeyUsername: []byte(c.Username),
 		KeyPassword: []byte(c.Password), KeyDBName: []byte(c.DBName), KeySSLMode: []byte(c.SSLMode),
 		KeyURI: []byte(u.String()),
-	}
-}
-
-// ConnectionSecret returns the connection Secret. Once composed it never
-// leaves desired state: when the sources are not readable on a call, the
-// observed Secret's data is kept.
-func ConnectionSecret(m objects.Meta, data map[string][]byte) *corev1.Secret {
-	return &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: m.Names.DatabaseConnection, Namespace: m.Namespace, Labels: m.Labels(objects.ComponentDatabase)},
-		Type:       corev1.SecretTypeOpaque,
-		Data:       data,
 	}
 }
 
@@ -76,4 +72,11 @@ func SecretData(obj map[string]any) map[string][]byte {
 		out[k] = []byte(secretValue(obj, k))
 	}
 	return out
+}
+
+func objectOf(u *composed.Unstructured) map[string]any {
+	if u == nil {
+		return nil
+	}
+	return u.Object
 }

@@ -1,21 +1,21 @@
-// Package database composes the application's PostgreSQL database on its
-// provider (CloudNativePG, RDS, Cloud SQL, Flexible Server) and the
-// connection Secret the backend reads. It is the one package that reads
-// observed and required state for a database: the guards (provider switch,
-// storage that never shrinks, kept identity, protection), the passwords and
-// the connection contract.
+// Package database decides the application's PostgreSQL database from what
+// exists: it is the one package that reads observed and required state for
+// a database. It applies the guards (provider switch, storage that never
+// shrinks, kept identity, protection), finds the passwords and endpoints,
+// and assembles the connection contract; the objects themselves come from
+// the pure builders in package objects.
 package database
 
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
+	kresource "k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
@@ -44,19 +44,17 @@ var providerResources = map[string][]resource.Name{
 	resolve.ProviderAzure: {ResDatabaseAzure, ResDatabaseAzureDB},
 }
 
-// RequiredPasswordSecret is the name under which the function asks Crossplane
-// for the Secret that holds the database password a provider generated.
-const RequiredPasswordSecret = "database-password-secret"
+// MinProtectedBackupDays is the backup retention a protected database gets
+// at least.
+const MinProtectedBackupDays = 7
 
-// PasswordSeedCredential names the function credentials (a Secret with key
-// "seed") from which passwords the function must supply are derived.
-const PasswordSeedCredential = "database-password-seed"
-
-// Input is what the database builders read.
+// Input is what composing a database reads: the resolved database and the
+// state it is decided against.
 type Input struct {
-	Meta        objects.Meta
-	DB          resolve.Database
-	Environment string
+	Meta objects.Meta
+	// DB is resolved: defaults applied, the size looked up, the provider's
+	// platform settings filled in.
+	DB resolve.Database
 	// Namespaced is true for a Crossplane v2 XR: managed resources then use
 	// the namespaced (.m) API groups. A LegacyCluster XR composes the
 	// cluster-scoped groups.
@@ -68,7 +66,6 @@ type Input struct {
 	// Required are the resources Crossplane fetched because the function
 	// asked for them in an earlier call.
 	Required     map[string][]resource.Required
-	Platform     *v1beta1.Databases
 	PasswordSeed []byte
 }
 
@@ -77,54 +74,6 @@ func (in Input) observed(n resource.Name) *composed.Unstructured {
 		return o
 	}
 	return nil
-}
-
-// Connection is what the backend needs to reach the database. Fields are
-// empty until known.
-type Connection struct {
-	Host, Port, Username, Password, DBName, SSLMode string
-}
-
-// Complete reports whether every field is known.
-func (c Connection) Complete() bool {
-	return c.Host != "" && c.Port != "" && c.Username != "" && c.Password != "" && c.DBName != "" && c.SSLMode != ""
-}
-
-// Output is what a database builder composes and learns.
-type Output struct {
-	Resources    []objects.Composed
-	Warnings     []string
-	Requirements map[string]*fnv1.ResourceSelector
-	Connection   Connection
-	// Endpoint is the database host once known.
-	Endpoint string
-}
-
-// Database composes the application's database on the chosen provider. It
-// refuses a provider change that would delete an existing database unless
-// spec.database.allowProviderChange says so.
-func Database(in Input) (*Output, *field.Error) {
-	if err := guardProviderChange(in); err != nil {
-		return nil, err
-	}
-	warnings := keepIdentity(&in)
-	var out *Output
-	var err *field.Error
-	switch in.DB.Provider {
-	case resolve.ProviderAWS:
-		out, err = awsDatabase(in)
-	case resolve.ProviderGCP:
-		out, err = gcpDatabase(in)
-	case resolve.ProviderAzure:
-		out, err = azureDatabase(in)
-	default:
-		out, err = cnpgDatabase(in)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out.Warnings = append(warnings, out.Warnings...)
-	return out, nil
 }
 
 // guardProviderChange refuses to drop an existing database of another
@@ -177,18 +126,18 @@ func isProtected(o *composed.Unstructured) bool {
 	return true
 }
 
-// Protected decides protection: the XR's explicit choice (Enabled,
-// Disabled) wins; with Default a
-// production database is protected, and so is one that already is (moving
-// an XR from production to development does not drop its protection).
-func (in Input) Protected() bool {
+// protected decides protection: the XR's explicit choice (Enabled,
+// Disabled) wins; with Default a production database is protected, and so
+// is one that already is (moving an XR from production to development does
+// not drop its protection).
+func (in Input) protected() bool {
 	switch in.DB.Protection {
 	case resolve.ProtectionEnabled:
 		return true
 	case resolve.ProtectionDisabled:
 		return false
 	}
-	if in.Environment == resolve.EnvProduction {
+	if in.Meta.Environment == resolve.EnvProduction {
 		return true
 	}
 	for _, n := range providerResources[in.DB.Provider] {
@@ -199,218 +148,132 @@ func (in Input) Protected() bool {
 	return false
 }
 
-// ProtectedManagementPolicies leave out Delete: deleting the XR or the
-// managed resource leaves the cloud database in place.
-var ProtectedManagementPolicies = []any{"Observe", "Create", "Update", "LateInitialize"}
-
-// managedResource returns the skeleton of a managed resource: metadata,
-// provider config and deletion behaviour for the XR's scope.
-func (in Input) managedResource(apiVersion, kind, suffix string, cfg v1beta1.ProviderConfig, protected bool, forProvider map[string]any) *composed.Unstructured {
-	u := composed.New()
-	labels := map[string]any{}
-	for k, v := range in.Meta.Labels(objects.ComponentDatabase) {
-		labels[k] = v
+// decide returns the database to build: the name and owner it was created
+// with, storage never smaller than it is, and backups kept at least
+// MinProtectedBackupDays when protected. Every kept value gets a warning.
+func (in Input) decide(protected bool) (resolve.Database, []string) {
+	db := in.DB
+	warnings := in.keepIdentity(&db)
+	var warning string
+	switch db.Provider {
+	case resolve.ProviderCNPG:
+		c := *db.CNPG
+		c.Storage, warning = keepLarger(in.observed(ResDatabase), "spec.storage.size", c.Storage, "")
+		db.CNPG = &c
+	case resolve.ProviderAWS:
+		c := *db.AWS
+		c.StorageGiB, warning = keepLargerInt(in.observed(ResDatabaseAWS), "spec.forProvider.allocatedStorage", c.StorageGiB, "GiB")
+		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
+		db.AWS = &c
+	case resolve.ProviderGCP:
+		c := *db.GCP
+		c.DiskSizeGB, warning = keepLargerInt(in.observed(ResDatabaseGCP), "spec.forProvider.settings.diskSize", c.DiskSizeGB, "GB")
+		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
+		db.GCP = &c
+	case resolve.ProviderAzure:
+		c := *db.Azure
+		c.StorageMB, warning = keepLargerInt(in.observed(ResDatabaseAzure), "spec.forProvider.storageMb", c.StorageMB, "MB")
+		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
+		db.Azure = &c
 	}
-	meta := map[string]any{"labels": labels}
-	spc := map[string]any{"forProvider": forProvider}
-	name := cfg.Name
-	if name == "" {
-		name = "default"
+	if warning != "" {
+		warnings = append(warnings, warning)
 	}
-	if in.Namespaced {
-		meta["name"] = in.Meta.Names.Database + suffix
-		meta["namespace"] = in.Meta.Namespace
-		kind := cfg.Kind
-		if kind == "" {
-			kind = "ClusterProviderConfig"
-		}
-		spc["providerConfigRef"] = map[string]any{"kind": kind, "name": name}
-		if protected {
-			spc["managementPolicies"] = ProtectedManagementPolicies
-		} else {
-			spc["managementPolicies"] = []any{"*"}
-		}
-	} else {
-		meta["name"] = in.ClusterScopedName + suffix
-		spc["providerConfigRef"] = map[string]any{"name": name}
-		if protected {
-			spc["deletionPolicy"] = "Orphan"
-		} else {
-			spc["deletionPolicy"] = "Delete"
-		}
-	}
-	u.Object = map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": meta, "spec": spc}
-	return u
-}
-
-// secretRef references a Secret in the application's namespace from a
-// managed resource: namespaced managed resources take no namespace.
-func (in Input) secretRef(name, key string) map[string]any {
-	ref := map[string]any{"name": name, "key": key}
-	if !in.Namespaced {
-		ref["namespace"] = in.Meta.Namespace
-	}
-	return ref
-}
-
-// keepLarger returns want, or the observed value at path when it is larger,
-// with a warning: storage is never shrunk.
-func keepLarger(observed *composed.Unstructured, path string, want int64, unit string) (int64, string) {
-	if observed == nil {
-		return want, ""
-	}
-	v, err := observed.GetValue(path)
-	if err != nil {
-		return want, ""
-	}
-	var have int64
-	switch n := v.(type) {
-	case float64:
-		have = int64(n)
-	case int64:
-		have = n
-	default:
-		return want, ""
-	}
-	if have <= want {
-		return want, ""
-	}
-	return have, fmt.Sprintf("spec.database.size asks for %d%s of storage but the database already has %d%s; "+
-		"storage is never shrunk, so %d%s is kept", want, unit, have, unit, have, unit)
-}
-
-// requirePasswordSecret asks Crossplane for the Secret a provider writes the
-// generated password to, and returns the password once it is there.
-func (in Input) requirePasswordSecret(out *Output, name, key string) string {
-	ns := in.Meta.Namespace
-	out.Requirements = map[string]*fnv1.ResourceSelector{RequiredPasswordSecret: {
-		ApiVersion: "v1", Kind: "Secret", Namespace: &ns,
-		Match: &fnv1.ResourceSelector_MatchName{MatchName: name},
-	}}
-	for _, r := range in.Required[RequiredPasswordSecret] {
-		if r.Resource == nil || r.Resource.GetName() != name {
-			continue
-		}
-		return secretValue(r.Resource.Object, key)
-	}
-	return ""
-}
-
-// sizeFor returns a size from the Input's catalog when one is given, else
-// from the built-in one.
-func sizeFor[T any](provider, size string, override map[string]T, builtin map[string]T) (T, *field.Error) {
-	if len(override) > 0 {
-		s, ok := override[size]
-		if !ok {
-			var zero T
-			return zero, field.Required(field.NewPath("input", "databases", provider, "sizes").Key(size),
-				fmt.Sprintf("the function Input in the Composition replaces the %s size catalog but has no %q size that spec.database.size asks for; add it there", provider, size))
-		}
-		return s, nil
-	}
-	return builtin[size], nil
-}
-
-// requireSetting names a setting that is missing everywhere it can be set.
-func requireSetting(value string, xrPath *field.Path, inputPath string) *field.Error {
-	if value != "" {
-		return nil
-	}
-	where := "set it in the function Input in the Composition at " + inputPath
-	if xrPath != nil {
-		return field.Required(xrPath, "set it on the XR, or "+where)
-	}
-	return field.Required(field.NewPath("input").Child(inputPath), where)
-}
-
-func objectOf(u *composed.Unstructured) map[string]any {
-	if u == nil {
-		return nil
-	}
-	return u.Object
-}
-
-func stringAt(u *composed.Unstructured, path string) (string, error) {
-	if u == nil {
-		return "", fmt.Errorf("not observed")
-	}
-	return u.GetString(path)
-}
-
-func numberAt(u *composed.Unstructured, path string) (int64, error) {
-	if u == nil {
-		return 0, fmt.Errorf("not observed")
-	}
-	return u.GetInteger(path)
-}
-
-// cnpgDatabase composes the CloudNativePG Cluster and reads the password
-// CloudNativePG generates for the application role from its app Secret.
-func cnpgDatabase(in Input) (*Output, *field.Error) {
-	out, err := CloudNativePGCluster(in.Meta, in.DB, in.observed(ResDatabase))
-	if err != nil {
-		return nil, field.InternalError(field.NewPath("spec", "database", "size"), err)
-	}
-	password := in.requirePasswordSecret(out, in.Meta.Names.DatabaseAppSecret, KeyPassword)
-	out.Endpoint = DatabaseHost(in.Meta)
-	out.Connection = Connection{Host: out.Endpoint, Port: "5432", Username: in.DB.Owner, Password: password, DBName: in.DB.Name, SSLMode: "require"}
-	return out, nil
+	return db, warnings
 }
 
 // keepIdentity keeps the name and owner an existing database was created
 // with. Neither can change in place: RDS and Cloud SQL would replace the
 // instance or create a second database, and CloudNativePG reads them only
 // at bootstrap. A changed spec gets a warning instead.
-func keepIdentity(in *Input) []string {
+func (in Input) keepIdentity(db *resolve.Database) []string {
 	var name, owner string
 	annotation := func(n resource.Name) string {
 		if o := in.observed(n); o != nil {
-			return o.GetAnnotations()[ExternalNameAnnotation]
+			return o.GetAnnotations()[objects.ExternalNameAnnotation]
 		}
 		return ""
 	}
-	switch in.DB.Provider {
+	switch db.Provider {
 	case resolve.ProviderCNPG:
-		name, _ = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.database")
-		owner, _ = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.owner")
+		name = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.database")
+		owner = stringAt(in.observed(ResDatabase), "spec.bootstrap.initdb.owner")
 	case resolve.ProviderAWS:
-		name, _ = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.dbName")
-		owner, _ = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.username")
+		name = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.dbName")
+		owner = stringAt(in.observed(ResDatabaseAWS), "spec.forProvider.username")
 	case resolve.ProviderGCP:
 		name, owner = annotation(ResDatabaseGCPDB), annotation(ResDatabaseGCPUser)
 	case resolve.ProviderAzure:
 		name = annotation(ResDatabaseAzureDB)
-		owner, _ = stringAt(in.observed(ResDatabaseAzure), "spec.forProvider.administratorLogin")
+		owner = stringAt(in.observed(ResDatabaseAzure), "spec.forProvider.administratorLogin")
 	}
 	var warnings []string
-	keep := in.DB
 	for _, f := range []struct {
-		field    string
-		have     string
-		want     *string
-		whatHave string
+		field, have, what string
+		want              *string
 	}{
-		{"name", name, &keep.Name, "database"},
-		{"owner", owner, &keep.Owner, "role"},
+		{"name", name, "database", &db.Name},
+		{"owner", owner, "role", &db.Owner},
 	} {
 		if f.have == "" || f.have == *f.want {
 			continue
 		}
 		warnings = append(warnings, fmt.Sprintf("spec.database.%s is %q but the %s was created as %q and cannot be renamed in place; %q is kept",
-			f.field, *f.want, f.whatHave, f.have, f.have))
+			f.field, *f.want, f.what, f.have, f.have))
 		*f.want = f.have
 	}
-	in.DB = keep
 	return warnings
 }
 
-// region returns the XR's spec.database.region, else the platform's.
-func (in Input) region(platform, inputPath string) (string, *field.Error) {
-	r := in.DB.Region
-	if r == "" {
-		r = platform
+// keepLarger returns want, or the observed quantity at path when it is
+// larger, with a warning: storage is never shrunk. unit follows numbers
+// that carry none (GiB of an RDS instance).
+func keepLarger(observed *composed.Unstructured, path, want, unit string) (string, string) {
+	have := quantityAt(observed, path)
+	if have == "" {
+		return want, ""
 	}
-	return r, requireSetting(r, field.NewPath("spec", "database", "region"), inputPath)
+	hq, err := kresource.ParseQuantity(have)
+	if err != nil {
+		return want, ""
+	}
+	wq, err := kresource.ParseQuantity(want)
+	if err != nil || hq.Cmp(wq) <= 0 {
+		return want, ""
+	}
+	return have, fmt.Sprintf("spec.database.size asks for %s%s of storage but the database already has %s%s; "+
+		"storage is never shrunk, so %s%s is kept", want, unit, have, unit, have, unit)
+}
+
+// keepLargerInt is keepLarger for a size counted in unit.
+func keepLargerInt(observed *composed.Unstructured, path string, want int64, unit string) (int64, string) {
+	kept, warning := keepLarger(observed, path, strconv.FormatInt(want, 10), unit)
+	n, err := strconv.ParseInt(kept, 10, 64)
+	if err != nil {
+		return want, ""
+	}
+	return n, warning
+}
+
+// quantityAt reads a storage size: a quantity string, or a number (which
+// JSON and protobuf Structs carry as float64).
+func quantityAt(u *composed.Unstructured, path string) string {
+	if u == nil {
+		return ""
+	}
+	v, err := u.GetValue(path)
+	if err != nil {
+		return ""
+	}
+	switch n := v.(type) {
+	case string:
+		return n
+	case float64:
+		return strconv.FormatInt(int64(n), 10)
+	case int64:
+		return strconv.FormatInt(n, 10)
+	}
+	return ""
 }
 
 // retention is the backup retention of a size, at least
@@ -420,4 +283,12 @@ func retention(days int64, protected bool) int64 {
 		return MinProtectedBackupDays
 	}
 	return days
+}
+
+func stringAt(u *composed.Unstructured, path string) string {
+	if u == nil {
+		return ""
+	}
+	s, _ := u.GetString(path)
+	return s
 }

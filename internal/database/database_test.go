@@ -1,15 +1,14 @@
 package database
 
 import (
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
@@ -19,119 +18,102 @@ func meta() objects.Meta {
 	return objects.Meta{Names: names.For("shop"), Namespace: "shop", Composite: "shop", Environment: "production", Owner: "team-shop"}
 }
 
-func TestCloudNativePGCluster(t *testing.T) {
-	observedWith := func(size string) *composed.Unstructured {
+// TestStorageNeverShrinks composes databases of each provider over an
+// observed one and checks the storage sent and the warning.
+func TestStorageNeverShrinks(t *testing.T) {
+	observed := func(path []string, v any) *composed.Unstructured {
 		u := composed.New()
-		u.Object = map[string]any{"spec": map[string]any{"storage": map[string]any{"size": size}}}
+		obj := map[string]any{}
+		cur := obj
+		for _, p := range path[:len(path)-1] {
+			next := map[string]any{}
+			cur[p] = next
+			cur = next
+		}
+		cur[path[len(path)-1]] = v
+		u.Object = obj
 		return u
 	}
+	cnpg := []string{"spec", "storage", "size"}
+	rds := []string{"spec", "forProvider", "allocatedStorage"}
+	cloudSQL := []string{"spec", "forProvider", "settings", "diskSize"}
+	flexible := []string{"spec", "forProvider", "storageMb"}
 	cases := map[string]struct {
-		size      string
-		observed  *composed.Unstructured
-		instances int64
-		storage   string
-		warnings  []string
+		provider string
+		size     string
+		res      resource.Name
+		path     []string
+		observed any // nil for a new database
+		storage  any
+		warnings []string
 	}{
-		"SmallNew":         {size: "small", instances: 1, storage: "5Gi"},
-		"MediumNew":        {size: "medium", instances: 2, storage: "20Gi"},
-		"LargeNew":         {size: "large", instances: 3, storage: "100Gi"},
-		"GrowKeepsNothing": {size: "large", observed: observedWith("20Gi"), instances: 3, storage: "100Gi"},
-		"ShrinkRefused": {size: "small", observed: observedWith("100Gi"), instances: 1, storage: "100Gi",
+		"CNPGSmallNew":         {provider: "cnpg", size: "small", res: ResDatabase, path: cnpg, storage: "5Gi"},
+		"CNPGLargeNew":         {provider: "cnpg", size: "large", res: ResDatabase, path: cnpg, storage: "100Gi"},
+		"CNPGGrowKeepsNothing": {provider: "cnpg", size: "large", res: ResDatabase, path: cnpg, observed: "20Gi", storage: "100Gi"},
+		"CNPGShrinkRefused": {provider: "cnpg", size: "small", res: ResDatabase, path: cnpg, observed: "100Gi", storage: "100Gi",
 			warnings: []string{"spec.database.size asks for 5Gi of storage but the database already has 100Gi; storage is never shrunk, so 100Gi is kept"}},
-		"ResizedByHandKept": {size: "medium", observed: observedWith("0.5Ti"), instances: 2, storage: "0.5Ti",
+		"CNPGResizedByHandKept": {provider: "cnpg", size: "medium", res: ResDatabase, path: cnpg, observed: "0.5Ti", storage: "0.5Ti",
 			warnings: []string{"spec.database.size asks for 20Gi of storage but the database already has 0.5Ti; storage is never shrunk, so 0.5Ti is kept"}},
+		"RDSGrow": {provider: "aws", size: "medium", res: ResDatabaseAWS, path: rds, observed: float64(20), storage: float64(100)},
+		"RDSShrinkRefused": {provider: "aws", size: "small", res: ResDatabaseAWS, path: rds, observed: float64(100), storage: float64(100),
+			warnings: []string{"spec.database.size asks for 20GiB of storage but the database already has 100GiB; storage is never shrunk, so 100GiB is kept"}},
+		"CloudSQLShrinkRefused": {provider: "gcp", size: "small", res: ResDatabaseGCP, path: cloudSQL, observed: float64(100), storage: float64(100),
+			warnings: []string{"spec.database.size asks for 20GB of storage but the database already has 100GB; storage is never shrunk, so 100GB is kept"}},
+		"FlexibleServerShrinkRefused": {provider: "azure", size: "small", res: ResDatabaseAzure, path: flexible, observed: float64(131072), storage: float64(131072),
+			warnings: []string{"spec.database.size asks for 32768MB of storage but the database already has 131072MB; storage is never shrunk, so 131072MB is kept"}},
 	}
+	platform := resolve.Platform{Databases: v1beta1.Databases{
+		AWS:   &v1beta1.AWSDatabases{Region: "eu-west-1", DBSubnetGroupName: "db", VPCSecurityGroupIDs: []string{"sg-1"}},
+		GCP:   &v1beta1.GCPDatabases{Region: "europe-west1", PrivateNetwork: "projects/p/global/networks/n"},
+		Azure: &v1beta1.AzureDatabases{Location: "westeurope", ResourceGroupName: "rg", DelegatedSubnetID: "subnet", PrivateDNSZoneID: "zone"},
+	}}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, err := CloudNativePGCluster(meta(), resolve.Database{Name: "shop", Owner: "shop", Size: tc.size, Version: "17"}, tc.observed)
+			app, errs := resolve.ResolveNodeApp(nodeApp(tc.provider, tc.size), platform)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			in := Input{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[resource.Name]*composed.Unstructured{}, PasswordSeed: []byte("seed")}
+			in.Meta.Environment = resolve.EnvDevelopment
+			if tc.observed != nil {
+				in.Observed[tc.res] = observed(tc.path, tc.observed)
+			}
+			got, err := Compose(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cluster := got.Resources[0].Object
-			instances, _ := cluster.GetInteger("spec.instances")
-			storage, _ := cluster.GetString("spec.storage.size")
-			image, _ := cluster.GetString("spec.imageName")
-			db, _ := cluster.GetString("spec.bootstrap.initdb.database")
-			type summary struct {
-				Instances       int64
-				Storage, Image  string
-				Database, Owner string
-				Warnings        []string
+			var storage any
+			for _, r := range got.Resources {
+				if r.Name == tc.res {
+					storage, _ = r.Object.GetValue(joinPath(tc.path))
+				}
 			}
-			owner, _ := cluster.GetString("spec.bootstrap.initdb.owner")
-			want := summary{tc.instances, tc.storage, "ghcr.io/cloudnative-pg/postgresql:17", "shop", "shop", tc.warnings}
-			if diff := cmp.Diff(want, summary{instances, storage, image, db, owner, got.Warnings}); diff != "" {
-				t.Errorf("CloudNativePGCluster(...): -want, +got:\n%s", diff)
+			if diff := cmp.Diff(tc.storage, storage); diff != "" {
+				t.Errorf("storage: -want, +got:\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.warnings, got.Warnings); diff != "" {
+				t.Errorf("warnings: -want, +got:\n%s", diff)
 			}
 		})
 	}
-	if _, err := CloudNativePGCluster(meta(), resolve.Database{Size: "huge"}, nil); err == nil {
-		t.Error("CloudNativePGCluster with an unknown size: want an error, got none")
-	}
 }
 
-// TestREADMESizeTable keeps the README's CloudNativePG size table in step
-// with the catalog.
-func TestREADMESizeTable(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
+func joinPath(p []string) string {
+	out := p[0]
+	for _, s := range p[1:] {
+		out += "." + s
 	}
-	got := map[string]CNPGSize{}
-	for _, line := range strings.Split(string(b), "\n") {
-		cells := strings.Split(strings.Trim(line, "| "), " | ")
-		if len(cells) != 7 {
-			continue
-		}
-		if _, ok := CNPGSizes[cells[0]]; !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(cells[1], 10, 64)
-		if err != nil {
-			t.Fatalf("README size row %q: %v", line, err)
-		}
-		got[cells[0]] = CNPGSize{Instances: n, Storage: cells[2], CPURequest: cells[3], MemoryRequest: cells[4], CPULimit: cells[5], MemoryLimit: cells[6]}
-	}
-	if diff := cmp.Diff(CNPGSizes, got); diff != "" {
-		t.Errorf("README size table: -code, +README:\n%s", diff)
-	}
+	return out
 }
 
-// TestREADMECloudSizeTables keeps the README's cloud size tables in step
-// with the built-in catalogs.
-func TestREADMECloudSizeTables(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
+// nodeApp is a valid XNodeApp spec with a database of that provider and
+// size.
+func nodeApp(provider, size string) v1alpha1.XNodeAppSpec {
+	return v1alpha1.XNodeAppSpec{
+		Owner:    "team-shop",
+		Frontend: v1alpha1.Frontend{Container: v1alpha1.Container{Image: "ghcr.io/acme/web:1"}},
+		Backend:  v1alpha1.Backend{Container: v1alpha1.Container{Image: "ghcr.io/acme/api:1"}},
+		Database: v1alpha1.NodeAppDatabase{Database: v1alpha1.Database{Provider: provider}, Size: size},
+		Ingress:  v1alpha1.Ingress{Enabled: new(bool)},
 	}
-	rows := map[string][]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		cells := strings.Split(strings.Trim(line, "| "), " | ")
-		if len(cells) == 5 {
-			rows[cells[0]+"/"+cells[1]] = cells[2:]
-		}
-	}
-	var want []string
-	var got []string
-	for _, size := range resolve.Sizes {
-		a, g, z := AWSSizes[size], GCPSizes[size], AzureSizes[size]
-		want = append(want,
-			fmt.Sprintf("%s %d %t %d", a.InstanceClass, a.StorageGiB, a.MultiAZ, a.BackupRetentionDays),
-			fmt.Sprintf("%s %d %t %d", g.Tier, g.DiskSizeGB, g.HighAvailability, g.BackupRetentionDays),
-			fmt.Sprintf("%s %d %t %d", z.SKUName, z.StorageMB, z.HighAvailability, z.BackupRetentionDays))
-		got = append(got,
-			strings.Join(append([]string{rowKey(rows, size, a.InstanceClass)}, rows[size+"/"+a.InstanceClass]...), " "),
-			strings.Join(append([]string{rowKey(rows, size, g.Tier)}, rows[size+"/"+g.Tier]...), " "),
-			strings.Join(append([]string{rowKey(rows, size, z.SKUName)}, rows[size+"/"+z.SKUName]...), " "))
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("README cloud size tables: -code, +README:\n%s", diff)
-	}
-}
-
-func rowKey(rows map[string][]string, size, class string) string {
-	if _, ok := rows[size+"/"+class]; ok {
-		return class
-	}
-	return "(missing)"
 }

@@ -43,6 +43,11 @@ func Input(in *v1beta1.Input) (Platform, error) {
 	if r := in.ImageRegistry; r != "" && !registryRE.MatchString(r) {
 		errs = append(errs, field.Invalid(field.NewPath("imageRegistry"), r, "must be a registry host with an optional port and path, such as ghcr.io/acme or registry.local:5000"))
 	}
+	var databases v1beta1.Databases
+	if in.Databases != nil {
+		databases = *in.Databases
+	}
+	errs = append(errs, databasesInput(in.Databases)...)
 	if len(errs) > 0 {
 		return Platform{}, FieldErrors(errs)
 	}
@@ -51,5 +56,6 @@ func Input(in *v1beta1.Input) (Platform, error) {
 		Domain:            in.Domain,
 		PrometheusAddress: in.PrometheusAddress,
 		ImageRegistry:     in.ImageRegistry,
+		Databases:         databases,
 	}, nil
 }

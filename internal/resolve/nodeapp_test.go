@@ -46,7 +46,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("500m", "256Mi")},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("1", "512Mi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
+				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
 			},
 		},
@@ -64,7 +64,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", Resources: resources("500m", "256Mi")},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", Resources: resources("1", "1Gi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
+				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
 			},
 		},
@@ -78,7 +78,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				Owner:       "team-shop",
 				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", Resources: resources("500m", "256Mi")},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("1", "512Mi")},
-				Database:    Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default"},
+				Database:    defaultDatabase,
 				Ingress:     Ingress{},
 			},
 		},
@@ -210,3 +210,8 @@ func TestDecode(t *testing.T) {
 		})
 	}
 }
+
+// defaultDatabase is the database of an XNodeApp that says nothing about it:
+// a small CloudNativePG Cluster.
+var defaultDatabase = Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "cnpg", Protection: "Default",
+	CNPG: &CNPGSize{Instances: 1, Storage: "5Gi", CPURequest: "250m", MemoryRequest: "512Mi", CPULimit: "1", MemoryLimit: "1Gi"}}

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 )
 
 var (
@@ -42,6 +43,8 @@ type Platform struct {
 	// ImageRegistry is put in front of an image that names no registry
 	// (api:1.2 becomes <registry>/api:1.2).
 	ImageRegistry string
+	// Databases configures the cloud database providers.
+	Databases v1beta1.Databases
 }
 
 // Workload is a frontend, backend or service with every default applied.
@@ -77,21 +80,6 @@ type NodeApp struct {
 	Backend     Workload
 	Database    Database
 	Ingress     Ingress
-}
-
-// Database is the application's database with every default applied.
-type Database struct {
-	Name       string
-	Owner      string
-	Size       string
-	Engine     string
-	Version    string
-	Provider   string
-	Region     string
-	Protection string
-	// AllowProviderChange lets a change of Provider replace (delete) an
-	// existing database.
-	AllowProviderChange bool
 }
 
 // Decode reads the spec of a composite resource into out. Unknown fields are
@@ -169,7 +157,7 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform) (*NodeApp, field.Error
 	})
 	errs = append(errs, werrs...)
 
-	app.Database, werrs = resolveDatabase(root.Child("database"), in.Database.Database, in.Database.Size, "")
+	app.Database, werrs = resolveDatabase(root.Child("database"), in.Database.Database, in.Database.Size, "", p)
 	errs = append(errs, werrs...)
 
 	app.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p, "or set spec.ingress.enabled to false")
@@ -307,42 +295,6 @@ func resolveResources(path *field.Path, in *v1alpha1.Resources, d v1alpha1.Resou
 			errs = append(errs, field.Invalid(rq.Child(string(r)), req.String(),
 				fmt.Sprintf("must be less than or equal to %s limit %s", r, lim.String())))
 		}
-	}
-	return out, errs
-}
-
-// resolveDatabase resolves the database fields both composites share, and
-// the size and engine each has its own way (an XFullStackService's size
-// comes from its profile; an XNodeApp has no engine field).
-func resolveDatabase(path *field.Path, in v1alpha1.Database, size, engine string) (Database, field.ErrorList) {
-	out := Database{
-		Name:                orDefault(in.Name, DefaultDatabaseName),
-		Owner:               orDefault(in.Owner, DefaultDatabaseOwner),
-		Size:                orDefault(size, DefaultDatabaseSize),
-		Engine:              orDefault(engine, EnginePostgres),
-		Version:             orDefault(in.Version, DefaultPostgresVersion),
-		Provider:            orDefault(in.Provider, DefaultProvider),
-		Region:              in.Region,
-		Protection:          orDefault(in.Protection, ProtectionDefault),
-		AllowProviderChange: in.AllowProviderChange,
-	}
-	var errs field.ErrorList
-	for _, f := range []struct{ name, value string }{{"name", out.Name}, {"owner", out.Owner}} {
-		if !identifierRE.MatchString(f.value) {
-			errs = append(errs, field.Invalid(path.Child(f.name), f.value,
-				"must be a PostgreSQL identifier: lower-case letters, digits and _, starting with a letter or _, at most 63 characters"))
-		}
-	}
-	if out.Owner == "postgres" {
-		errs = append(errs, field.Forbidden(path.Child("owner"), "postgres is the superuser; choose an application role name"))
-	}
-	errs = append(errs, oneOf(path.Child("engine"), out.Engine, Engines)...)
-	errs = append(errs, oneOf(path.Child("size"), out.Size, Sizes)...)
-	errs = append(errs, oneOf(path.Child("version"), out.Version, PostgresVersions)...)
-	errs = append(errs, oneOf(path.Child("provider"), out.Provider, Providers)...)
-	errs = append(errs, oneOf(path.Child("protection"), out.Protection, Protections)...)
-	if out.Region != "" && !regionRE.MatchString(out.Region) {
-		errs = append(errs, field.Invalid(path.Child("region"), out.Region, "must be a region or location name such as eu-west-1, europe-west1 or westeurope"))
 	}
 	return out, errs
 }

@@ -140,7 +140,7 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, name
 	}
 
 	out.Database, werrs = resolveDatabase(root.Child("database"), in.Database.Database,
-		orDefault(in.Database.Size, profile.DatabaseSize), in.Database.Engine)
+		orDefault(in.Database.Size, profile.DatabaseSize), in.Database.Engine, p)
 	errs = append(errs, werrs...)
 
 	ing := in.Ingress

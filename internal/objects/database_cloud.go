@@ -1,0 +1,377 @@
+package objects
+
+import (
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
+)
+
+// The fields below are the part of the Upbound providers' managed resources
+// this function sets, checked against the upstream CRDs (../shared/crds):
+// RDS Instance, Cloud SQL DatabaseInstance, Database and User, Flexible
+// Server and its database, each in its namespaced (.m, Crossplane v2) and
+// cluster-scoped (LegacyCluster) form.
+
+// Scope is how a database's managed resources are named, configured and
+// deleted.
+type Scope struct {
+	// Namespaced is true for a Crossplane v2 XR: the managed resources use
+	// the namespaced (.m) API groups and live in the XR's namespace. A
+	// LegacyCluster XR composes the cluster-scoped groups.
+	Namespaced bool
+	// ClusterScopedName names cluster-scoped managed resources; it is unique
+	// across namespaces (derived from the XR's name).
+	ClusterScopedName string
+	// Protected leaves the cloud database in place when the XR or the
+	// managed resource is deleted.
+	Protected bool
+}
+
+// ProtectedManagementPolicies leave out Delete: deleting the XR or the
+// managed resource leaves the cloud database in place.
+var ProtectedManagementPolicies = []string{"Observe", "Create", "Update", "LateInitialize"}
+
+// Managed is a managed resource with the parameters P.
+type Managed[P any] struct {
+	APIVersion string         `json:"apiVersion"`
+	Kind       string         `json:"kind"`
+	Metadata   CRDMeta        `json:"metadata"`
+	Spec       ManagedSpec[P] `json:"spec"`
+}
+
+// ManagedSpec is the spec every managed resource shares.
+type ManagedSpec[P any] struct {
+	ForProvider        P                 `json:"forProvider"`
+	ProviderConfigRef  ProviderConfigRef `json:"providerConfigRef"`
+	ManagementPolicies []string          `json:"managementPolicies,omitempty"`
+	DeletionPolicy     string            `json:"deletionPolicy,omitempty"`
+}
+
+// ProviderConfigRef names a provider config; Kind is for namespaced managed
+// resources only.
+type ProviderConfigRef struct {
+	Kind string `json:"kind,omitempty"`
+	Name string `json:"name"`
+}
+
+// SecretKeyRef is a key of a Secret; Namespace is for cluster-scoped
+// managed resources only.
+type SecretKeyRef struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+	Key       string `json:"key"`
+}
+
+// NameRef references another managed resource by name.
+type NameRef struct {
+	Name string `json:"name"`
+}
+
+// managed returns a managed resource with metadata, provider config and
+// deletion behaviour for the scope. suffix tells the resources of one
+// database apart.
+func managed[P any](m Meta, s Scope, pc resolve.ProviderConfig, apiVersion, kind, suffix string, fp P) Managed[P] {
+	r := Managed[P]{
+		APIVersion: apiVersion,
+		Kind:       kind,
+		Metadata:   CRDMeta{Labels: m.Labels(ComponentDatabase)},
+		Spec:       ManagedSpec[P]{ForProvider: fp, ProviderConfigRef: ProviderConfigRef{Name: pc.Name}},
+	}
+	r.Metadata.Name = managedName(m, s, suffix)
+	if s.Namespaced {
+		r.Metadata.Namespace = m.Namespace
+		r.Spec.ProviderConfigRef.Kind = pc.Kind
+		r.Spec.ManagementPolicies = []string{"*"}
+		if s.Protected {
+			r.Spec.ManagementPolicies = ProtectedManagementPolicies
+		}
+		return r
+	}
+	r.Spec.DeletionPolicy = "Delete"
+	if s.Protected {
+		r.Spec.DeletionPolicy = "Orphan"
+	}
+	return r
+}
+
+// passwordRef references the database password Secret in the application's
+// namespace; namespaced managed resources take no namespace.
+func passwordRef(m Meta, s Scope) SecretKeyRef {
+	ref := SecretKeyRef{Name: m.Names.DatabasePassword, Key: PasswordKey}
+	if !s.Namespaced {
+		ref.Namespace = m.Namespace
+	}
+	return ref
+}
+
+// RDSInstanceParameters are an RDS Instance's forProvider.
+type RDSInstanceParameters struct {
+	Region                  string       `json:"region"`
+	Engine                  string       `json:"engine"`
+	EngineVersion           string       `json:"engineVersion"`
+	InstanceClass           string       `json:"instanceClass"`
+	AllocatedStorage        int64        `json:"allocatedStorage"`
+	StorageType             string       `json:"storageType"`
+	StorageEncrypted        bool         `json:"storageEncrypted"`
+	DBName                  string       `json:"dbName"`
+	Username                string       `json:"username"`
+	AutoGeneratePassword    bool         `json:"autoGeneratePassword"`
+	PasswordSecretRef       SecretKeyRef `json:"passwordSecretRef"`
+	DBSubnetGroupName       string       `json:"dbSubnetGroupName"`
+	VPCSecurityGroupIDs     []string     `json:"vpcSecurityGroupIds"`
+	PubliclyAccessible      bool         `json:"publiclyAccessible"`
+	MultiAZ                 bool         `json:"multiAz"`
+	BackupRetentionPeriod   int64        `json:"backupRetentionPeriod"`
+	AutoMinorVersionUpgrade bool         `json:"autoMinorVersionUpgrade"`
+	ApplyImmediately        bool         `json:"applyImmediately"`
+	DeletionProtection      bool         `json:"deletionProtection"`
+	SkipFinalSnapshot       bool         `json:"skipFinalSnapshot"`
+	FinalSnapshotIdentifier string       `json:"finalSnapshotIdentifier,omitempty"`
+}
+
+// RDSInstance returns the RDS Instance of db, whose AWS settings are set.
+// RDS generates the master password (autoGeneratePassword) into the
+// database password Secret.
+func RDSInstance(m Meta, db resolve.Database, s Scope) Managed[RDSInstanceParameters] {
+	c := db.AWS
+	apiVersion := "rds.aws.m.upbound.io/v1beta1"
+	if !s.Namespaced {
+		apiVersion = "rds.aws.upbound.io/v1beta3"
+	}
+	r := managed(m, s, c.ProviderConfig, apiVersion, "Instance", "", RDSInstanceParameters{
+		Region:                  db.Region,
+		Engine:                  "postgres",
+		EngineVersion:           db.Version,
+		InstanceClass:           c.InstanceClass,
+		AllocatedStorage:        c.StorageGiB,
+		StorageType:             "gp3",
+		StorageEncrypted:        true,
+		DBName:                  db.Name,
+		Username:                db.Owner,
+		AutoGeneratePassword:    true,
+		PasswordSecretRef:       passwordRef(m, s),
+		DBSubnetGroupName:       c.DBSubnetGroupName,
+		VPCSecurityGroupIDs:     c.VPCSecurityGroupIDs,
+		PubliclyAccessible:      false,
+		MultiAZ:                 c.MultiAZ,
+		BackupRetentionPeriod:   c.BackupRetentionDays,
+		AutoMinorVersionUpgrade: true,
+		ApplyImmediately:        true,
+		DeletionProtection:      s.Protected,
+		SkipFinalSnapshot:       !s.Protected,
+	})
+	if s.Protected {
+		// Named after the instance, which is unique in its scope.
+		r.Spec.ForProvider.FinalSnapshotIdentifier = r.Metadata.Name + "-final"
+	}
+	return r
+}
+
+// CloudSQLInstanceParameters are a Cloud SQL DatabaseInstance's forProvider.
+type CloudSQLInstanceParameters struct {
+	Region             string           `json:"region"`
+	DatabaseVersion    string           `json:"databaseVersion"`
+	DeletionProtection bool             `json:"deletionProtection"`
+	Settings           CloudSQLSettings `json:"settings"`
+}
+
+// CloudSQLSettings are a DatabaseInstance's settings.
+type CloudSQLSettings struct {
+	Tier                      string                      `json:"tier"`
+	DiskSize                  int64                       `json:"diskSize"`
+	DiskType                  string                      `json:"diskType"`
+	DiskAutoresize            bool                        `json:"diskAutoresize"`
+	AvailabilityType          string                      `json:"availabilityType"`
+	DeletionProtectionEnabled bool                        `json:"deletionProtectionEnabled"`
+	BackupConfiguration       CloudSQLBackupConfiguration `json:"backupConfiguration"`
+	IPConfiguration           CloudSQLIPConfiguration     `json:"ipConfiguration"`
+	FinalBackupConfig         *CloudSQLFinalBackupConfig  `json:"finalBackupConfig,omitempty"`
+	RetainBackupsOnDelete     bool                        `json:"retainBackupsOnDelete,omitempty"`
+}
+
+// CloudSQLBackupConfiguration keeps backups.
+type CloudSQLBackupConfiguration struct {
+	Enabled                    bool                            `json:"enabled"`
+	PointInTimeRecoveryEnabled bool                            `json:"pointInTimeRecoveryEnabled"`
+	BackupRetentionSettings    CloudSQLBackupRetentionSettings `json:"backupRetentionSettings"`
+}
+
+// CloudSQLBackupRetentionSettings says how many backups are kept.
+type CloudSQLBackupRetentionSettings struct {
+	RetainedBackups int64  `json:"retainedBackups"`
+	RetentionUnit   string `json:"retentionUnit"`
+}
+
+// CloudSQLIPConfiguration makes the instance private and encrypted.
+type CloudSQLIPConfiguration struct {
+	IPv4Enabled    bool   `json:"ipv4Enabled"`
+	PrivateNetwork string `json:"privateNetwork"`
+	SSLMode        string `json:"sslMode"`
+}
+
+// CloudSQLFinalBackupConfig takes a final backup when the instance is
+// deleted.
+type CloudSQLFinalBackupConfig struct {
+	Enabled       bool  `json:"enabled"`
+	RetentionDays int64 `json:"retentionDays"`
+}
+
+// CloudSQLDatabaseParameters are a Cloud SQL Database's forProvider.
+type CloudSQLDatabaseParameters struct {
+	InstanceRef NameRef `json:"instanceRef"`
+}
+
+// CloudSQLUserParameters are a Cloud SQL User's forProvider.
+type CloudSQLUserParameters struct {
+	InstanceRef       NameRef      `json:"instanceRef"`
+	Type              string       `json:"type"`
+	PasswordSecretRef SecretKeyRef `json:"passwordSecretRef"`
+}
+
+// gcpAPI is the API version of a Cloud SQL kind in the scope: the
+// namespaced group, or the storage version of the cluster-scoped kind.
+func gcpAPI(s Scope, kind string) string {
+	switch {
+	case s.Namespaced:
+		return "sql.gcp.m.upbound.io/v1beta1"
+	case kind == "Database":
+		return "sql.gcp.upbound.io/v1beta1"
+	}
+	return "sql.gcp.upbound.io/v1beta2"
+}
+
+// CloudSQLInstance returns the Cloud SQL instance of db, whose GCP settings
+// are set: private, SSD, backups kept, a final backup when protected.
+func CloudSQLInstance(m Meta, db resolve.Database, s Scope) Managed[CloudSQLInstanceParameters] {
+	c := db.GCP
+	availability := "ZONAL"
+	if c.HighAvailability {
+		availability = "REGIONAL"
+	}
+	settings := CloudSQLSettings{
+		Tier:                      c.Tier,
+		DiskSize:                  c.DiskSizeGB,
+		DiskType:                  "PD_SSD",
+		DiskAutoresize:            true,
+		AvailabilityType:          availability,
+		DeletionProtectionEnabled: s.Protected,
+		BackupConfiguration: CloudSQLBackupConfiguration{
+			Enabled:                    c.BackupRetentionDays > 0,
+			PointInTimeRecoveryEnabled: s.Protected,
+			BackupRetentionSettings:    CloudSQLBackupRetentionSettings{RetainedBackups: c.BackupRetentionDays, RetentionUnit: "COUNT"},
+		},
+		IPConfiguration: CloudSQLIPConfiguration{IPv4Enabled: false, PrivateNetwork: c.PrivateNetwork, SSLMode: "ENCRYPTED_ONLY"},
+	}
+	if s.Protected {
+		// A final backup, and the backups kept, when the instance is deleted.
+		settings.FinalBackupConfig = &CloudSQLFinalBackupConfig{Enabled: true, RetentionDays: 30}
+		settings.RetainBackupsOnDelete = true
+	}
+	return managed(m, s, c.ProviderConfig, gcpAPI(s, "DatabaseInstance"), "DatabaseInstance", "", CloudSQLInstanceParameters{
+		Region:             db.Region,
+		DatabaseVersion:    "POSTGRES_" + db.Version,
+		DeletionProtection: s.Protected,
+		Settings:           settings,
+	})
+}
+
+// CloudSQLDatabase returns the application database in the Cloud SQL
+// instance, named by its external name.
+func CloudSQLDatabase(m Meta, db resolve.Database, s Scope) Managed[CloudSQLDatabaseParameters] {
+	instance := NameRef{Name: managedName(m, s, "")}
+	r := managed(m, s, db.GCP.ProviderConfig, gcpAPI(s, "Database"), "Database", "-database", CloudSQLDatabaseParameters{InstanceRef: instance})
+	r.Metadata.Annotations = map[string]string{ExternalNameAnnotation: db.Name}
+	return r
+}
+
+// CloudSQLUser returns the application role in the Cloud SQL instance, with
+// the password from the database password Secret.
+func CloudSQLUser(m Meta, db resolve.Database, s Scope) Managed[CloudSQLUserParameters] {
+	instance := NameRef{Name: managedName(m, s, "")}
+	r := managed(m, s, db.GCP.ProviderConfig, gcpAPI(s, "User"), "User", "-user", CloudSQLUserParameters{
+		InstanceRef: instance, Type: "BUILT_IN", PasswordSecretRef: passwordRef(m, s),
+	})
+	r.Metadata.Annotations = map[string]string{ExternalNameAnnotation: db.Owner}
+	return r
+}
+
+// FlexibleServerParameters are an Azure Flexible Server's forProvider.
+type FlexibleServerParameters struct {
+	Location                       string                   `json:"location"`
+	ResourceGroupName              string                   `json:"resourceGroupName"`
+	Version                        string                   `json:"version"`
+	SKUName                        string                   `json:"skuName"`
+	StorageMB                      int64                    `json:"storageMb"`
+	AutoGrowEnabled                bool                     `json:"autoGrowEnabled"`
+	AdministratorLogin             string                   `json:"administratorLogin"`
+	AutoGeneratePassword           bool                     `json:"autoGeneratePassword"`
+	AdministratorPasswordSecretRef SecretKeyRef             `json:"administratorPasswordSecretRef"`
+	DelegatedSubnetID              string                   `json:"delegatedSubnetId"`
+	PrivateDNSZoneID               string                   `json:"privateDnsZoneId"`
+	PublicNetworkAccessEnabled     bool                     `json:"publicNetworkAccessEnabled"`
+	BackupRetentionDays            int64                    `json:"backupRetentionDays"`
+	HighAvailability               *FlexibleServerHighAvail `json:"highAvailability,omitempty"`
+}
+
+// FlexibleServerHighAvail places a standby.
+type FlexibleServerHighAvail struct {
+	Mode string `json:"mode"`
+}
+
+// FlexibleServerDatabaseParameters are a Flexible Server database's
+// forProvider.
+type FlexibleServerDatabaseParameters struct {
+	ServerIDRef NameRef `json:"serverIdRef"`
+	Charset     string  `json:"charset"`
+	Collation   string  `json:"collation"`
+}
+
+// FlexibleServer returns the Flexible Server of db, whose Azure settings are
+// set. The provider generates the administrator password
+// (autoGeneratePassword) into the database password Secret.
+func FlexibleServer(m Meta, db resolve.Database, s Scope) Managed[FlexibleServerParameters] {
+	c := db.Azure
+	apiVersion := "dbforpostgresql.azure.m.upbound.io/v1beta1"
+	if !s.Namespaced {
+		apiVersion = "dbforpostgresql.azure.upbound.io/v1beta2"
+	}
+	fp := FlexibleServerParameters{
+		Location:                       db.Region,
+		ResourceGroupName:              c.ResourceGroupName,
+		Version:                        db.Version,
+		SKUName:                        c.SKUName,
+		StorageMB:                      c.StorageMB,
+		AutoGrowEnabled:                true,
+		AdministratorLogin:             db.Owner,
+		AutoGeneratePassword:           true,
+		AdministratorPasswordSecretRef: passwordRef(m, s),
+		DelegatedSubnetID:              c.DelegatedSubnetID,
+		PrivateDNSZoneID:               c.PrivateDNSZoneID,
+		PublicNetworkAccessEnabled:     false,
+		BackupRetentionDays:            c.BackupRetentionDays,
+	}
+	if c.HighAvailability {
+		fp.HighAvailability = &FlexibleServerHighAvail{Mode: "ZoneRedundant"}
+	}
+	return managed(m, s, c.ProviderConfig, apiVersion, "FlexibleServer", "", fp)
+}
+
+// FlexibleServerDatabase returns the application database on the Flexible
+// Server, named by its external name.
+func FlexibleServerDatabase(m Meta, db resolve.Database, s Scope) Managed[FlexibleServerDatabaseParameters] {
+	apiVersion := "dbforpostgresql.azure.m.upbound.io/v1beta1"
+	if !s.Namespaced {
+		apiVersion = "dbforpostgresql.azure.upbound.io/v1beta1"
+	}
+	r := managed(m, s, db.Azure.ProviderConfig, apiVersion, "FlexibleServerDatabase", "-database", FlexibleServerDatabaseParameters{
+		ServerIDRef: NameRef{Name: managedName(m, s, "")}, Charset: "UTF8", Collation: "en_US.utf8",
+	})
+	r.Metadata.Annotations = map[string]string{ExternalNameAnnotation: db.Name}
+	return r
+}
+
+// managedName is the name of a database's managed resource in its scope.
+func managedName(m Meta, s Scope, suffix string) string {
+	if s.Namespaced {
+		return m.Names.Database + suffix
+	}
+	return s.ClusterScopedName + suffix
+}

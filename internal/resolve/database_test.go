@@ -1,0 +1,75 @@
+package resolve
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
+)
+
+// TestResolveCloudDatabase shows where a cloud database's size, region and
+// provider config come from: the XR, the Input, the built-in catalog.
+func TestResolveCloudDatabase(t *testing.T) {
+	aws := &v1beta1.AWSDatabases{Region: "eu-west-1", DBSubnetGroupName: "apps", VPCSecurityGroupIDs: []string{"sg-1"}}
+	cases := map[string]struct {
+		db        v1alpha1.Database
+		size      string
+		databases v1beta1.Databases
+		want      Database
+	}{
+		"AWSFromInputAndBuiltInCatalog": {
+			db:        v1alpha1.Database{Provider: "aws"},
+			size:      "large",
+			databases: v1beta1.Databases{AWS: aws},
+			want: Database{Name: "app", Owner: "app", Size: "large", Engine: "postgres", Version: "17", Provider: "aws", Region: "eu-west-1", Protection: "Default",
+				AWS: &AWSDatabase{
+					AWSSize:           v1beta1.AWSSize{InstanceClass: "db.r6g.xlarge", StorageGiB: 500, MultiAZ: true, BackupRetentionDays: 14},
+					DBSubnetGroupName: "apps", VPCSecurityGroupIDs: []string{"sg-1"},
+					ProviderConfig: ProviderConfig{Name: "default", Kind: "ClusterProviderConfig"},
+				}},
+		},
+		"XRRegionWinsAndInputCatalogReplacesBuiltIn": {
+			db:   v1alpha1.Database{Provider: "gcp", Region: "us-central1"},
+			size: "small",
+			databases: v1beta1.Databases{GCP: &v1beta1.GCPDatabases{
+				Region: "europe-west1", PrivateNetwork: "projects/p/global/networks/apps",
+				ProviderConfig: v1beta1.ProviderConfig{Name: "gcp-prod", Kind: "ProviderConfig"},
+				Sizes:          map[string]v1beta1.GCPSize{"small": {Tier: "db-f1-micro", DiskSizeGB: 10}},
+			}},
+			want: Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "gcp", Region: "us-central1", Protection: "Default",
+				GCP: &GCPDatabase{
+					GCPSize:        v1beta1.GCPSize{Tier: "db-f1-micro", DiskSizeGB: 10},
+					PrivateNetwork: "projects/p/global/networks/apps",
+					ProviderConfig: ProviderConfig{Name: "gcp-prod", Kind: "ProviderConfig"},
+				}},
+		},
+		"AzureLocationFromInput": {
+			db:   v1alpha1.Database{Provider: "azure"},
+			size: "medium",
+			databases: v1beta1.Databases{Azure: &v1beta1.AzureDatabases{
+				Location: "westeurope", ResourceGroupName: "apps", DelegatedSubnetID: "subnet", PrivateDNSZoneID: "zone",
+			}},
+			want: Database{Name: "app", Owner: "app", Size: "medium", Engine: "postgres", Version: "17", Provider: "azure", Region: "westeurope", Protection: "Default",
+				Azure: &AzureDatabase{
+					AzureSize:         v1beta1.AzureSize{SKUName: "GP_Standard_D2ds_v5", StorageMB: 131072, BackupRetentionDays: 7},
+					ResourceGroupName: "apps", DelegatedSubnetID: "subnet", PrivateDNSZoneID: "zone",
+					ProviderConfig: ProviderConfig{Name: "default", Kind: "ClusterProviderConfig"},
+				}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := minimal()
+			in.Database = v1alpha1.NodeAppDatabase{Database: tc.db, Size: tc.size}
+			got, errs := ResolveNodeApp(in, Platform{Databases: tc.databases})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			if diff := cmp.Diff(tc.want, got.Database); diff != "" {
+				t.Errorf("ResolveNodeApp(...).Database: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,77 @@
+package resolve
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestREADMESizeTable keeps the README's CloudNativePG size table in step
+// with the catalog.
+func TestREADMESizeTable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]CNPGSize{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) != 7 {
+			continue
+		}
+		if _, ok := CNPGSizes[cells[0]]; !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(cells[1], 10, 64)
+		if err != nil {
+			t.Fatalf("README size row %q: %v", line, err)
+		}
+		got[cells[0]] = CNPGSize{Instances: n, Storage: cells[2], CPURequest: cells[3], MemoryRequest: cells[4], CPULimit: cells[5], MemoryLimit: cells[6]}
+	}
+	if diff := cmp.Diff(CNPGSizes, got); diff != "" {
+		t.Errorf("README size table: -code, +README:\n%s", diff)
+	}
+}
+
+// TestREADMECloudSizeTables keeps the README's cloud size tables in step
+// with the built-in catalogs.
+func TestREADMECloudSizeTables(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) == 5 {
+			rows[cells[0]+"/"+cells[1]] = cells[2:]
+		}
+	}
+	var want []string
+	var got []string
+	for _, size := range Sizes {
+		a, g, z := AWSSizes[size], GCPSizes[size], AzureSizes[size]
+		want = append(want,
+			fmt.Sprintf("%s %d %t %d", a.InstanceClass, a.StorageGiB, a.MultiAZ, a.BackupRetentionDays),
+			fmt.Sprintf("%s %d %t %d", g.Tier, g.DiskSizeGB, g.HighAvailability, g.BackupRetentionDays),
+			fmt.Sprintf("%s %d %t %d", z.SKUName, z.StorageMB, z.HighAvailability, z.BackupRetentionDays))
+		got = append(got,
+			strings.Join(append([]string{rowKey(rows, size, a.InstanceClass)}, rows[size+"/"+a.InstanceClass]...), " "),
+			strings.Join(append([]string{rowKey(rows, size, g.Tier)}, rows[size+"/"+g.Tier]...), " "),
+			strings.Join(append([]string{rowKey(rows, size, z.SKUName)}, rows[size+"/"+z.SKUName]...), " "))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("README cloud size tables: -code, +README:\n%s", diff)
+	}
+}
+
+func rowKey(rows map[string][]string, size, class string) string {
+	if _, ok := rows[size+"/"+class]; ok {
+		return class
+	}
+	return "(missing)"
+}
