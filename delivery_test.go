@@ -1,19 +1,20 @@
 package main
 
 import (
-	"encoding/json"
+	"encoding/base64"
 	"fmt"
-	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/fullstack-fn/function-fullstack/internal/composite"
+	"github.com/fullstack-fn/function-fullstack/test/fake"
 )
 
 // fullStackService returns a valid XFullStackService with the YAML spec
@@ -157,24 +158,46 @@ func TestFullStackServiceFatal(t *testing.T) {
 }
 
 // world is a tiny stand-in for the API server and Crossplane between
-// RunFunction calls: it applies desired state (keeping status and fields
-// other managers own, bumping generation on a spec change), deletes what
-// leaves desired state, and lets a test play the controllers.
+// RunFunction calls: it applies desired state the way Crossplane does
+// (fake.Apply), deletes what leaves desired state, serves the resources the
+// function requires, and lets a test play the controllers with package
+// fake, the same statuses the e2e reports.
 type world struct {
-	t        *testing.T
-	xr       string
-	observed map[string]map[string]any
-	last     *fnv1.RunFunctionResponse
+	t           *testing.T
+	xr          map[string]any
+	input       *structpb.Struct
+	credentials map[string]*fnv1.Credentials
+	observed    map[string]map[string]any
+	// cluster holds what controllers created beside the composed
+	// resources (Secrets with generated passwords), by namespace/name.
+	cluster map[string]map[string]any
+	last    *fnv1.RunFunctionResponse
+}
+
+// newWorld starts a world for the XR (YAML) with the platform's Input.
+func newWorld(t *testing.T, xr string) *world {
+	return &world{t: t, xr: readYAML(t, xr), input: mustStruct(t, platformInput)}
 }
 
 func (w *world) reconcile() *fnv1.RunFunctionResponse {
 	w.t.Helper()
 	req := &fnv1.RunFunctionRequest{
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(w.t, w.xr)}, Resources: map[string]*fnv1.Resource{}},
-		Input:    mustStruct(w.t, platformInput),
+		Observed:    &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(w.t, w.xr)}, Resources: map[string]*fnv1.Resource{}},
+		Input:       w.input,
+		Credentials: w.credentials,
 	}
 	for n, o := range w.observed {
 		req.Observed.Resources[n] = &fnv1.Resource{Resource: toStruct(w.t, o)}
+	}
+	for name, sel := range w.last.GetRequirements().GetResources() {
+		items := []*fnv1.Resource{}
+		if o, ok := w.cluster[sel.GetNamespace()+"/"+sel.GetMatchName()]; ok && o["kind"] == sel.GetKind() {
+			items = append(items, &fnv1.Resource{Resource: toStruct(w.t, o)})
+		}
+		if req.RequiredResources == nil {
+			req.RequiredResources = map[string]*fnv1.Resources{}
+		}
+		req.RequiredResources[name] = &fnv1.Resources{Items: items}
 	}
 	rsp := run(w.t, req)
 	if f := messages(rsp, fnv1.Severity_SEVERITY_FATAL); len(f) > 0 {
@@ -182,127 +205,72 @@ func (w *world) reconcile() *fnv1.RunFunctionResponse {
 	}
 	next := map[string]map[string]any{}
 	for n, r := range rsp.GetDesired().GetResources() {
-		want := r.GetResource().AsMap()
-		old, ok := w.observed[n]
-		if !ok {
-			mustSet(want, int64(1), "metadata", "generation")
-			next[n] = want
-			continue
-		}
-		obj := deepCopy(old)
-		if !reflect.DeepEqual(withoutForeign(old["spec"], want["spec"]), want["spec"]) {
-			g := num(obj, "metadata", "generation")
-			mustSet(obj, g+1, "metadata", "generation")
-		}
-		// Server-side apply: the function's fields win; fields only
-		// another manager set (a selector key Argo Rollouts added) stay.
-		obj["spec"] = mergeSpec(old["spec"], want["spec"])
-		obj["metadata"].(map[string]any)["annotations"] = want["metadata"].(map[string]any)["annotations"]
-		next[n] = obj
+		next[n] = fake.Apply(w.observed[n], r.GetResource().AsMap())
 	}
 	w.observed = next
 	w.last = rsp
 	return rsp
 }
 
-// num reads an integer that may be an int64 (set by a test) or a float64
-// (decoded from JSON or a protobuf Struct).
-func num(obj map[string]any, path ...string) int64 {
-	v, _, _ := unstructured.NestedFieldNoCopy(obj, path...)
-	switch n := v.(type) {
-	case int64:
-		return n
-	case float64:
-		return int64(n)
-	}
-	return 0
-}
-
-func deepCopy(m map[string]any) map[string]any {
-	b, _ := json.Marshal(m)
-	out := map[string]any{}
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
-// withoutForeign returns old restricted to the keys want sets, for maps.
-func withoutForeign(old, want any) any {
-	om, ok1 := old.(map[string]any)
-	wm, ok2 := want.(map[string]any)
-	if !ok1 || !ok2 {
-		return old
-	}
-	out := map[string]any{}
-	for k := range wm {
-		if v, ok := om[k]; ok {
-			out[k] = withoutForeign(v, wm[k])
+// report plays the controller of every composed resource once it is
+// healthy: the statuses and Secrets the e2e reports too.
+func (w *world) report() {
+	for _, o := range w.observed {
+		status, created, ok := fake.Report(o, time.Now())
+		if !ok {
+			continue
+		}
+		o["status"] = status
+		for _, c := range created {
+			m := c["metadata"].(map[string]any)
+			if w.cluster == nil {
+				w.cluster = map[string]map[string]any{}
+			}
+			// Secrets come back from the API server with data, not
+			// stringData.
+			data := map[string]any{}
+			for k, v := range c["stringData"].(map[string]any) {
+				data[k] = base64.StdEncoding.EncodeToString([]byte(v.(string)))
+			}
+			w.cluster[fmt.Sprint(m["namespace"], "/", m["name"])] = map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": m, "data": data}
 		}
 	}
-	return out
 }
 
-// mergeSpec is what server-side apply leaves: the function's spec, plus
-// the fields only another manager set: a Service's clusterIP (the API
-// server) and its pod-hash selector (Argo Rollouts).
-func mergeSpec(old, want any) any {
-	om, _ := old.(map[string]any)
-	wm, ok := want.(map[string]any)
-	if !ok {
-		return want
-	}
-	out := map[string]any{}
-	for k, v := range wm {
-		out[k] = v
-	}
-	if ip, ok := om["clusterIP"]; ok {
-		out["clusterIP"] = ip
-	}
-	osel, _ := om["selector"].(map[string]any)
-	wsel, _ := wm["selector"].(map[string]any)
-	if h, ok := osel[composite.RolloutHashLabel]; ok && wsel != nil {
-		sel := map[string]any{composite.RolloutHashLabel: h}
-		for k, v := range wsel {
-			sel[k] = v
-		}
-		out["selector"] = sel
-	}
-	return out
-}
-
-// deploymentReady plays the Deployment controller: every replica updated
-// and available.
+// deploymentReady plays the Deployment controller: every replica of the
+// latest spec available.
 func (w *world) deploymentReady() {
 	d := w.observed[string(composite.ResServiceDeployment)]
-	g := num(d, "metadata", "generation")
-	d["status"] = map[string]any{"observedGeneration": g, "replicas": int64(3), "updatedReplicas": int64(3), "availableReplicas": int64(3), "readyReplicas": int64(3)}
-	mustSet(d, int64(3), "spec", "replicas")
+	d["status"] = fake.Deployment(d, time.Now())
 }
 
-const stableHash = "5f7d9c8b6a"
-
 // rolloutHealthy plays the Rollout controller: the latest spec is observed
-// and Healthy. A Rollout that manages a stable or active Service points
-// it at its pods with the pod-hash selector, as Argo Rollouts does.
+// and Healthy, and the Services the Rollout manages point at its pods.
 func (w *world) rolloutHealthy() {
 	r := w.observed[string(composite.ResServiceRollout)]
-	g := num(r, "metadata", "generation")
-	r["status"] = map[string]any{"observedGeneration": strconv.FormatInt(g, 10), "phase": "Healthy", "availableReplicas": int64(3)}
-	if stable, _, _ := unstructured.NestedString(r, "spec", "strategy", "canary", "stableService"); stable != "" {
-		mustSet(w.observed[string(composite.ResStableService)], stableHash, "spec", "selector", composite.RolloutHashLabel)
+	r["status"] = fake.Rollout(r)
+	for _, name := range fake.RolloutServices(r) {
+		for _, o := range w.observed {
+			if o["kind"] == "Service" && (&unstructured.Unstructured{Object: o}).GetName() == name {
+				fake.PointService(o)
+			}
+		}
 	}
 }
 
 // argoServiceSync plays Argo Rollouts' Service controller after a Service
 // event: a Service no Rollout manages loses the pod-hash selector.
 func (w *world) argoServiceSync() {
-	r, ok := w.observed[string(composite.ResServiceRollout)]
-	managed := false
-	if ok {
-		stable, _, _ := unstructured.NestedString(r, "spec", "strategy", "canary", "stableService")
-		managed = stable != ""
+	managed := map[string]bool{}
+	if r, ok := w.observed[string(composite.ResServiceRollout)]; ok {
+		for _, name := range fake.RolloutServices(r) {
+			managed[name] = true
+		}
 	}
-	if !managed {
-		unstructured.RemoveNestedField(w.observed[string(composite.ResStableService)], "spec", "selector", composite.RolloutHashLabel)
+	for _, o := range w.observed {
+		if o["kind"] == "Service" && !managed[(&unstructured.Unstructured{Object: o}).GetName()] {
+			fake.ReleaseService(o)
+		}
 	}
 }
 
@@ -321,7 +289,7 @@ func (w *world) serving() string {
 		}
 	}
 	if d, ok := w.observed[string(composite.ResServiceDeployment)]; ok && !hashed {
-		if num(d, "status", "availableReplicas") > 0 {
+		if n, _ := fake.Num(d, "status", "availableReplicas"); n > 0 {
 			who = append(who, "Deployment")
 		}
 	}
@@ -342,7 +310,7 @@ var workloadNames = map[string]bool{
 // step what runs, which pods the Ingress's Service sends traffic to, and
 // that the Service and Ingress never leave desired state.
 func TestSwitchStrategy(t *testing.T) {
-	w := &world{t: t, xr: fullStackService(`delivery: {strategy: rollingUpdate}`)}
+	w := newWorld(t, fullStackService(`delivery: {strategy: rollingUpdate}`))
 	type want struct {
 		resources  []string
 		handover   string // A substring of status.delivery.handover; empty for none.
@@ -366,7 +334,7 @@ func TestSwitchStrategy(t *testing.T) {
 		want: want{resources: []string{"ingress", "service", "service-deployment"}, annotation: "Deployment", hpaTarget: "Deployment", serving: "Deployment"},
 	}, {
 		name:   "switched to canary: the Deployment keeps serving while the Rollout starts",
-		before: func() { w.xr = fullStackService(`delivery: {strategy: canary}`) },
+		before: func() { w.xr = readYAML(t, fullStackService(`delivery: {strategy: canary}`)) },
 		want: want{
 			resources:  []string{"analysis-template", "ingress", "service", "service-canary", "service-deployment", "service-rollout"},
 			handover:   "Deployment orders keeps serving until the Rollout of the same name is Healthy",
@@ -388,7 +356,7 @@ func TestSwitchStrategy(t *testing.T) {
 		},
 	}, {
 		name:   "switched back to rollingUpdate: the Rollout keeps serving and releases the Service",
-		before: func() { w.xr = fullStackService(`delivery: {strategy: rollingUpdate}`) },
+		before: func() { w.xr = readYAML(t, fullStackService(`delivery: {strategy: rollingUpdate}`)) },
 		want: want{
 			resources:  []string{"ingress", "service", "service-canary", "service-deployment", "service-rollout"},
 			handover:   "waiting for the Rollout controller to release the Service",
@@ -528,13 +496,5 @@ data: {username: YXBw, password: c2VjcmV0, dbname: YXBw}`
 	sort.Strings(keys)
 	if diff := cmp.Diff([]string{"dbname", "host", "password", "port", "sslmode", "uri", "username"}, keys); diff != "" {
 		t.Errorf("XR connection details: -want, +got:\n%s", diff)
-	}
-}
-
-// mustSet sets a field of an object the test built; a path through a
-// non-map is a bug in the test.
-func mustSet(obj map[string]any, value any, path ...string) {
-	if err := unstructured.SetNestedField(obj, value, path...); err != nil {
-		panic(err)
 	}
 }

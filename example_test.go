@@ -203,3 +203,58 @@ func merge(dst, src map[string]any) {
 		dst[k] = v
 	}
 }
+
+// TestExamplesBecomeReady takes every example from nothing to Ready in the
+// stand-in world, playing each controller with package fake (the statuses
+// and Secrets the e2e reports on a real API server): the function must
+// report ResourcesReady, with every composed resource ready and the
+// connection Secret complete, within a few reconciles.
+func TestExamplesBecomeReady(t *testing.T) {
+	const maxRounds = 5
+	for _, e := range examples(t) {
+		if e.Scenario != "nothing-exists" {
+			continue
+		}
+		t.Run(e.Name, func(t *testing.T) {
+			req := e.request(t)
+			w := &world{t: t, xr: req.GetObserved().GetComposite().GetResource().AsMap(), input: req.GetInput(), credentials: req.GetCredentials()}
+			var rsp *fnv1.RunFunctionResponse
+			rounds := 0
+			for rounds = 1; rounds <= maxRounds; rounds++ {
+				rsp = w.reconcile()
+				if c := readyCondition(rsp); c.GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
+					break
+				}
+				w.report()
+			}
+			if c := readyCondition(rsp); c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
+				t.Fatalf("not Ready after %d reconciles: %s", maxRounds, c.GetMessage())
+			}
+			for n, r := range rsp.GetDesired().GetResources() {
+				if r.GetReady() != fnv1.Ready_READY_TRUE {
+					t.Errorf("%s: ready %v", n, r.GetReady())
+				}
+			}
+			secret, ok := w.observed[string(database.ResDatabaseConnection)]
+			if !ok {
+				t.Fatal("no connection Secret")
+			}
+			data := database.SecretData(secret)
+			for _, k := range database.ConnectionKeys {
+				if len(data[k]) == 0 {
+					t.Errorf("connection Secret: %s is empty", k)
+				}
+			}
+			t.Logf("Ready after %d reconciles; DATABASE_URL host %s", rounds, data[database.KeyHost])
+		})
+	}
+}
+
+func readyCondition(rsp *fnv1.RunFunctionResponse) *fnv1.Condition {
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == ConditionResourcesReady {
+			return c
+		}
+	}
+	return nil
+}

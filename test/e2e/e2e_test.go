@@ -18,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/fullstack-fn/function-fullstack/test/fake"
 )
 
 // goldenXR is the XR name each example's golden render uses.
@@ -356,38 +358,19 @@ func assertNotReady(ctx context.Context, t *testing.T, a *app) {
 // Cluster healthy, the Ingress with an address.
 func reportHealthy(ctx context.Context, t *testing.T, a *app) {
 	t.Helper()
-	now := time.Now().UTC().Format(time.RFC3339)
 	for _, r := range a.composed {
 		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var status map[string]any
-		switch r.kind {
-		case "Deployment":
-			status = deploymentHealthy(o)
-		case "Cluster":
-			// CloudNativePG publishes the application role's credentials.
-			if err := kc.apply(ctx, map[string]any{
-				"apiVersion": "v1", "kind": "Secret",
-				"metadata":   map[string]any{"name": r.name + "-app", "namespace": r.namespace},
-				"stringData": map[string]any{"username": "app", "password": "e2e-generated-password", "host": r.name + "-rw", "port": "5432"},
-			}); err != nil {
+		status, created, ok := fake.Report(o.Object, time.Now())
+		if !ok {
+			continue
+		}
+		for _, c := range created {
+			if err := kc.apply(ctx, c); err != nil {
 				t.Fatal(err)
 			}
-			instances, _, _ := unstructured.NestedInt64(o.Object, "spec", "instances")
-			status = map[string]any{
-				"phase": "Cluster in healthy state", "instances": instances, "readyInstances": instances,
-				"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady", "message": "Cluster is Ready", "lastTransitionTime": now}},
-			}
-		case "Ingress":
-			status = map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"ip": "203.0.113.10"}}}}
-		case "Rollout":
-			status = rolloutHealthy(o)
-		case "Instance", "DatabaseInstance", "Database", "User", "FlexibleServer", "FlexibleServerDatabase":
-			status = reportManaged(ctx, t, r, o, now)
-		default:
-			continue
 		}
 		if err := kc.patchStatus(ctx, o, status); err != nil {
 			t.Fatal(err)
@@ -623,47 +606,6 @@ func assertProtected(ctx context.Context, t *testing.T, a *app) {
 	}
 }
 
-// reportManaged does what a provider does for a database managed resource:
-// it writes a generated password where the resource asks for one, reports
-// the endpoint, and marks the resource Synced and Ready.
-func reportManaged(ctx context.Context, t *testing.T, r composedRef, o *unstructured.Unstructured, now string) map[string]any {
-	t.Helper()
-	atProvider := map[string]any{}
-	generated := ""
-	switch r.kind {
-	case "Instance":
-		atProvider = map[string]any{"address": r.name + ".e2e.eu-west-1.rds.amazonaws.com", "port": 5432}
-		generated = "passwordSecretRef"
-	case "DatabaseInstance":
-		atProvider = map[string]any{"privateIpAddress": "10.20.0.5"}
-	case "FlexibleServer":
-		atProvider = map[string]any{"fqdn": r.name + ".e2e.postgres.database.azure.com"}
-		generated = "administratorPasswordSecretRef"
-	}
-	if generated != "" {
-		ref, _, _ := unstructured.NestedStringMap(o.Object, "spec", "forProvider", generated)
-		ns := ref["namespace"]
-		if ns == "" {
-			ns = o.GetNamespace()
-		}
-		if err := kc.apply(ctx, map[string]any{
-			"apiVersion": "v1", "kind": "Secret",
-			"metadata":   map[string]any{"name": ref["name"], "namespace": ns},
-			"stringData": map[string]any{ref["key"]: "e2e-provider-generated-password"},
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	status := map[string]any{"conditions": []any{
-		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": now},
-		map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": now},
-	}}
-	if len(atProvider) > 0 {
-		status["atProvider"] = atProvider
-	}
-	return status
-}
-
 // claimXR returns the XR bound to the NodeApp claim of that name, which
 // lives in the namespace of the same name.
 func claimXR(name string) func(context.Context) (*unstructured.Unstructured, error) {
@@ -677,34 +619,6 @@ func claimXR(name string) func(context.Context) (*unstructured.Unstructured, err
 			return nil, fmt.Errorf("the claim is not bound to an XR yet: %s", conditions(c))
 		}
 		return kc.get(ctx, "legacy.platform.fullstack.io/v1alpha1", "XNodeApp", "", xr)
-	}
-}
-
-// deploymentHealthy is the status the Deployment controller reports once
-// every replica of the latest spec is available.
-func deploymentHealthy(o *unstructured.Unstructured) map[string]any {
-	replicas, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
-	if !ok {
-		replicas = 1
-	}
-	now := time.Now().UTC().Format(time.RFC3339)
-	return map[string]any{
-		"observedGeneration": o.GetGeneration(), "replicas": replicas, "updatedReplicas": replicas,
-		"readyReplicas": replicas, "availableReplicas": replicas,
-		"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": now, "lastUpdateTime": now}},
-	}
-}
-
-// rolloutHealthy is the status the Rollout controller reports for a Rollout
-// whose latest spec is fully rolled out; observedGeneration is a string.
-func rolloutHealthy(o *unstructured.Unstructured) map[string]any {
-	replicas, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
-	if !ok {
-		replicas = 1
-	}
-	return map[string]any{
-		"observedGeneration": fmt.Sprint(o.GetGeneration()), "phase": "Healthy",
-		"replicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas,
 	}
 }
 
@@ -744,13 +658,13 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 			t.Fatal(err)
 		}
 	}
-	report := func(apiVersion, kind string, status func(*unstructured.Unstructured) map[string]any) {
+	report := func(apiVersion, kind string, status func(map[string]any) map[string]any) {
 		t.Helper()
 		o, ok := exists(apiVersion, kind)
 		if !ok {
 			t.Fatalf("%s %s/%s does not exist", kind, ns, name)
 		}
-		if err := kc.patchStatus(ctx, o, status(o)); err != nil {
+		if err := kc.patchStatus(ctx, o, status(o.Object)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -779,7 +693,7 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 	if _, ok := exists("apps/v1", "Deployment"); !ok {
 		t.Fatal("the Deployment was removed before the Rollout was Healthy")
 	}
-	report("argoproj.io/v1alpha1", "Rollout", rolloutHealthy)
+	report("argoproj.io/v1alpha1", "Rollout", fake.Rollout)
 	wait("the Deployment to go and the Rollout to get its canary", func() error {
 		if _, ok := exists("apps/v1", "Deployment"); ok {
 			return fmt.Errorf("the Deployment is still there")
@@ -790,7 +704,7 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 		}
 		return nil
 	})
-	report("argoproj.io/v1alpha1", "Rollout", rolloutHealthy)
+	report("argoproj.io/v1alpha1", "Rollout", fake.Rollout)
 	waitXR(ctx, t, a, "Ready=True on the canary", xrReady)
 	t.Logf("rollingUpdate → canary: the Deployment served until the Rollout was Healthy")
 
@@ -809,12 +723,12 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 		}
 		return nil
 	})
-	report("argoproj.io/v1alpha1", "Rollout", rolloutHealthy)
+	report("argoproj.io/v1alpha1", "Rollout", fake.Rollout)
 	time.Sleep(3 * time.Second)
 	if _, ok := exists("argoproj.io/v1alpha1", "Rollout"); !ok {
 		t.Fatal("the Rollout was removed before the Deployment was ready")
 	}
-	report("apps/v1", "Deployment", deploymentHealthy)
+	report("apps/v1", "Deployment", func(o map[string]any) map[string]any { return fake.Deployment(o, time.Now()) })
 	wait("the Rollout to go", func() error {
 		if _, ok := exists("argoproj.io/v1alpha1", "Rollout"); ok {
 			return fmt.Errorf("the Rollout is still there")

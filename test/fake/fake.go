@@ -1,0 +1,274 @@
+// Package fake plays, for tests, the programs that act on what the function
+// composes where the real ones cannot run: the API server's server-side
+// apply (for the unit tests' stand-in API server), the Deployment
+// controller, Argo Rollouts, CloudNativePG, the Upbound providers and an
+// ingress controller. The unit tests (between RunFunction calls) and the e2e
+// (status patches on a real API server) use these same functions, so both
+// play the controllers the same way.
+//
+// Every function takes and returns plain objects (map[string]any) as they
+// come from JSON, a protobuf Struct or the dynamic client: numbers may be
+// int64 or float64.
+package fake
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/fullstack-fn/function-fullstack/internal/composite"
+)
+
+// Report returns what the controller of obj reports once obj is healthy:
+// its status, and the objects the controller creates beside it
+// (CloudNativePG's app Secret, the Secret a provider generates a password
+// into). ok is false for kinds no controller reports on (Services, Secrets,
+// HorizontalPodAutoscalers...).
+func Report(obj map[string]any, now time.Time) (status map[string]any, created []map[string]any, ok bool) {
+	u := &unstructured.Unstructured{Object: obj}
+	switch u.GetKind() {
+	case "Deployment":
+		return Deployment(obj, now), nil, true
+	case "Rollout":
+		return Rollout(obj), nil, true
+	case "Cluster":
+		status, secret := CNPGCluster(obj, now)
+		return status, []map[string]any{secret}, true
+	case "Ingress":
+		return Ingress(), nil, true
+	case "Instance", "DatabaseInstance", "Database", "User", "FlexibleServer", "FlexibleServerDatabase":
+		status, secret := Managed(obj, now)
+		if secret != nil {
+			created = []map[string]any{secret}
+		}
+		return status, created, true
+	}
+	return nil, nil, false
+}
+
+// replicas is spec.replicas, or the API server's default of 1.
+func replicas(obj map[string]any) int64 {
+	if n, ok := Num(obj, "spec", "replicas"); ok {
+		return n
+	}
+	return 1
+}
+
+// Deployment is the status the Deployment controller reports once every
+// replica of the latest spec is available.
+func Deployment(obj map[string]any, now time.Time) map[string]any {
+	n := replicas(obj)
+	g, _ := Num(obj, "metadata", "generation")
+	ts := now.UTC().Format(time.RFC3339)
+	return map[string]any{
+		"observedGeneration": g, "replicas": n, "updatedReplicas": n, "readyReplicas": n, "availableReplicas": n,
+		"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": ts, "lastUpdateTime": ts}},
+	}
+}
+
+// Rollout is the status Argo Rollouts reports for a Rollout whose latest
+// spec is fully rolled out; its observedGeneration is a string.
+func Rollout(obj map[string]any) map[string]any {
+	n := replicas(obj)
+	g, _ := Num(obj, "metadata", "generation")
+	return map[string]any{
+		"observedGeneration": strconv.FormatInt(g, 10), "phase": "Healthy",
+		"replicas": n, "updatedReplicas": n, "readyReplicas": n, "availableReplicas": n,
+	}
+}
+
+// PodHash is the rollouts-pod-template-hash a fake Rollout's pods carry.
+const PodHash = "5f7d9c8b6a"
+
+// RolloutServices are the Services a Rollout points at its pods (stable and
+// canary, or active and preview); Argo Rollouts adds the pod-hash selector
+// to each.
+func RolloutServices(rollout map[string]any) []string {
+	var out []string
+	for _, p := range [][]string{
+		{"canary", "stableService"}, {"canary", "canaryService"},
+		{"blueGreen", "activeService"}, {"blueGreen", "previewService"},
+	} {
+		if s, _, _ := unstructured.NestedString(rollout, "spec", "strategy", p[0], p[1]); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// PointService adds the pod-hash selector to a Service, as Argo Rollouts
+// does to the Services its Rollout manages.
+func PointService(svc map[string]any) {
+	if err := unstructured.SetNestedField(svc, PodHash, "spec", "selector", composite.RolloutHashLabel); err != nil {
+		panic(err)
+	}
+}
+
+// ReleaseService removes the pod-hash selector, as Argo Rollouts does when
+// no Rollout manages the Service any more.
+func ReleaseService(svc map[string]any) {
+	unstructured.RemoveNestedField(svc, "spec", "selector", composite.RolloutHashLabel)
+}
+
+// CNPGCluster is the status CloudNativePG reports for a healthy Cluster,
+// and the app Secret it writes the application role's credentials to.
+func CNPGCluster(obj map[string]any, now time.Time) (status, appSecret map[string]any) {
+	u := &unstructured.Unstructured{Object: obj}
+	instances, _ := Num(obj, "spec", "instances")
+	status = map[string]any{
+		"phase": "Cluster in healthy state", "instances": instances, "readyInstances": instances,
+		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady", "message": "Cluster is Ready",
+			"lastTransitionTime": now.UTC().Format(time.RFC3339)}},
+	}
+	owner, _, _ := unstructured.NestedString(obj, "spec", "bootstrap", "initdb", "owner")
+	appSecret = Secret(u.GetNamespace(), u.GetName()+"-app", map[string]string{
+		"username": owner, "password": "fake-cnpg-generated-password", "host": u.GetName() + "-rw", "port": "5432",
+	})
+	return status, appSecret
+}
+
+// Managed is the status an Upbound provider reports for a database managed
+// resource that is Synced and Ready, with the endpoint in atProvider; and,
+// where the resource asks for a generated password, the Secret the
+// provider writes it to (else nil).
+func Managed(obj map[string]any, now time.Time) (status, passwordSecret map[string]any) {
+	u := &unstructured.Unstructured{Object: obj}
+	ts := now.UTC().Format(time.RFC3339)
+	status = map[string]any{"conditions": []any{
+		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": ts},
+		map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": ts},
+	}}
+	generated := ""
+	switch u.GetKind() {
+	case "Instance":
+		status["atProvider"] = map[string]any{"address": u.GetName() + ".fake.eu-west-1.rds.amazonaws.com", "port": int64(5432)}
+		generated = "passwordSecretRef"
+	case "DatabaseInstance":
+		status["atProvider"] = map[string]any{"privateIpAddress": "10.20.0.5"}
+	case "FlexibleServer":
+		status["atProvider"] = map[string]any{"fqdn": u.GetName() + ".fake.postgres.database.azure.com"}
+		generated = "administratorPasswordSecretRef"
+	}
+	if generated == "" {
+		return status, nil
+	}
+	ref, _, _ := unstructured.NestedStringMap(obj, "spec", "forProvider", generated)
+	ns := ref["namespace"]
+	if ns == "" {
+		ns = u.GetNamespace()
+	}
+	return status, Secret(ns, ref["name"], map[string]string{ref["key"]: "fake-provider-generated-password"})
+}
+
+// Ingress is the status an ingress controller reports once it serves the
+// Ingress.
+func Ingress() map[string]any {
+	return map[string]any{"loadBalancer": map[string]any{"ingress": []any{map[string]any{"ip": "203.0.113.10"}}}}
+}
+
+// Secret is an Opaque Secret with string data, as a controller writes it.
+func Secret(namespace, name string, data map[string]string) map[string]any {
+	sd := map[string]any{}
+	for k, v := range data {
+		sd[k] = v
+	}
+	return map[string]any{
+		"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+		"metadata":   map[string]any{"name": name, "namespace": namespace},
+		"stringData": sd,
+	}
+}
+
+// Apply is what the API server stores when Crossplane applies desired over
+// the stored object old (nil when it does not exist) with server-side apply
+// and forced ownership: desired's fields win; status stays (it belongs to
+// the controller); fields only another manager set stay (a Service's
+// clusterIP, the pod-hash selector key Argo Rollouts added); generation
+// starts at 1 and grows with every change of spec.
+func Apply(old, desired map[string]any) map[string]any {
+	want := deepCopy(desired)
+	if old == nil {
+		mustSet(want, int64(1), "metadata", "generation")
+		return deepCopy(want)
+	}
+	obj := deepCopy(old)
+	g, _ := Num(obj, "metadata", "generation")
+	spec := mergeSpec(obj["spec"], want["spec"])
+	if !reflect.DeepEqual(obj["spec"], spec) {
+		g++
+	}
+	obj["spec"] = spec
+	obj["metadata"] = want["metadata"]
+	mustSet(obj, g, "metadata", "generation")
+	for k, v := range want {
+		if k != "spec" && k != "metadata" && k != "status" {
+			obj[k] = v
+		}
+	}
+	return deepCopy(obj)
+}
+
+// mergeSpec is the spec server-side apply leaves: desired's, plus the
+// fields only another manager set.
+func mergeSpec(old, want any) any {
+	om, _ := old.(map[string]any)
+	wm, ok := want.(map[string]any)
+	if !ok {
+		return want
+	}
+	out := map[string]any{}
+	for k, v := range wm {
+		out[k] = v
+	}
+	if ip, ok := om["clusterIP"]; ok {
+		out["clusterIP"] = ip
+	}
+	osel, _ := om["selector"].(map[string]any)
+	wsel, _ := wm["selector"].(map[string]any)
+	if h, ok := osel[composite.RolloutHashLabel]; ok && wsel != nil {
+		sel := map[string]any{composite.RolloutHashLabel: h}
+		for k, v := range wsel {
+			sel[k] = v
+		}
+		out["selector"] = sel
+	}
+	return out
+}
+
+// Num reads an integer that may be an int64 (set by a test or the dynamic
+// client) or a float64 (decoded from JSON or a protobuf Struct).
+func Num(obj map[string]any, path ...string) (int64, bool) {
+	v, ok, _ := unstructured.NestedFieldNoCopy(obj, path...)
+	if !ok {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), true
+	}
+	return 0, false
+}
+
+func deepCopy(m map[string]any) map[string]any {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("fake: cannot copy %v: %v", m, err))
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func mustSet(obj map[string]any, value any, path ...string) {
+	if err := unstructured.SetNestedField(obj, value, path...); err != nil {
+		panic(err)
+	}
+}
