@@ -1,0 +1,62 @@
+package resolve
+
+import (
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+)
+
+// Ingress is an Ingress with every default applied.
+type Ingress struct {
+	Enabled    bool
+	Host       string
+	ClassName  string
+	TLS        bool
+	IssuerName string
+	IssuerKind string
+}
+
+// resolveIngress applies defaults to an Ingress. hostHelp ends the message
+// when the host is missing: what else the user can do.
+func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, hostHelp string) (Ingress, field.ErrorList) {
+	out := Ingress{
+		Enabled:   in.Enabled == nil || *in.Enabled,
+		Host:      in.Host,
+		ClassName: orDefault(in.ClassName, p.IngressClassName),
+	}
+	if in.TLS != nil {
+		out.TLS = in.TLS.Enabled
+		out.IssuerName = in.TLS.IssuerName
+		out.IssuerKind = orDefault(in.TLS.IssuerKind, DefaultIssuerKind)
+	}
+	var errs field.ErrorList
+	if !out.Enabled {
+		return out, nil
+	}
+	switch out.Host {
+	case "":
+		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, "+hostHelp))
+	default:
+		for _, msg := range validation.IsDNS1123Subdomain(out.Host) {
+			errs = append(errs, field.Invalid(path.Child("host"), out.Host, msg))
+		}
+	}
+	if out.ClassName != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(out.ClassName) {
+			errs = append(errs, field.Invalid(path.Child("className"), out.ClassName, msg))
+		}
+	}
+	if out.TLS {
+		tp := path.Child("tls")
+		if out.IssuerName == "" {
+			errs = append(errs, field.Required(tp.Child("issuerName"), "the cert-manager issuer that signs the certificate"))
+		} else {
+			for _, msg := range validation.IsDNS1123Subdomain(out.IssuerName) {
+				errs = append(errs, field.Invalid(tp.Child("issuerName"), out.IssuerName, msg))
+			}
+		}
+		errs = append(errs, oneOf(tp.Child("issuerKind"), out.IssuerKind, IssuerKinds)...)
+	}
+	return out, errs
+}

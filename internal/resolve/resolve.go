@@ -1,0 +1,150 @@
+// Package resolve turns the spec of a composite resource into a resolved
+// spec: defaults applied (from the XRD, the environment profile and the
+// platform's Input), every field validated, and every problem reported with
+// its field path, before anything is built.
+package resolve
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
+)
+
+var (
+	imageRE      = regexp.MustCompile(v1alpha1.ImagePattern)
+	identifierRE = regexp.MustCompile(v1alpha1.IdentifierPattern)
+	regionRE     = regexp.MustCompile(v1alpha1.RegionPattern)
+	httpPathRE   = regexp.MustCompile(v1alpha1.HTTPPathPattern)
+)
+
+// Platform holds the defaults a platform engineer sets in the function's
+// Input; they apply where the XR is silent.
+type Platform struct {
+	IngressClassName string
+	// Domain gives an XFullStackService without spec.ingress.host the host
+	// <name>.<domain>.
+	Domain string
+	// PrometheusAddress is the Prometheus an analysis queries when the XR
+	// names none.
+	PrometheusAddress string
+	// ImageRegistry is put in front of an image that names no registry
+	// (api:1.2 becomes <registry>/api:1.2).
+	ImageRegistry string
+	// Databases configures the cloud database providers.
+	Databases v1beta1.Databases
+}
+
+// Decode reads the spec of a composite resource into out. Unknown fields are
+// ignored (Crossplane adds its own under spec.crossplane and, for
+// LegacyCluster XRs, directly under spec); a field of the wrong type is
+// reported with its path.
+func Decode(spec map[string]any, out any) *field.Error {
+	root := field.NewPath("spec")
+	if spec == nil {
+		return field.Required(root, "the composite resource has no spec")
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return field.InternalError(root, err)
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(out); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			p := root
+			for _, part := range strings.Split(te.Field, ".") {
+				// encoding/json names an inlined struct by its Go name
+				// (frontend.Container.replicas); every JSON name of the
+				// API starts lower-case, every Go name upper-case.
+				if part != "" && !unicode.IsUpper(rune(part[0])) {
+					p = p.Child(part)
+				}
+			}
+			return field.TypeInvalid(p, te.Value, fmt.Sprintf("must be of type %s", jsonType(te.Type.Kind().String())))
+		}
+		return field.Invalid(root, "", err.Error())
+	}
+	return nil
+}
+
+func jsonType(goKind string) string {
+	switch {
+	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"):
+		return "integer"
+	case goKind == "slice":
+		return "array"
+	case goKind == "struct", goKind == "map":
+		return "object"
+	case goKind == "bool":
+		return "boolean"
+	}
+	return goKind
+}
+
+func validateOwner(path *field.Path, owner string) field.ErrorList {
+	if owner == "" {
+		return field.ErrorList{field.Required(path, "the owning team, such as team-payments")}
+	}
+	var errs field.ErrorList
+	for _, msg := range validation.IsValidLabelValue(owner) {
+		errs = append(errs, field.Invalid(path, owner, msg))
+	}
+	return errs
+}
+
+func oneOf(path *field.Path, v string, allowed []string) field.ErrorList {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return field.ErrorList{field.NotSupported(path, v, allowed)}
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FieldErrors is a list of field errors that reads as one message, each
+// error naming its field path.
+type FieldErrors field.ErrorList
+
+func (e FieldErrors) Error() string {
+	msgs := make([]string, 0, len(e))
+	for _, fe := range e {
+		msgs = append(msgs, fe.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// DecodeSpec decodes the spec of a composite resource object into out, its
+// apis/v1alpha1 spec type.
+func DecodeSpec(xr map[string]any, out any) error {
+	spec, _ := xr["spec"].(map[string]any)
+	if err := Decode(spec, out); err != nil {
+		return FieldErrors{err}
+	}
+	return nil
+}

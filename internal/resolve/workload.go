@@ -1,0 +1,157 @@
+package resolve
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+)
+
+// Workload is a frontend, backend or service with every default applied.
+type Workload struct {
+	Image      string
+	Port       int32
+	Replicas   int32
+	Resources  corev1.ResourceRequirements
+	Env        []v1alpha1.EnvVar
+	HealthPath string
+	// Autoscaled leaves the replica count to a HorizontalPodAutoscaler.
+	Autoscaled bool
+	// Spread prefers pods on different nodes and zones.
+	Spread bool
+}
+
+type workloadDefaults struct {
+	port      int64
+	replicas  int64
+	health    string
+	resources v1alpha1.Resources
+	registry  string
+}
+
+// resolveWorkload resolves a workload's container and the port and health
+// path its role (frontend, backend, service) defaults differently.
+func resolveWorkload(path *field.Path, in v1alpha1.Container, inPort *int64, health string, d workloadDefaults) (Workload, field.ErrorList) {
+	var errs field.ErrorList
+	out := Workload{Image: qualifyImage(in.Image, d.registry), HealthPath: orDefault(health, d.health), Env: in.Env}
+
+	switch {
+	case in.Image == "":
+		errs = append(errs, field.Required(path.Child("image"), "a container image reference such as ghcr.io/acme/web:1.2.3"))
+	case !imageRE.MatchString(out.Image):
+		errs = append(errs, field.Invalid(path.Child("image"), in.Image,
+			"must be a container image reference: [registry[:port]/]repository[:tag][@sha256:digest], lower-case repository"))
+	}
+
+	port := d.port
+	if inPort != nil {
+		port = *inPort
+	}
+	if port < 1 || port > 65535 {
+		errs = append(errs, field.Invalid(path.Child("port"), port, "must be between 1 and 65535, inclusive"))
+	}
+	out.Port = int32(port) //nolint:gosec // Checked above; a bad value is never used.
+
+	replicas := d.replicas
+	if in.Replicas != nil {
+		replicas = *in.Replicas
+	}
+	if replicas < 0 || replicas > v1alpha1.MaxReplicas {
+		errs = append(errs, field.Invalid(path.Child("replicas"), replicas, fmt.Sprintf("must be between 0 and %d, inclusive", v1alpha1.MaxReplicas)))
+	}
+	out.Replicas = int32(replicas) //nolint:gosec // Checked above.
+
+	if !httpPathRE.MatchString(out.HealthPath) {
+		errs = append(errs, field.Invalid(path.Child("healthPath"), out.HealthPath, "must be an absolute HTTP path starting with /"))
+	}
+
+	var rerrs field.ErrorList
+	out.Resources, rerrs = resolveResources(path.Child("resources"), in.Resources, d.resources)
+	errs = append(errs, rerrs...)
+
+	seen := map[string]bool{}
+	for i, e := range in.Env {
+		p := path.Child("env").Index(i).Child("name")
+		switch {
+		case e.Name == "":
+			errs = append(errs, field.Required(p, "an environment variable name"))
+		case ReservedEnv[e.Name]:
+			errs = append(errs, field.Forbidden(p, fmt.Sprintf("%s is set by the platform; reserved names: %s", e.Name, strings.Join(sortedKeys(ReservedEnv), ", "))))
+		case seen[e.Name]:
+			errs = append(errs, field.Duplicate(p, e.Name))
+		default:
+			for _, msg := range validation.IsEnvVarName(e.Name) {
+				errs = append(errs, field.Invalid(p, e.Name, msg))
+			}
+		}
+		seen[e.Name] = true
+	}
+	return out, errs
+}
+
+// qualifyImage puts the platform's registry in front of an image that names
+// none. As for Docker, the first path part is a registry when it holds a dot
+// or a port, or is localhost.
+func qualifyImage(image, registry string) string {
+	if registry == "" || image == "" {
+		return image
+	}
+	if first, _, found := strings.Cut(image, "/"); found && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return image
+	}
+	return strings.TrimSuffix(registry, "/") + "/" + image
+}
+
+func resolveResources(path *field.Path, in *v1alpha1.Resources, d v1alpha1.Resources) (corev1.ResourceRequirements, field.ErrorList) {
+	merged := v1alpha1.Resources{Requests: &v1alpha1.ResourceList{}, Limits: &v1alpha1.ResourceList{}}
+	*merged.Requests = *d.Requests
+	*merged.Limits = *d.Limits
+	if in != nil && in.Requests != nil {
+		merged.Requests.CPU = orDefault(in.Requests.CPU, merged.Requests.CPU)
+		merged.Requests.Memory = orDefault(in.Requests.Memory, merged.Requests.Memory)
+	}
+	if in != nil && in.Limits != nil {
+		merged.Limits.CPU = orDefault(in.Limits.CPU, merged.Limits.CPU)
+		merged.Limits.Memory = orDefault(in.Limits.Memory, merged.Limits.Memory)
+	}
+
+	var errs field.ErrorList
+	parse := func(p *field.Path, s string) resource.Quantity {
+		q, err := resource.ParseQuantity(s)
+		if err != nil {
+			errs = append(errs, field.Invalid(p, s, "must be a Kubernetes quantity such as 250m, 1, 512Mi or 2Gi"))
+			return resource.Quantity{}
+		}
+		if q.Sign() <= 0 {
+			errs = append(errs, field.Invalid(p, s, "must be greater than zero"))
+		}
+		return q
+	}
+	rq, lq := path.Child("requests"), path.Child("limits")
+	out := corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU:    parse(rq.Child("cpu"), merged.Requests.CPU),
+			corev1.ResourceMemory: parse(rq.Child("memory"), merged.Requests.Memory),
+		},
+		Limits: corev1.ResourceList{
+			corev1.ResourceCPU:    parse(lq.Child("cpu"), merged.Limits.CPU),
+			corev1.ResourceMemory: parse(lq.Child("memory"), merged.Limits.Memory),
+		},
+	}
+	if len(errs) > 0 {
+		return out, errs
+	}
+	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		req, lim := out.Requests[r], out.Limits[r]
+		if req.Cmp(lim) > 0 {
+			errs = append(errs, field.Invalid(rq.Child(string(r)), req.String(),
+				fmt.Sprintf("must be less than or equal to %s limit %s", r, lim.String())))
+		}
+	}
+	return out, errs
+}
