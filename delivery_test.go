@@ -50,7 +50,7 @@ func TestFullStackServiceFatal(t *testing.T) {
 		want  string
 	}{
 		"WeightAbove100": {
-			spec: `delivery: {strategy: canary, steps: [{setWeight: 20}, {pause: {}}, {setWeight: 120}]}`,
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 20}, {pause: untilPromoted}, {setWeight: 120}]}`,
 			want: `spec.delivery.steps[2].setWeight: Invalid value: 120: must be between 0 and 100, inclusive`,
 		},
 		"NegativeWeight": {
@@ -58,16 +58,16 @@ func TestFullStackServiceFatal(t *testing.T) {
 			want: `spec.delivery.steps[0].setWeight: Invalid value: -5: must be between 0 and 100, inclusive`,
 		},
 		"WeightsNotIncreasing": {
-			spec: `delivery: {strategy: canary, steps: [{setWeight: 50}, {pause: {duration: 1m}}, {setWeight: 20}]}`,
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 50}, {pause: 1m}, {setWeight: 20}]}`,
 			want: `spec.delivery.steps[2].setWeight: Invalid value: 20: must be greater than the previous weight 50 (spec.delivery.steps[0].setWeight); weights only increase`,
 		},
 		"StepWithTwoActions": {
-			spec: `delivery: {strategy: canary, steps: [{setWeight: 20, pause: {}}]}`,
-			want: `spec.delivery.steps[0]: Invalid value: "2 fields set": a step sets exactly one of setWeight, pause, analysis`,
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 20, pause: untilPromoted}]}`,
+			want: `spec.delivery.steps[0]: Invalid value: "2 fields set": a step sets exactly one of setWeight, pause, analysis: true`,
 		},
 		"BadPauseDuration": {
-			spec: `delivery: {strategy: canary, steps: [{setWeight: 20}, {pause: {duration: soon}}]}`,
-			want: `spec.delivery.steps[1].pause.duration: Invalid value: "soon": must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h; leave it out to pause until promoted`,
+			spec: `delivery: {strategy: canary, steps: [{setWeight: 20}, {pause: soon}]}`,
+			want: `spec.delivery.steps[1].pause: Invalid value: "soon": must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h, or untilPromoted`,
 		},
 		"AnalysisWithoutPrometheus": {
 			spec:  `delivery: {strategy: canary}`,
@@ -76,7 +76,7 @@ func TestFullStackServiceFatal(t *testing.T) {
 				`the function Input sets no platform default (prometheusAddress)`,
 		},
 		"AnalysisStepWhileAnalysisDisabled": {
-			spec: `delivery: {strategy: canary, analysis: {enabled: false}, steps: [{setWeight: 20}, {analysis: {}}]}`,
+			spec: `delivery: {strategy: canary, analysis: {enabled: false}, steps: [{setWeight: 20}, {analysis: true}]}`,
 			want: `spec.delivery.steps[1].analysis: Forbidden: spec.delivery.analysis.enabled is false`,
 		},
 		"BlueGreenWithSteps": {
@@ -119,10 +119,29 @@ func TestFullStackServiceFatal(t *testing.T) {
 			spec: `environment: qa`,
 			want: `spec.environment: Unsupported value: "qa": supported values: "development", "staging", "production"`,
 		},
-		"LanguageNotALabelValue": {
+		"LanguageNotOffered": {
 			spec: `language: "C++"`,
-			want: `spec.language: Invalid value: "C++": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', ` +
-				`and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+			want: `spec.language: Unsupported value: "C++": supported values: "nodejs", "typescript", "python", "go", "java", "kotlin", "dotnet", "ruby", "php", "rust", "other"`,
+		},
+		"AnalysisStepWhileAnalysisModeDisabled": {
+			spec: `delivery: {strategy: canary, analysis: {mode: Disabled}, steps: [{setWeight: 20}, {analysis: true}]}`,
+			want: `spec.delivery.steps[1].analysis: Forbidden: spec.delivery.analysis.mode is Disabled`,
+		},
+		"PromotionWithCanary": {
+			spec: `delivery: {strategy: canary, promotion: Manual}`,
+			want: `spec.delivery.promotion: Forbidden: only used with spec.delivery.strategy blueGreen; the strategy is canary`,
+		},
+		"AutoscalingBoundWhileModeDisabled": {
+			spec: `autoscaling: {mode: Disabled, maxReplicas: 4}`,
+			want: `spec.autoscaling.maxReplicas: Forbidden: spec.autoscaling.mode is Disabled`,
+		},
+		"UnknownSwitch": {
+			spec: `availability: {mode: Sometimes}`,
+			want: `spec.availability.mode: Unsupported value: "Sometimes": supported values: "Default", "Enabled", "Disabled"`,
+		},
+		"FrontendEnabledWithoutImage": {
+			spec: `frontend: {enabled: true}`,
+			want: `spec.frontend.image: Required value: a container image reference such as ghcr.io/acme/web:1.2.3`,
 		},
 		"NoHostAndNoDomain": {
 			spec:  `{ingress: {host: ""}, delivery: {strategy: rollingUpdate}}`,

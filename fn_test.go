@@ -139,7 +139,7 @@ func TestRunFunctionFatal(t *testing.T) {
 		},
 		"HostMissing": {
 			xr:   nodeApp(`ingress: {host: ""}`),
-			want: `cannot compose XNodeApp "shop": spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.enabled to false`,
+			want: `cannot compose XNodeApp "shop": spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.enabled to false, or a domain in the function Input`,
 		},
 		"DatabaseNameTooLong": {
 			xr: nodeApp(`database: {name: a_database_name_that_is_far_too_long_for_postgres_to_accept_as_an_identifier}`),

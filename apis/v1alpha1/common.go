@@ -18,8 +18,10 @@ const (
 	// DurationPattern matches an Argo Rollouts duration: a number and a
 	// unit.
 	DurationPattern = `^[1-9][0-9]{0,5}(s|m|h)$`
-	// LabelValuePattern matches a Kubernetes label value, or nothing.
-	LabelValuePattern = `^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`
+	// OwnerPattern matches an owner: a team name such as team-shop, or a
+	// Backstage entity reference such as group:default/team-shop (what an
+	// OwnerPicker returns).
+	OwnerPattern = `^([A-Za-z]+:)?([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
 )
 
 // Limits the schema and the function's own validation share.
@@ -31,6 +33,15 @@ const (
 	// MaxDescriptionLength bounds spec.description, which is recorded as an
 	// annotation.
 	MaxDescriptionLength = 512
+)
+
+// Values of a three-way switch: Default leaves the decision to the
+// environment profile. A form sends an untouched field as nothing, never as
+// an opinion, which a boolean cannot do.
+const (
+	SwitchDefault  = "Default"
+	SwitchEnabled  = "Enabled"
+	SwitchDisabled = "Disabled"
 )
 
 // EnvVar is one plain environment variable for a container.
@@ -77,6 +88,11 @@ type Container struct {
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
 	Image string `json:"image"`
+	Pods  `json:",inline"`
+}
+
+// Pods are how a workload's pods run: replicas, resources and environment.
+type Pods struct {
 	// Number of pods. Defaults to the environment's (README); with
 	// autoscaling it is the default minReplicas.
 	// +optional
@@ -98,7 +114,12 @@ type Container struct {
 
 // Frontend is a web frontend, served at / on the ingress host.
 type Frontend struct {
-	Container `json:",inline"`
+	Container        `json:",inline"`
+	FrontendSettings `json:",inline"`
+}
+
+// FrontendSettings are a frontend's port and health path.
+type FrontendSettings struct {
 	// Port the container listens on; also passed to it as PORT.
 	// +optional
 	// +kubebuilder:default=3000
@@ -210,8 +231,8 @@ type Ingress struct {
 	// +kubebuilder:default=true
 	Enabled *bool `json:"enabled,omitempty"`
 	// DNS name the application is served at, such as shop.example.com.
-	// An XFullStackService defaults it to <name>.<domain> when the platform
-	// sets a domain (function Input).
+	// Defaults to <name>.<domain> when the platform sets a domain (function
+	// Input).
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`

@@ -26,27 +26,27 @@ type XFullStackService struct {
 // XFullStackServiceSpec says what the service runs, how it is delivered and
 // exposed.
 type XFullStackServiceSpec struct {
-	// The owning team, such as team-payments. Set as the fullstack.io/owner
-	// label.
-	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
-	Owner string `json:"owner"`
+	// The owning team: a name such as team-payments, or a Backstage entity
+	// reference such as group:default/team-payments. The fullstack.io/owner
+	// label gets the name; a reference is kept in the fullstack.io/owner-ref
+	// annotation. Defaults to the terasky.backstage.io/owner annotation a
+	// Backstage form writes.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^([A-Za-z]+:)?([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	Owner string `json:"owner,omitempty"`
 	// What the service does. Recorded as the fullstack.io/description
 	// annotation on its workload.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	Description string `json:"description,omitempty"`
-	// Programming language, such as go, java or typescript. Recorded as the
-	// fullstack.io/language label.
+	// Programming language. Recorded as the fullstack.io/language label.
 	// +optional
-	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`
+	// +kubebuilder:validation:Enum=nodejs;typescript;python;go;java;kotlin;dotnet;ruby;php;rust;other
 	Language string `json:"language,omitempty"`
-	// Framework, such as gin, spring-boot or nestjs. Recorded as the
-	// fullstack.io/framework label.
+	// Framework. Recorded as the fullstack.io/framework label.
 	// +optional
-	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`
+	// +kubebuilder:validation:Enum=express;nestjs;nextjs;fastapi;django;flask;gin;echo;spring-boot;quarkus;aspnet;rails;other
 	Framework string `json:"framework,omitempty"`
 	// Where the service runs; it chooses the defaults (README: environment
 	// profiles).
@@ -60,7 +60,7 @@ type XFullStackServiceSpec struct {
 	// An optional web frontend, served at / on the ingress host; the
 	// service then moves to /api.
 	// +optional
-	Frontend *Frontend `json:"frontend,omitempty"`
+	Frontend *ServiceFrontend `json:"frontend,omitempty"`
 	// The PostgreSQL database, in the cluster (CloudNativePG) or in a
 	// cloud. The backend receives DATABASE_* variables, including
 	// DATABASE_URL and DATABASE_SSLMODE, from the connection Secret.
@@ -90,6 +90,34 @@ type XFullStackServiceSpec struct {
 	// production.
 	// +optional
 	Availability Availability `json:"availability,omitempty"`
+}
+
+// ServiceFrontend is an XFullStackService's optional web frontend: on when
+// enabled is true (or, when enabled is left out, when an image is set).
+// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || has(self.image)",message="spec.frontend.image is required when the frontend is enabled"
+type ServiceFrontend struct {
+	// Whether to run a frontend.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// Container image, such as ghcr.io/acme/web:1.2.3; an image without a
+	// registry gets the platform registry (function Input).
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
+	Image            string `json:"image,omitempty"`
+	Pods             `json:",inline"`
+	FrontendSettings `json:",inline"`
+}
+
+// On reports whether the frontend runs.
+func (f *ServiceFrontend) On() bool {
+	if f == nil {
+		return false
+	}
+	if f.Enabled != nil {
+		return *f.Enabled
+	}
+	return f.Image != ""
 }
 
 // ServiceWorkload is an XFullStackService's service: an HTTP API.
@@ -141,8 +169,13 @@ type Delivery struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=32
 	Steps []CanaryStep `json:"steps,omitempty"`
-	// blueGreen only: promote the preview once it is ready and its analysis
-	// passed. Default true; false waits for a person.
+	// blueGreen only: Automatic promotes the preview once it is ready and
+	// its analysis passed; Manual waits for a person (kubectl argo rollouts
+	// promote). Default Automatic.
+	// +optional
+	// +kubebuilder:validation:Enum=Default;Automatic;Manual
+	Promotion string `json:"promotion,omitempty"`
+	// Deprecated: use promotion. true is Automatic, false is Manual.
 	// +optional
 	AutoPromotion *bool `json:"autoPromotion,omitempty"`
 	// Gate promotion on the success rate Prometheus reports. Default: on in
@@ -151,41 +184,36 @@ type Delivery struct {
 	Analysis Analysis `json:"analysis,omitempty"`
 }
 
-// CanaryStep is one step of a canary: exactly one field is set.
-// +kubebuilder:validation:XValidation:rule="[has(self.setWeight), has(self.pause), has(self.analysis)].filter(x, x).size() == 1",message="a step sets exactly one of setWeight, pause, analysis"
+// CanaryStep is one step of a canary: exactly one of setWeight, pause and
+// analysis (true) is set. Every value carries its meaning, so a step
+// survives tools that drop empty values (Backstage's claim-template action).
+// +kubebuilder:validation:XValidation:rule="[has(self.setWeight), has(self.pause), has(self.analysis) && self.analysis].filter(x, x).size() == 1",message="a step sets exactly one of setWeight, pause, analysis: true"
 type CanaryStep struct {
 	// Share of traffic, in percent, sent to the new version.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=100
 	SetWeight *int64 `json:"setWeight,omitempty"`
-	// Wait for duration, or until promoted (kubectl argo rollouts promote)
-	// when it has none.
+	// Hold the canary for a duration such as 30s, 5m or 1h, or until
+	// promoted (kubectl argo rollouts promote) with untilPromoted.
 	// +optional
-	Pause *Pause `json:"pause,omitempty"`
+	// +kubebuilder:validation:Pattern=`^([1-9][0-9]{0,5}(s|m|h)|untilPromoted)$`
+	Pause string `json:"pause,omitempty"`
 	// Run the analysis (spec.delivery.analysis) here; the canary stops and
 	// rolls back when it fails.
 	// +optional
-	Analysis *StepAnalysis `json:"analysis,omitempty"`
+	Analysis *bool `json:"analysis,omitempty"`
 }
-
-// Pause holds a canary for a duration, or until promoted when empty.
-type Pause struct {
-	// Such as 30s, 5m or 1h.
-	// +optional
-	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,5}(s|m|h)$`
-	Duration string `json:"duration,omitempty"`
-}
-
-// StepAnalysis runs the service's analysis at this step. It has no fields:
-// the analysis is configured once, in spec.delivery.analysis.
-type StepAnalysis struct{}
 
 // Analysis gates a canary or a blueGreen promotion on the success rate the
 // service's Prometheus reports.
 type Analysis struct {
-	// Whether to analyse. Defaults to the environment profile, and on when a
-	// step holds an analysis.
+	// Whether to analyse: Default follows the environment profile (on in
+	// production), and is on when a step holds an analysis.
+	// +optional
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Mode string `json:"mode,omitempty"`
+	// Deprecated: use mode.
 	// +optional
 	Enabled *bool `json:"enabled,omitempty"`
 	// Lowest acceptable share of non-5xx responses, such as 0.99. Default
@@ -241,7 +269,12 @@ type Monitoring struct {
 // Autoscaling runs a HorizontalPodAutoscaler for the service.
 // +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || !has(self.maxReplicas) || self.maxReplicas >= self.minReplicas",message="spec.autoscaling.maxReplicas must be greater than or equal to spec.autoscaling.minReplicas"
 type Autoscaling struct {
-	// Whether to autoscale. Setting a bound turns it on.
+	// Whether to autoscale: Default follows the environment profile (on in
+	// production); setting a bound turns it on.
+	// +optional
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Mode string `json:"mode,omitempty"`
+	// Deprecated: use mode.
 	// +optional
 	Enabled *bool `json:"enabled,omitempty"`
 	// Fewest pods. Defaults to the service's replicas.
@@ -263,10 +296,17 @@ type Autoscaling struct {
 
 // Availability keeps the service up through node drains and failures.
 type Availability struct {
-	// Evict at most one pod of the service at a time.
+	// A disruption budget (evict at most one pod at a time) and pods spread
+	// over nodes and zones: Default follows the environment profile (on in
+	// production).
+	// +optional
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Mode string `json:"mode,omitempty"`
+	// Evict at most one pod of the service at a time. Overrides mode.
 	// +optional
 	PodDisruptionBudget *bool `json:"podDisruptionBudget,omitempty"`
-	// Prefer one pod per node and an even spread over zones.
+	// Prefer one pod per node and an even spread over zones. Overrides
+	// mode.
 	// +optional
 	Spread *bool `json:"spread,omitempty"`
 }

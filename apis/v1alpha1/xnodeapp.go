@@ -29,11 +29,15 @@ type XNodeAppSpec struct {
 	// +kubebuilder:default=development
 	// +kubebuilder:validation:Enum=development;qa;production
 	Environment string `json:"environment,omitempty"`
-	// The owning team, such as team-payments. Set as the fullstack.io/owner
-	// label.
-	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
-	Owner string `json:"owner"`
+	// The owning team: a name such as team-payments, or a Backstage entity
+	// reference such as group:default/team-payments. The fullstack.io/owner
+	// label gets the name; a reference is kept in the fullstack.io/owner-ref
+	// annotation. Defaults to the terasky.backstage.io/owner annotation a
+	// Backstage form writes.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^([A-Za-z]+:)?([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
+	Owner string `json:"owner,omitempty"`
 	// The web frontend, served at / on the ingress host.
 	Frontend Frontend `json:"frontend"`
 	// The API, served at /api on the ingress host and wired to the
@@ -48,8 +52,12 @@ type XNodeAppSpec struct {
 	// Exposes the frontend at / and the backend at /api on one host.
 	// +optional
 	// +kubebuilder:default={}
-	// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || has(self.host)",message="spec.ingress.host is required when the ingress is enabled"
 	Ingress Ingress `json:"ingress,omitempty"`
+	// Scrape metrics with the Prometheus Operator: a ServiceMonitor for the
+	// backend and, for an in-cluster database, a PodMonitor for PostgreSQL.
+	// +optional
+	// +kubebuilder:default={}
+	Monitoring Monitoring `json:"monitoring,omitempty"`
 }
 
 // NodeAppDatabase is an XNodeApp's database.

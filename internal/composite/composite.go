@@ -37,6 +37,9 @@ const (
 	ResFrontendDeployment resource.Name = "frontend-deployment"
 	ResFrontendService    resource.Name = "frontend-service"
 	ResIngress            resource.Name = "ingress"
+	// The monitors both kinds compose when monitoring is on.
+	ResServiceMonitor  resource.Name = "service-monitor"
+	ResDatabaseMonitor resource.Name = "database-monitor"
 )
 
 // Request is what a planner reads.
@@ -132,6 +135,19 @@ func (a *add) Frontend(m objects.Meta, fe resolve.Workload, api string) {
 	a.Object(ResFrontendService, objects.Service(m, objects.ComponentFrontend, n.Frontend))
 }
 
+// Monitors adds, when monitoring is on, the ServiceMonitor for the API
+// (sm, built by the caller) and, for an in-cluster database, the PodMonitor
+// for PostgreSQL.
+func (a *add) Monitors(m objects.Meta, mon resolve.Monitoring, sm *objects.ServiceMonitor, provider string) {
+	if !mon.Enabled {
+		return
+	}
+	a.CRD(ResServiceMonitor, sm)
+	if provider == resolve.ProviderCNPG {
+		a.CRD(ResDatabaseMonitor, objects.DatabaseScrape(m))
+	}
+}
+
 // Database adds the database and its connection Secret, and returns the
 // XR's status.database.
 func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha1.DatabaseStatus, error) {
@@ -164,7 +180,7 @@ func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha
 // namespaced (Crossplane v2) XR composes into its own namespace. A
 // LegacyCluster XR composes into its claim's namespace and takes the claim's
 // name, which is what people know the application by.
-func target(xr *composite.Unstructured, environment, owner string) (objects.Meta, error) {
+func target(xr *composite.Unstructured, environment string, owner resolve.Owner) (objects.Meta, error) {
 	base, ns := appName(xr)
 	if ns == "" {
 		return objects.Meta{}, resolve.FieldErrors{field.Required(
@@ -172,13 +188,25 @@ func target(xr *composite.Unstructured, environment, owner string) (objects.Meta
 			fmt.Sprintf("a cluster-scoped %s composes namespaced objects and needs a namespace: create it through its claim, "+
 				"which sets this label, or use the namespaced XRD", xr.GetKind()))}
 	}
-	return objects.Meta{
+	m := objects.Meta{
 		Names:       names.For(base),
 		Namespace:   ns,
 		Composite:   xr.GetName(),
 		Environment: environment,
-		Owner:       owner,
-	}, nil
+		Owner:       owner.Name,
+		Annotations: map[string]string{},
+	}
+	if owner.Ref != "" {
+		m.Annotations[objects.AnnotationOwnerRef] = owner.Ref
+	}
+	return m, nil
+}
+
+// resolveTarget is what resolving reads of the XR: the application's name
+// and the XR's annotations.
+func resolveTarget(xr *composite.Unstructured) resolve.Composite {
+	base, _ := appName(xr)
+	return resolve.Composite{Name: names.For(base).Base, Annotations: xr.GetAnnotations()}
 }
 
 // appName returns the application's name and namespace: the XR's, or for a

@@ -6,7 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
-	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
@@ -26,8 +25,6 @@ const (
 	ResAnalysisTemplate  resource.Name = "analysis-template"
 	ResAutoscaler        resource.Name = "autoscaler"
 	ResDisruptionBudget  resource.Name = "disruption-budget"
-	ResServiceMonitor    resource.Name = "service-monitor"
-	ResDatabaseMonitor   resource.Name = "database-monitor"
 )
 
 // AnnotationWorkload on the stable Service names the kind that serves it:
@@ -57,8 +54,7 @@ func FullStackService(r Request) (*Plan, error) {
 	if err := resolve.DecodeSpec(r.XR.Object, &in); err != nil {
 		return nil, err
 	}
-	base, _ := appName(r.XR)
-	svc, errs := resolve.ResolveFullStackService(in, r.Platform, names.For(base).Base)
+	svc, errs := resolve.ResolveFullStackService(in, r.Platform, resolveTarget(r.XR))
 	if len(errs) > 0 {
 		return nil, resolve.FieldErrors(errs)
 	}
@@ -74,7 +70,7 @@ func FullStackService(r Request) (*Plan, error) {
 		m.ExtraLabels[objects.LabelFramework] = svc.Framework
 	}
 	if svc.Description != "" {
-		m.Annotations = map[string]string{objects.AnnotationDescription: svc.Description}
+		m.Annotations[objects.AnnotationDescription] = svc.Description
 	}
 	n := m.Names
 
@@ -133,12 +129,9 @@ func FullStackService(r Request) (*Plan, error) {
 	if svc.Ingress.Enabled {
 		a.Object(ResIngress, objects.Ingress(m, svc.Ingress, routes))
 	}
-	if svc.Monitoring.Enabled {
-		a.CRD(ResServiceMonitor, objects.ServiceScrape(m, svc.Monitoring.Path))
-		if svc.Database.Provider == resolve.ProviderCNPG {
-			a.CRD(ResDatabaseMonitor, objects.DatabaseScrape(m))
-		}
-	}
+	sm := objects.ServiceScrape(m, objects.ComponentService, n.Service, svc.Monitoring.Path)
+	sm.Spec.Selector.MatchLabels[objects.LabelTraffic] = objects.TrafficStable
+	a.Monitors(m, svc.Monitoring, sm, svc.Database.Provider)
 	if a.err != nil {
 		return nil, a.err
 	}

@@ -23,7 +23,7 @@ func NodeApp(r Request) (*Plan, error) {
 	if err := resolve.DecodeSpec(r.XR.Object, &in); err != nil {
 		return nil, err
 	}
-	app, errs := resolve.ResolveNodeApp(in, r.Platform)
+	app, errs := resolve.ResolveNodeApp(in, r.Platform, resolveTarget(r.XR))
 	if len(errs) > 0 {
 		return nil, resolve.FieldErrors(errs)
 	}
@@ -44,6 +44,7 @@ func NodeApp(r Request) (*Plan, error) {
 			{Path: objects.FrontendPath, Service: n.Frontend},
 		}))
 	}
+	a.Monitors(m, app.Monitoring, objects.ServiceScrape(m, objects.ComponentBackend, n.Backend, app.Monitoring.Path), app.Database.Provider)
 	if a.err != nil {
 		return nil, a.err
 	}

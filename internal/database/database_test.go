@@ -69,7 +69,7 @@ func TestStorageNeverShrinks(t *testing.T) {
 	}}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			app, errs := resolve.ResolveNodeApp(nodeApp(tc.provider, tc.size), platform)
+			app, errs := resolve.ResolveNodeApp(nodeApp(tc.provider, tc.size), platform, resolve.Composite{Name: "shop"})
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}

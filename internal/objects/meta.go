@@ -28,6 +28,10 @@ const (
 	LabelFramework   = "fullstack.io/framework"
 	// AnnotationDescription records an XFullStackService's description.
 	AnnotationDescription = "fullstack.io/description"
+	// AnnotationOwnerRef records the owner's Backstage entity reference
+	// (group:default/team-shop) when the XR gave one; LabelOwner holds its
+	// name.
+	AnnotationOwnerRef = "fullstack.io/owner-ref"
 )
 
 // Components, the values of app.kubernetes.io/component.

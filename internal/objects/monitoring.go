@@ -65,15 +65,15 @@ type PodMonitorSpec struct {
 	PodMetricsEndpoints []ScrapeEndpoint     `json:"podMetricsEndpoints"`
 }
 
-// ServiceScrape returns the ServiceMonitor that scrapes the service through
-// its stable Service.
-func ServiceScrape(m Meta, path string) *ServiceMonitor {
-	sel := m.Selector(ComponentService)
-	sel[LabelTraffic] = TrafficStable
+// ServiceScrape returns the ServiceMonitor, named name, that scrapes the
+// component's pods at path through the component's Services (for an
+// XFullStackService the caller narrows it to the stable Service).
+func ServiceScrape(m Meta, component, name, path string) *ServiceMonitor {
+	sel := m.Selector(component)
 	return &ServiceMonitor{
 		APIVersion: MonitoringAPIVersion,
 		Kind:       "ServiceMonitor",
-		Metadata:   CRDMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService)},
+		Metadata:   CRDMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component)},
 		Spec: ServiceMonitorSpec{
 			Selector:  metav1.LabelSelector{MatchLabels: sel},
 			Endpoints: []ScrapeEndpoint{{Port: PortName, Path: path}},

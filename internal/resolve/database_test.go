@@ -63,7 +63,7 @@ func TestResolveCloudDatabase(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := minimal()
 			in.Database = v1alpha1.NodeAppDatabase{Database: tc.db, Size: tc.size}
-			got, errs := ResolveNodeApp(in, Platform{Databases: tc.databases})
+			got, errs := ResolveNodeApp(in, Platform{Databases: tc.databases}, Composite{Name: "shop"})
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}

@@ -17,13 +17,16 @@ type Ingress struct {
 	IssuerKind string
 }
 
-// resolveIngress applies defaults to an Ingress. hostHelp ends the message
-// when the host is missing: what else the user can do.
-func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, hostHelp string) (Ingress, field.ErrorList) {
+// resolveIngress applies defaults to an Ingress: the host defaults to
+// <name>.<domain> when the platform sets a domain.
+func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, name string) (Ingress, field.ErrorList) {
 	out := Ingress{
 		Enabled:   in.Enabled == nil || *in.Enabled,
 		Host:      in.Host,
 		ClassName: orDefault(in.ClassName, p.IngressClassName),
+	}
+	if out.Host == "" && p.Domain != "" {
+		out.Host = name + "." + p.Domain
 	}
 	if in.TLS != nil {
 		out.TLS = in.TLS.Enabled
@@ -36,7 +39,7 @@ func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, hostHelp 
 	}
 	switch out.Host {
 	case "":
-		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, "+hostHelp))
+		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.enabled to false, or a domain in the function Input"))
 	default:
 		for _, msg := range validation.IsDNS1123Subdomain(out.Host) {
 			errs = append(errs, field.Invalid(path.Child("host"), out.Host, msg))

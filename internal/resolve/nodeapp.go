@@ -10,37 +10,37 @@ import (
 // builders need, and nothing they have to check again.
 type NodeApp struct {
 	Environment string
-	Owner       string
+	Owner       Owner
 	Frontend    Workload
 	Backend     Workload
 	Database    Database
 	Ingress     Ingress
+	Monitoring  Monitoring
 }
 
 // ResolveNodeApp applies defaults to an XNodeApp spec and validates it. It
 // returns every problem at once, each naming its field path.
-func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform) (*NodeApp, field.ErrorList) {
+func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform, c Composite) (*NodeApp, field.ErrorList) {
 	root := field.NewPath("spec")
 	var errs field.ErrorList
 
-	app := &NodeApp{
-		Environment: orDefault(in.Environment, DefaultEnvironment),
-		Owner:       in.Owner,
-	}
+	app := &NodeApp{Environment: orDefault(in.Environment, DefaultEnvironment)}
 	errs = append(errs, oneOf(root.Child("environment"), app.Environment, Environments)...)
-	errs = append(errs, validateOwner(root.Child("owner"), in.Owner)...)
+	var oerrs field.ErrorList
+	app.Owner, oerrs = resolveOwner(root.Child("owner"), in.Owner, c)
+	errs = append(errs, oerrs...)
 
 	replicas := int64(DefaultReplicas)
 	if app.Environment == EnvProduction {
 		replicas = DefaultProductionReplicas
 	}
 	var werrs field.ErrorList
-	app.Frontend, werrs = resolveWorkload(root.Child("frontend"), in.Frontend.Container, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
+	app.Frontend, werrs = resolveWorkload(root.Child("frontend"), in.Frontend.Image, in.Frontend.Pods, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
 		port: DefaultFrontendPort, replicas: replicas, health: DefaultFrontendHealth, resources: DefaultFrontendResources,
 		registry: p.ImageRegistry,
 	})
 	errs = append(errs, werrs...)
-	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Container, in.Backend.Port, in.Backend.HealthPath, workloadDefaults{
+	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Image, in.Backend.Pods, in.Backend.Port, in.Backend.HealthPath, workloadDefaults{
 		port: DefaultBackendPort, replicas: replicas, health: DefaultBackendHealth, resources: DefaultBackendResources,
 		registry: p.ImageRegistry,
 	})
@@ -49,7 +49,10 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform) (*NodeApp, field.Error
 	app.Database, werrs = resolveDatabase(root.Child("database"), in.Database.Database, in.Database.Size, "", p)
 	errs = append(errs, werrs...)
 
-	app.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p, "or set spec.ingress.enabled to false")
+	app.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p, c.Name)
+	errs = append(errs, werrs...)
+
+	app.Monitoring, werrs = resolveMonitoring(root.Child("monitoring"), in.Monitoring)
 	errs = append(errs, werrs...)
 
 	if len(errs) > 0 {

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,20 +35,43 @@ func resources(limCPU, limMem string) corev1.ResourceRequirements {
 
 func TestResolveNodeAppDefaults(t *testing.T) {
 	cases := map[string]struct {
-		in       func(*v1alpha1.XNodeAppSpec)
-		platform Platform
-		want     NodeApp
+		in          func(*v1alpha1.XNodeAppSpec)
+		platform    Platform
+		annotations map[string]string
+		want        NodeApp
 	}{
 		"Minimal": {
 			in:       func(*v1alpha1.XNodeAppSpec) {},
 			platform: Platform{IngressClassName: "nginx"},
 			want: NodeApp{
 				Environment: "development",
-				Owner:       "team-shop",
+				Owner:       Owner{Name: "team-shop"},
 				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("500m", "256Mi")},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("1", "512Mi")},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
+				Monitoring:  Monitoring{Path: "/metrics"},
+			},
+		},
+		"WhatABackstageFormWrites": {
+			// No spec.owner (the action writes the OwnerPicker's entity
+			// reference as an annotation) and no host (the platform domain
+			// gives one); monitoring switched on.
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Owner = ""
+				n.Ingress = v1alpha1.Ingress{}
+				n.Monitoring = v1alpha1.Monitoring{Enabled: true}
+			},
+			platform:    Platform{Domain: "apps.example.com"},
+			annotations: map[string]string{"terasky.backstage.io/owner": "group:default/team-shop"},
+			want: NodeApp{
+				Environment: "development",
+				Owner:       Owner{Name: "team-shop", Ref: "group:default/team-shop"},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", Resources: resources("500m", "256Mi")},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("1", "512Mi")},
+				Database:    defaultDatabase,
+				Ingress:     Ingress{Enabled: true, Host: "shop.apps.example.com"},
+				Monitoring:  Monitoring{Enabled: true, Path: "/metrics"},
 			},
 		},
 		"ProductionGetsTwoReplicasAndOverridesWin": {
@@ -61,11 +85,12 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			platform: Platform{IngressClassName: "nginx"},
 			want: NodeApp{
 				Environment: "production",
-				Owner:       "team-shop",
+				Owner:       Owner{Name: "team-shop"},
 				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", Resources: resources("500m", "256Mi")},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", Resources: resources("1", "1Gi")},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
+				Monitoring:  Monitoring{Path: "/metrics"},
 			},
 		},
 		"IngressOffNeedsNoHost": {
@@ -75,11 +100,12 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			},
 			want: NodeApp{
 				Environment: "development",
-				Owner:       "team-shop",
+				Owner:       Owner{Name: "team-shop"},
 				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", Resources: resources("500m", "256Mi")},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", Resources: resources("1", "512Mi")},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{},
+				Monitoring:  Monitoring{Path: "/metrics"},
 			},
 		},
 	}
@@ -87,7 +113,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := minimal()
 			tc.in(&in)
-			got, errs := ResolveNodeApp(in, tc.platform)
+			got, errs := ResolveNodeApp(in, tc.platform, Composite{Name: "shop", Annotations: tc.annotations})
 			if len(errs) > 0 {
 				t.Fatalf("ResolveNodeApp(...): unexpected errors: %v", errs)
 			}
@@ -106,7 +132,7 @@ func TestResolveNodeAppErrors(t *testing.T) {
 		"MissingOwnerAndImages": {
 			in: func(n *v1alpha1.XNodeAppSpec) { n.Owner = ""; n.Frontend.Image = ""; n.Backend.Image = "" },
 			want: []string{
-				"spec.owner: Required value: the owning team, such as team-payments",
+				"spec.owner: Required value: the owning team, such as team-payments or group:default/team-payments; a Backstage form sets the terasky.backstage.io/owner annotation instead",
 				"spec.frontend.image: Required value: a container image reference such as ghcr.io/acme/web:1.2.3",
 				"spec.backend.image: Required value: a container image reference such as ghcr.io/acme/web:1.2.3",
 			},
@@ -155,10 +181,13 @@ func TestResolveNodeAppErrors(t *testing.T) {
 				`spec.ingress.tls.issuerKind: Unsupported value: "Vault": supported values: "ClusterIssuer", "Issuer"`,
 			},
 		},
-		"OwnerNotALabelValue": {
-			in: func(n *v1alpha1.XNodeAppSpec) { n.Owner = "group:default/team" },
-			want: []string{`spec.owner: Invalid value: "group:default/team": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', ` +
-				`and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`},
+		"OwnerNotATeamOrReference": {
+			in:   func(n *v1alpha1.XNodeAppSpec) { n.Owner = "team shop" },
+			want: []string{`spec.owner: Invalid value: "team shop": must be a team name such as team-payments, or an entity reference such as group:default/team-payments`},
+		},
+		"OwnerNameTooLongForALabel": {
+			in:   func(n *v1alpha1.XNodeAppSpec) { n.Owner = "group:default/" + strings.Repeat("t", 64) },
+			want: []string{`spec.owner: Invalid value: "group:default/` + strings.Repeat("t", 64) + `": must be no more than 63 bytes`},
 		},
 		"SuperuserAsOwner": {
 			in:   func(n *v1alpha1.XNodeAppSpec) { n.Database.Owner = "postgres" },
@@ -169,7 +198,7 @@ func TestResolveNodeAppErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := minimal()
 			tc.in(&in)
-			got, errs := ResolveNodeApp(in, Platform{})
+			got, errs := ResolveNodeApp(in, Platform{}, Composite{Name: "shop"})
 			if got != nil {
 				t.Errorf("ResolveNodeApp(...) returned an App along with errors")
 			}

@@ -91,15 +91,80 @@ func jsonType(goKind string) string {
 	return goKind
 }
 
-func validateOwner(path *field.Path, owner string) field.ErrorList {
+// Composite is what resolving reads of the XR besides its spec.
+type Composite struct {
+	// Name of the application: the XR's, or its claim's.
+	Name        string
+	Annotations map[string]string
+}
+
+// BackstageOwnerAnnotation is where Backstage's claim-template action
+// writes the owner the form's OwnerPicker chose.
+const BackstageOwnerAnnotation = "terasky.backstage.io/owner"
+
+var ownerRE = regexp.MustCompile(v1alpha1.OwnerPattern)
+
+// Owner is the owning team: Name for the owner label, and the full Backstage
+// entity reference (group:default/team-shop) when one was given.
+type Owner struct {
+	Name string
+	Ref  string
+}
+
+// resolveOwner reads spec.owner, else the annotation a Backstage form
+// writes. An entity reference gives its name to the label.
+func resolveOwner(path *field.Path, owner string, c Composite) (Owner, field.ErrorList) {
 	if owner == "" {
-		return field.ErrorList{field.Required(path, "the owning team, such as team-payments")}
+		if owner = c.Annotations[BackstageOwnerAnnotation]; owner != "" {
+			path = field.NewPath("metadata", "annotations").Key(BackstageOwnerAnnotation)
+		}
+	}
+	if owner == "" {
+		return Owner{}, field.ErrorList{field.Required(path, "the owning team, such as team-payments or group:default/team-payments; "+
+			"a Backstage form sets the "+BackstageOwnerAnnotation+" annotation instead")}
+	}
+	if len(owner) > 253 || !ownerRE.MatchString(owner) {
+		return Owner{}, field.ErrorList{field.Invalid(path, owner, "must be a team name such as team-payments, or an entity reference such as group:default/team-payments")}
+	}
+	name := owner
+	if i := strings.LastIndexAny(name, ":/"); i >= 0 {
+		name = name[i+1:]
 	}
 	var errs field.ErrorList
-	for _, msg := range validation.IsValidLabelValue(owner) {
+	for _, msg := range validation.IsValidLabelValue(name) {
 		errs = append(errs, field.Invalid(path, owner, msg))
 	}
-	return errs
+	out := Owner{Name: name}
+	if name != owner {
+		out.Ref = owner
+	}
+	return out, errs
+}
+
+// switchOf resolves a three-way switch: the mode (Default, Enabled,
+// Disabled), else a deprecated boolean, else the profile. explicit says
+// whether the XR decided.
+func switchOf(mode string, legacy *bool, profile bool) (on, explicit bool) {
+	switch mode {
+	case v1alpha1.SwitchEnabled:
+		return true, true
+	case v1alpha1.SwitchDisabled:
+		return false, true
+	}
+	if legacy != nil {
+		return *legacy, true
+	}
+	return profile, false
+}
+
+// Switches lists the values of a three-way switch.
+var Switches = []string{v1alpha1.SwitchDefault, v1alpha1.SwitchEnabled, v1alpha1.SwitchDisabled}
+
+func validateSwitch(path *field.Path, mode string) field.ErrorList {
+	if mode == "" {
+		return nil
+	}
+	return oneOf(path, mode, Switches)
 }
 
 func oneOf(path *field.Path, v string, allowed []string) field.ErrorList {

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
@@ -18,7 +17,7 @@ var durationRE = regexp.MustCompile(v1alpha1.DurationPattern)
 // applied.
 type FullStackService struct {
 	Environment string
-	Owner       string
+	Owner       Owner
 	Description string
 	Language    string
 	Framework   string
@@ -93,22 +92,27 @@ type Autoscaling struct {
 // ResolveService applies defaults to an XFullStackService spec, from the
 // environment's profile and the platform, and validates it. name is the
 // application's name; with a platform domain it makes the default host.
-func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, name string) (*FullStackService, field.ErrorList) {
+func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Composite) (*FullStackService, field.ErrorList) {
 	root := field.NewPath("spec")
 	var errs field.ErrorList
 
 	out := &FullStackService{
 		Environment: orDefault(in.Environment, DefaultEnvironment),
-		Owner:       in.Owner,
 		Description: in.Description,
 		Language:    in.Language,
 		Framework:   in.Framework,
 	}
 	errs = append(errs, oneOf(root.Child("environment"), out.Environment, ServiceEnvironments)...)
-	errs = append(errs, validateOwner(root.Child("owner"), in.Owner)...)
-	for _, f := range []struct{ name, value string }{{"language", in.Language}, {"framework", in.Framework}} {
-		for _, msg := range validation.IsValidLabelValue(f.value) {
-			errs = append(errs, field.Invalid(root.Child(f.name), f.value, msg))
+	var oerrs field.ErrorList
+	out.Owner, oerrs = resolveOwner(root.Child("owner"), in.Owner, c)
+	errs = append(errs, oerrs...)
+	errs = append(errs, validateSwitch(root.Child("availability", "mode"), in.Availability.Mode)...)
+	for _, f := range []struct {
+		name, value string
+		allowed     []string
+	}{{"language", in.Language, Languages}, {"framework", in.Framework, Frameworks}} {
+		if f.value != "" {
+			errs = append(errs, oneOf(root.Child(f.name), f.value, f.allowed)...)
 		}
 	}
 	if len(in.Description) > v1alpha1.MaxDescriptionLength {
@@ -121,16 +125,18 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, name
 	profile := Profiles[out.Environment]
 
 	var werrs field.ErrorList
-	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service.Container, in.Service.Port, in.Service.HealthPath, workloadDefaults{
+	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service.Image, in.Service.Pods, in.Service.Port, in.Service.HealthPath, workloadDefaults{
 		port: DefaultServicePort, replicas: profile.Replicas, health: DefaultServiceHealth,
 		resources: DefaultBackendResources, registry: p.ImageRegistry,
 	})
 	errs = append(errs, werrs...)
-	out.Service.Spread = boolOr(in.Availability.Spread, profile.Spread)
-	out.DisruptionBudget = boolOr(in.Availability.PodDisruptionBudget, profile.DisruptionBudget)
+	available, _ := switchOf(in.Availability.Mode, nil, profile.Spread)
+	out.Service.Spread = boolOr(in.Availability.Spread, available)
+	available, _ = switchOf(in.Availability.Mode, nil, profile.DisruptionBudget)
+	out.DisruptionBudget = boolOr(in.Availability.PodDisruptionBudget, available)
 
-	if in.Frontend != nil {
-		fe, ferrs := resolveWorkload(root.Child("frontend"), in.Frontend.Container, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
+	if in.Frontend.On() {
+		fe, ferrs := resolveWorkload(root.Child("frontend"), in.Frontend.Image, in.Frontend.Pods, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
 			port: DefaultFrontendPort, replicas: profile.Replicas, health: DefaultFrontendHealth,
 			resources: DefaultFrontendResources, registry: p.ImageRegistry,
 		})
@@ -143,21 +149,14 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, name
 		orDefault(in.Database.Size, profile.DatabaseSize), in.Database.Engine, p)
 	errs = append(errs, werrs...)
 
-	ing := in.Ingress
-	if ing.Host == "" && p.Domain != "" {
-		ing.Host = name + "." + p.Domain
-	}
-	out.Ingress, werrs = resolveIngress(root.Child("ingress"), ing, p,
-		"or set spec.ingress.enabled to false, or a domain in the function Input")
+	out.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p, c.Name)
 	errs = append(errs, werrs...)
 
 	out.Delivery, werrs = resolveDelivery(root.Child("delivery"), in.Delivery, profile, p)
 	errs = append(errs, werrs...)
 
-	out.Monitoring = Monitoring{Enabled: in.Monitoring.Enabled, Path: orDefault(in.Monitoring.Path, DefaultMetricsPath)}
-	if !httpPathRE.MatchString(out.Monitoring.Path) {
-		errs = append(errs, field.Invalid(root.Child("monitoring", "path"), out.Monitoring.Path, "must be an absolute HTTP path starting with /"))
-	}
+	out.Monitoring, werrs = resolveMonitoring(root.Child("monitoring"), in.Monitoring)
+	errs = append(errs, werrs...)
 
 	out.Autoscaling, werrs = resolveAutoscaling(root.Child("autoscaling"), in.Autoscaling, profile, out.Service.Replicas)
 	errs = append(errs, werrs...)
@@ -181,23 +180,32 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	if len(in.Steps) > 0 && out.Strategy != StrategyCanary {
 		errs = append(errs, strategyOnly(path.Child("steps"), StrategyCanary))
 	}
-	if in.AutoPromotion != nil && out.Strategy != StrategyBlueGreen {
+	errs = append(errs, oneOf(path.Child("promotion"), orDefault(in.Promotion, v1alpha1.SwitchDefault), Promotions)...)
+	promotion := in.Promotion
+	if promotion == v1alpha1.SwitchDefault {
+		promotion = ""
+	}
+	switch {
+	case promotion != "" && out.Strategy != StrategyBlueGreen:
+		errs = append(errs, strategyOnly(path.Child("promotion"), StrategyBlueGreen))
+	case promotion == "" && in.AutoPromotion != nil && out.Strategy != StrategyBlueGreen:
 		errs = append(errs, strategyOnly(path.Child("autoPromotion"), StrategyBlueGreen))
 	}
 	out.AutoPromotion = boolOr(in.AutoPromotion, DefaultAutoPromotion)
+	if promotion != "" {
+		out.AutoPromotion = promotion == PromotionAutomatic
+	}
 
 	stepAnalysis := false
 	for _, s := range in.Steps {
-		stepAnalysis = stepAnalysis || s.Analysis != nil
+		stepAnalysis = stepAnalysis || (s.Analysis != nil && *s.Analysis)
 	}
 	ap := path.Child("analysis")
-	enabled := profile.Analysis || stepAnalysis
-	if in.Analysis.Enabled != nil {
-		enabled = *in.Analysis.Enabled
-		if enabled && !out.UsesRollout() {
-			errs = append(errs, field.Forbidden(ap.Child("enabled"),
-				"an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate"))
-		}
+	errs = append(errs, validateSwitch(ap.Child("mode"), in.Analysis.Mode)...)
+	enabled, explicit := switchOf(in.Analysis.Mode, in.Analysis.Enabled, profile.Analysis || stepAnalysis)
+	if explicit && enabled && !out.UsesRollout() {
+		errs = append(errs, field.Forbidden(ap.Child(analysisSwitchField(in.Analysis)),
+			"an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate"))
 	}
 	if !out.UsesRollout() {
 		enabled = false
@@ -209,7 +217,14 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	}
 
 	if out.Strategy == StrategyCanary {
-		steps, serrs := resolveSteps(path.Child("steps"), in.Steps, out.Analysis != nil)
+		off := ""
+		if out.Analysis == nil {
+			off = "spec.delivery.analysis.enabled is false"
+			if in.Analysis.Mode == v1alpha1.SwitchDisabled {
+				off = "spec.delivery.analysis.mode is Disabled"
+			}
+		}
+		steps, serrs := resolveSteps(path.Child("steps"), in.Steps, off)
 		out.Steps = steps
 		errs = append(errs, serrs...)
 	}
@@ -217,9 +232,11 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 }
 
 // resolveSteps validates a canary's steps, or returns the default ones.
-func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysis bool) ([]Step, field.ErrorList) {
+// analysisOff says why an analysis step is refused, or is empty when the
+// analysis is on.
+func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysisOff string) ([]Step, field.ErrorList) {
 	if len(in) == 0 {
-		return DefaultSteps(analysis), nil
+		return DefaultSteps(analysisOff == ""), nil
 	}
 	var errs field.ErrorList
 	out := make([]Step, 0, len(in))
@@ -230,14 +247,14 @@ func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysis bool) ([]
 		if s.SetWeight != nil {
 			set++
 		}
-		if s.Pause != nil {
+		if s.Pause != "" {
 			set++
 		}
-		if s.Analysis != nil {
+		if s.Analysis != nil && *s.Analysis {
 			set++
 		}
 		if set != 1 {
-			errs = append(errs, field.Invalid(sp, fmt.Sprintf("%d fields set", set), "a step sets exactly one of setWeight, pause, analysis"))
+			errs = append(errs, field.Invalid(sp, fmt.Sprintf("%d fields set", set), "a step sets exactly one of setWeight, pause, analysis: true"))
 			continue
 		}
 		switch {
@@ -255,15 +272,17 @@ func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysis bool) ([]
 				last, lastIndex = w, i
 			}
 			out = append(out, Step{SetWeight: i32(w)})
-		case s.Pause != nil:
-			if d := s.Pause.Duration; d != "" && !durationRE.MatchString(d) {
-				errs = append(errs, field.Invalid(sp.Child("pause", "duration"), d,
-					"must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h; leave it out to pause until promoted"))
+		case s.Pause == PauseUntilPromoted:
+			out = append(out, Step{Pause: &Pause{}})
+		case s.Pause != "":
+			if !durationRE.MatchString(s.Pause) {
+				errs = append(errs, field.Invalid(sp.Child("pause"), s.Pause,
+					"must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h, or "+PauseUntilPromoted))
 			}
-			out = append(out, Step{Pause: &Pause{Duration: s.Pause.Duration}})
+			out = append(out, Step{Pause: &Pause{Duration: s.Pause}})
 		default:
-			if !analysis {
-				errs = append(errs, field.Forbidden(sp.Child("analysis"), "spec.delivery.analysis.enabled is false"))
+			if analysisOff != "" {
+				errs = append(errs, field.Forbidden(sp.Child("analysis"), analysisOff))
 			}
 			out = append(out, Step{Analysis: true})
 		}
@@ -339,13 +358,20 @@ func resolveAnalysis(path *field.Path, in v1alpha1.Analysis, p Platform) (Analys
 }
 
 func resolveAutoscaling(path *field.Path, in v1alpha1.Autoscaling, profile Profile, replicas int32) (*Autoscaling, field.ErrorList) {
-	if !boolOr(in.Enabled, profile.Autoscaling) {
+	if e := validateSwitch(path.Child("mode"), in.Mode); len(e) > 0 {
+		return nil, e
+	}
+	if on, explicit := switchOf(in.Mode, in.Enabled, profile.Autoscaling); !on {
+		off := "spec.autoscaling.enabled is false"
+		if in.Mode == v1alpha1.SwitchDisabled {
+			off = "spec.autoscaling.mode is Disabled"
+		}
 		for _, f := range []struct {
 			name string
 			set  bool
 		}{{"minReplicas", in.MinReplicas != nil}, {"maxReplicas", in.MaxReplicas != nil}, {"targetCPUUtilizationPercentage", in.TargetCPUUtilizationPercentage != nil}} {
-			if f.set && in.Enabled != nil {
-				return nil, field.ErrorList{field.Forbidden(path.Child(f.name), "spec.autoscaling.enabled is false")}
+			if f.set && explicit {
+				return nil, field.ErrorList{field.Forbidden(path.Child(f.name), off)}
 			}
 		}
 		if in.MinReplicas == nil && in.MaxReplicas == nil && in.TargetCPUUtilizationPercentage == nil {
@@ -401,4 +427,21 @@ func boolOr(v *bool, d bool) bool {
 func i32(v int64) *int32 {
 	n := int32(v) //nolint:gosec // Callers pass values checked against small bounds.
 	return &n
+}
+
+// analysisSwitchField names the field that turned the analysis on.
+func analysisSwitchField(a v1alpha1.Analysis) string {
+	if a.Mode == v1alpha1.SwitchEnabled {
+		return "mode"
+	}
+	return "enabled"
+}
+
+// resolveMonitoring applies defaults to Monitoring.
+func resolveMonitoring(path *field.Path, in v1alpha1.Monitoring) (Monitoring, field.ErrorList) {
+	out := Monitoring{Enabled: in.Enabled, Path: orDefault(in.Path, DefaultMetricsPath)}
+	if !httpPathRE.MatchString(out.Path) {
+		return out, field.ErrorList{field.Invalid(path.Child("path"), out.Path, "must be an absolute HTTP path starting with /")}
+	}
+	return out, nil
 }

@@ -73,7 +73,7 @@ func TestResolveServiceProfiles(t *testing.T) {
 		"AnalysisStepTurnsAnalysisOn": {
 			in: func(s *v1alpha1.XFullStackServiceSpec) {
 				s.Environment = "staging"
-				s.Delivery.Steps = []v1alpha1.CanaryStep{{SetWeight: i64(25)}, {Analysis: &v1alpha1.StepAnalysis{}}, {SetWeight: i64(100)}}
+				s.Delivery.Steps = []v1alpha1.CanaryStep{{SetWeight: i64(25)}, {Analysis: b(true)}, {SetWeight: i64(100)}}
 			},
 			want: summary{Replicas: 2, Strategy: "canary", Analysis: true, DatabaseSize: "small", Steps: 3},
 		},
@@ -82,7 +82,7 @@ func TestResolveServiceProfiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := base()
 			tc.in(&in)
-			got, errs := ResolveFullStackService(in, p, "orders")
+			got, errs := ResolveFullStackService(in, p, Composite{Name: "orders"})
 			if len(errs) > 0 {
 				t.Fatalf("ResolveService: %v", errs)
 			}
@@ -131,7 +131,7 @@ func TestPlatformDefaults(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			in := v1alpha1.XFullStackServiceSpec{Owner: "team", Service: v1alpha1.ServiceWorkload{Container: v1alpha1.Container{Image: tc.image}}, Ingress: v1alpha1.Ingress{Host: tc.host}}
-			got, errs := ResolveFullStackService(in, Platform{ImageRegistry: tc.registry, Domain: tc.domain}, "orders")
+			got, errs := ResolveFullStackService(in, Platform{ImageRegistry: tc.registry, Domain: tc.domain}, Composite{Name: "orders"})
 			if len(errs) > 0 {
 				t.Fatalf("ResolveService: %v", errs)
 			}

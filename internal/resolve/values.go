@@ -52,6 +52,25 @@ var Protections = []string{ProtectionDefault, ProtectionEnabled, ProtectionDisab
 // PostgresVersions lists the allowed major versions of spec.database.version.
 var PostgresVersions = []string{"14", "15", "16", "17", "18"}
 
+// Languages lists the allowed values of spec.language: the choices a form
+// offers.
+var Languages = []string{"nodejs", "typescript", "python", "go", "java", "kotlin", "dotnet", "ruby", "php", "rust", "other"}
+
+// Frameworks lists the allowed values of spec.framework.
+var Frameworks = []string{"express", "nestjs", "nextjs", "fastapi", "django", "flask", "gin", "echo", "spring-boot", "quarkus", "aspnet", "rails", "other"}
+
+// PauseUntilPromoted is the canary pause that waits for a person.
+const PauseUntilPromoted = "untilPromoted"
+
+// Values of spec.delivery.promotion.
+const (
+	PromotionAutomatic = "Automatic"
+	PromotionManual    = "Manual"
+)
+
+// Promotions lists the allowed values of spec.delivery.promotion.
+var Promotions = []string{"Default", PromotionAutomatic, PromotionManual}
+
 // IssuerKinds lists the allowed values of spec.ingress.tls.issuerKind.
 var IssuerKinds = []string{"ClusterIssuer", "Issuer"}
 

@@ -36,15 +36,15 @@ type workloadDefaults struct {
 
 // resolveWorkload resolves a workload's container and the port and health
 // path its role (frontend, backend, service) defaults differently.
-func resolveWorkload(path *field.Path, in v1alpha1.Container, inPort *int64, health string, d workloadDefaults) (Workload, field.ErrorList) {
+func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *int64, health string, d workloadDefaults) (Workload, field.ErrorList) {
 	var errs field.ErrorList
-	out := Workload{Image: qualifyImage(in.Image, d.registry), HealthPath: orDefault(health, d.health), Env: in.Env}
+	out := Workload{Image: qualifyImage(image, d.registry), HealthPath: orDefault(health, d.health), Env: in.Env}
 
 	switch {
-	case in.Image == "":
+	case image == "":
 		errs = append(errs, field.Required(path.Child("image"), "a container image reference such as ghcr.io/acme/web:1.2.3"))
 	case !imageRE.MatchString(out.Image):
-		errs = append(errs, field.Invalid(path.Child("image"), in.Image,
+		errs = append(errs, field.Invalid(path.Child("image"), image,
 			"must be a container image reference: [registry[:port]/]repository[:tag][@sha256:digest], lower-case repository"))
 	}
 
