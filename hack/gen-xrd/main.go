@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"sigs.k8s.io/yaml"
 )
@@ -141,6 +142,9 @@ func XRD(crd map[string]any, overlay map[string]map[string]any) (map[string]any,
 	schema["description"] = strings.TrimPrefix(str(schema, "description"), names["kind"].(string)+" is ")
 	schema["description"] = upperFirst(schema["description"].(string))
 	normalize(schema)
+	if spec, ok := props["spec"].(map[string]any); ok {
+		addTitles(spec)
+	}
 	if err := applyOverlay(schema, overlay); err != nil {
 		return nil, err
 	}
@@ -233,6 +237,60 @@ func normalize(s map[string]any) {
 		delete(items, "description")
 		normalize(items)
 	}
+}
+
+// addTitles gives every property under s a title made from its name
+// (allowProviderChange: "Allow provider change"), so that a form generator
+// never shows a raw key; the overlay overrides where a name reads badly.
+func addTitles(s map[string]any) {
+	props, _ := s["properties"].(map[string]any)
+	for name, p := range props {
+		m, ok := p.(map[string]any)
+		if !ok {
+			continue
+		}
+		if _, ok := m["title"]; !ok {
+			m["title"] = Title(name)
+		}
+		addTitles(m)
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		addTitles(items)
+	}
+}
+
+// acronyms are written in capitals in a title.
+var acronyms = map[string]string{"cpu": "CPU", "tls": "TLS", "url": "URL", "id": "ID", "ids": "IDs", "dns": "DNS"}
+
+// Title turns a camelCase field name into a sentence-case title:
+// targetCPUUtilizationPercentage is "Target CPU utilization percentage".
+func Title(name string) string {
+	var words []string
+	start := 0
+	r := []rune(name)
+	for i := 1; i <= len(r); i++ {
+		boundary := i == len(r) ||
+			(unicode.IsUpper(r[i]) && !unicode.IsUpper(r[i-1])) ||
+			(unicode.IsUpper(r[i]) && i+1 < len(r) && unicode.IsLower(r[i+1]) && unicode.IsUpper(r[i-1]))
+		if boundary {
+			words = append(words, string(r[start:i]))
+			start = i
+		}
+	}
+	for i, w := range words {
+		lw := strings.ToLower(w)
+		switch {
+		case acronyms[lw] != "":
+			words[i] = acronyms[lw]
+		case i == 0:
+			words[i] = upperFirst(lw)
+		case strings.ToUpper(w) == w && len(w) > 1:
+			// An acronym the name already spells in capitals.
+		default:
+			words[i] = lw
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // applyOverlay merges extra schema keys into the schema nodes the overlay

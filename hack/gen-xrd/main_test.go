@@ -129,3 +129,19 @@ func keys(m map[string]any) []string {
 	}
 	return out
 }
+
+func TestTitle(t *testing.T) {
+	for name, want := range map[string]string{
+		"owner":                          "Owner",
+		"allowProviderChange":            "Allow provider change",
+		"targetCPUUtilizationPercentage": "Target CPU utilization percentage",
+		"tls":                            "TLS",
+		"healthPath":                     "Health path",
+		"vpcSecurityGroupIds":            "Vpc security group IDs",
+		"podDisruptionBudget":            "Pod disruption budget",
+	} {
+		if got := Title(name); got != want {
+			t.Errorf("Title(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
