@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz e2e check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz e2e forms check tools clean
 
 all: check
 
@@ -72,6 +72,11 @@ tools:
 	hack/tools.sh golangci-lint
 	hack/tools.sh crossplane-core
 	hack/tools.sh crossplane-cli
+
+## forms: Backstage templates from the XRDs (TeraSky's generator), form submissions through the real action, each XR applied to a real API server and composed (also part of e2e)
+forms:
+	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
+	E2E_RUN='TestE2E/every_Backstage_form' test/e2e/run.sh
 
 check: test render e2e
 

@@ -31,6 +31,9 @@ export E2E_CROSSPLANE=$(hack/tools.sh crossplane-core)
 export E2E_CROSSPLANE_CRDS=$(hack/tools.sh crossplane-crds)
 export E2E_ETCD=$(command -v etcd)
 mkdir -p _output
+echo "e2e: Backstage forms (hack/forms/run.sh)"
+hack/forms/run.sh "$repo/_output/forms"
+export E2E_FORMS="$repo/_output/forms"
 go build -o _output/function-fullstack .
 export E2E_FUNCTION="$repo/_output/function-fullstack"
 export E2E_REPO="$repo"
@@ -40,7 +43,7 @@ t1=$(date +%s)
 echo "e2e: tools ready in $((t1 - t0))s"
 
 status=0
-go test -tags e2e -count=1 -timeout 30m -v ./test/e2e/ 2>&1 | tee _output/e2e.log || status=$?
+go test -tags e2e -count=1 -timeout 30m -v -run "${E2E_RUN:-.}" ./test/e2e/ 2>&1 | tee _output/e2e.log || status=$?
 t2=$(date +%s)
 passed=$(grep -c '^e2e: PASS ' _output/e2e.log || true)
 echo "e2e: summary: $passed scenarios passed; tools $((t1 - t0))s, tests $((t2 - t1))s, total $((t2 - t0))s"
