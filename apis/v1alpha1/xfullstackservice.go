@@ -175,7 +175,8 @@ type Delivery struct {
 	// +optional
 	// +kubebuilder:validation:Enum=Default;Automatic;Manual
 	Promotion string `json:"promotion,omitempty"`
-	// Deprecated: use promotion. true is Automatic, false is Manual.
+	// Superseded by promotion, and still honoured: true is Automatic, false
+	// is Manual.
 	// +optional
 	AutoPromotion *bool `json:"autoPromotion,omitempty"`
 	// Gate promotion on the success rate Prometheus reports. Default: on in
@@ -213,7 +214,7 @@ type Analysis struct {
 	// +optional
 	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
 	Mode string `json:"mode,omitempty"`
-	// Deprecated: use mode.
+	// Superseded by mode, and still honoured.
 	// +optional
 	Enabled *bool `json:"enabled,omitempty"`
 	// Lowest acceptable share of non-5xx responses, such as 0.99. Default
@@ -274,7 +275,7 @@ type Autoscaling struct {
 	// +optional
 	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
 	Mode string `json:"mode,omitempty"`
-	// Deprecated: use mode.
+	// Superseded by mode, and still honoured.
 	// +optional
 	Enabled *bool `json:"enabled,omitempty"`
 	// Fewest pods. Defaults to the service's replicas.
