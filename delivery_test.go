@@ -517,3 +517,43 @@ data: {username: YXBw, password: c2VjcmV0, dbname: YXBw}`
 		t.Errorf("XR connection details: -want, +got:\n%s", diff)
 	}
 }
+
+// TestWhatABackstageFormWrites composes an XNodeApp as TeraSky's
+// claim-template action writes it: no spec.owner (the OwnerPicker's entity
+// reference is an annotation), no host, and empty values dropped.
+func TestWhatABackstageFormWrites(t *testing.T) {
+	xr := `apiVersion: platform.fullstack.io/v1alpha1
+kind: XNodeApp
+metadata:
+  name: shop
+  namespace: shop
+  annotations: {terasky.backstage.io/owner: "group:default/team-shop", terasky.backstage.io/add-to-catalog: "true"}
+spec:
+  environment: development
+  frontend: {image: ghcr.io/acme/shop-web:1.0.0}
+  backend: {image: ghcr.io/acme/shop-api:1.0.0}
+  ingress: {enabled: true}
+`
+	req := (example{Name: "xnodeapp", Scenario: "nothing-exists", Dir: "example/xnodeapp"}).request(t)
+	req.Observed.Composite.Resource = mustStruct(t, xr)
+	rsp := run(t, req)
+	if f := messages(rsp, fnv1.Severity_SEVERITY_FATAL); len(f) > 0 {
+		t.Fatalf("RunFunction: %v", f)
+	}
+	got := map[string]any{
+		"owner label":     valueAt(rsp, "backend-deployment", "metadata", "labels", "fullstack.io/owner"),
+		"owner reference": valueAt(rsp, "backend-deployment", "metadata", "annotations", "fullstack.io/owner-ref"),
+		"pod owner label": valueAt(rsp, "backend-deployment", "spec", "template", "metadata", "labels", "fullstack.io/owner"),
+	}
+	want := map[string]any{
+		"owner label":     "team-shop",
+		"owner reference": "group:default/team-shop",
+		"pod owner label": "team-shop",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("-want, +got:\n%s", diff)
+	}
+	if rules := fmt.Sprint(valueAt(rsp, "ingress", "spec", "rules")); !strings.Contains(rules, "host:shop.apps.example.com") {
+		t.Errorf("the Ingress host is not <name>.<domain>: %v", rules)
+	}
+}

@@ -83,6 +83,33 @@ function untitled(schema, where, found) {
   return found;
 }
 
+// outline says what a person sees on each page of a form: the fields in
+// order, the ones behind "Show Advanced Settings" in brackets.
+function outline(template) {
+  const lines = [`${template.metadata.title} (${template.metadata.name})`];
+  const fields = (schema) => {
+    const order = schema['ui:order'] || Object.keys(schema.properties || {});
+    const keys = order.filter((k) => k !== '*' && schema.properties && schema.properties[k]);
+    for (const k of Object.keys(schema.properties || {})) if (!keys.includes(k)) keys.push(k);
+    const shown = keys.filter((k) => k !== 'showAdvancedSettings').map((k) => {
+      const p = schema.properties[k];
+      const inner = p.type === 'object' && p.properties ? ` {${fields(p)}}` : '';
+      return `${p.title || k}${inner}`;
+    });
+    const adv = schema.dependencies && schema.dependencies.showAdvancedSettings;
+    if (adv) {
+      shown.push(`[${Object.values(adv.then.properties).map((p) => p.title).join(', ')}]`);
+    }
+    const on = schema.dependencies && schema.dependencies.enabled;
+    if (on) {
+      shown.push(`when on: ${Object.values(on.then.properties).map((p) => p.title).join(', ')}`);
+    }
+    return shown.join(', ');
+  };
+  template.spec.parameters.forEach((step, i) => lines.push(`  page ${i + 1}, ${step.title}: ${fields(step)}`));
+  return lines.join('\n');
+}
+
 // withoutUI returns the schema without ui:* keys, as Backstage's frontend
 // hands it to react-jsonschema-form (the keys go to the uiSchema).
 function withoutUI(s) {
@@ -167,6 +194,8 @@ async function main() {
   for (const doc of readYAML(path.join(repo, 'example/backstage/template.yaml'))) {
     if (doc.kind === 'Template') handWritten[doc.metadata.name] = { template: doc };
   }
+  const outlines = [...Object.values(byKind), ...Object.values(handWritten)].map((t) => outline(t.template));
+  fs.writeFileSync(path.join(out, 'outline.txt'), outlines.join('\n') + '\n');
   const submissions = readYAML(path.join(__dirname, 'submissions.yaml'))[0];
   const index = [];
   for (const s of submissions) {
