@@ -60,6 +60,8 @@ else
   echo "package/         $(tail -1 "$OUT/package.validate")"
 fi
 for ex in example/*/; do
+  # Render examples have an XR; example/backstage holds a template.
+  [ -e "$ex/xr.yaml" ] || continue
   ex=${ex%/}; name=$(basename "$ex")
   fnfile="$OUT/$name.functions.yaml"
   sed "s/127.0.0.1:9443/127.0.0.1:$PORT/" "$ex/functions.yaml" >"$fnfile"
