@@ -110,6 +110,21 @@ type Pods struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=64
 	Env []EnvVar `json:"env,omitempty"`
+	// HTTP path of the liveness probe (a failure restarts the pod): an
+	// endpoint that checks only the process, never a dependency. Default:
+	// the framework's liveness endpoint (spring-boot
+	// /actuator/health/liveness, quarkus /q/health/live), else healthPath.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	LivenessPath string `json:"livenessPath,omitempty"`
+	// HTTP path of the readiness probe (a failure takes the pod out of the
+	// Service). Default: the framework's readiness endpoint (spring-boot
+	// /actuator/health/readiness, quarkus /q/health/ready), else healthPath.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	ReadinessPath string `json:"readinessPath,omitempty"`
 }
 
 // Frontend is a web frontend, served at / on the ingress host.
@@ -126,7 +141,8 @@ type FrontendSettings struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port *int64 `json:"port,omitempty"`
-	// HTTP path for the startup, readiness and liveness probes.
+	// HTTP path for the startup probe, and for readiness and liveness
+	// unless readinessPath, livenessPath or the framework say otherwise.
 	// +optional
 	// +kubebuilder:default="/"
 	// +kubebuilder:validation:MaxLength=255
@@ -144,7 +160,8 @@ type Backend struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port *int64 `json:"port,omitempty"`
-	// HTTP path for the startup, readiness and liveness probes.
+	// HTTP path for the startup probe, and for readiness and liveness
+	// unless readinessPath, livenessPath or the framework say otherwise.
 	// +optional
 	// +kubebuilder:default="/healthz"
 	// +kubebuilder:validation:MaxLength=255

@@ -129,7 +129,8 @@ type ServiceWorkload struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port *int64 `json:"port,omitempty"`
-	// HTTP path for the startup, readiness and liveness probes.
+	// HTTP path for the startup probe, and for readiness and liveness
+	// unless readinessPath, livenessPath or the framework say otherwise.
 	// +optional
 	// +kubebuilder:default="/healthz"
 	// +kubebuilder:validation:MaxLength=255

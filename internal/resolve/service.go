@@ -127,6 +127,7 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	var werrs field.ErrorList
 	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service.Image, in.Service.Pods, in.Service.Port, in.Service.HealthPath, workloadDefaults{
 		port: DefaultServicePort, replicas: profile.Replicas, health: DefaultServiceHealth,
+		liveness: FrameworkProbes[in.Framework].Liveness, readiness: FrameworkProbes[in.Framework].Readiness,
 		resources: DefaultBackendResources, registry: p.ImageRegistry,
 	})
 	errs = append(errs, werrs...)

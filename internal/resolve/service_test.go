@@ -66,6 +66,30 @@ func TestResolveServiceProfiles(t *testing.T) {
 			},
 			want: summary{Replicas: 4, Strategy: "blueGreen", DatabaseSize: "large"},
 		},
+		"ProductionModesDisabled": {
+			in: func(s *v1alpha1.XFullStackServiceSpec) {
+				s.Environment = "production"
+				s.Delivery.Analysis.Mode = "Disabled"
+				s.Autoscaling.Mode = "Disabled"
+				s.Availability.Mode = "Disabled"
+			},
+			want: summary{Replicas: 3, Strategy: "canary", DatabaseSize: "medium", Steps: 5},
+		},
+		"DevelopmentModesEnabled": {
+			in: func(s *v1alpha1.XFullStackServiceSpec) {
+				s.Autoscaling.Mode = "Enabled"
+				s.Availability.Mode = "Enabled"
+			},
+			want: summary{Replicas: 1, Strategy: "rollingUpdate", DatabaseSize: "small",
+				Autoscaling: &Autoscaling{MinReplicas: 1, MaxReplicas: 10, TargetCPU: 70}, DisruptionBudget: true, Spread: true},
+		},
+		"ModeWinsOverTheOldBoolean": {
+			in: func(s *v1alpha1.XFullStackServiceSpec) {
+				s.Environment = "production"
+				s.Autoscaling = v1alpha1.Autoscaling{Mode: "Disabled", Enabled: b(true)}
+			},
+			want: summary{Replicas: 3, Strategy: "canary", Analysis: true, DatabaseSize: "medium", Steps: 6, DisruptionBudget: true, Spread: true},
+		},
 		"DevelopmentAskingForAutoscaling": {
 			in:   func(s *v1alpha1.XFullStackServiceSpec) { s.Autoscaling.MaxReplicas = i64(4) },
 			want: summary{Replicas: 1, Strategy: "rollingUpdate", DatabaseSize: "small", Autoscaling: &Autoscaling{MinReplicas: 1, MaxReplicas: 4, TargetCPU: 70}},
@@ -175,5 +199,36 @@ func TestREADMEProfileTable(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("README profile table: -code, +README:\n%s", diff)
+	}
+}
+
+// TestProbePaths shows where each probe's path comes from: the workload's
+// own field, the framework's endpoints, else healthPath.
+func TestProbePaths(t *testing.T) {
+	cases := map[string]struct {
+		framework, health, liveness, readiness string
+		want                                   [3]string // startup, liveness, readiness
+	}{
+		"Default":             {want: [3]string{"/healthz", "/healthz", "/healthz"}},
+		"HealthPathForAll":    {health: "/health", want: [3]string{"/health", "/health", "/health"}},
+		"SpringBoot":          {framework: "spring-boot", health: "/actuator/health", want: [3]string{"/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness"}},
+		"Quarkus":             {framework: "quarkus", want: [3]string{"/healthz", "/q/health/live", "/q/health/ready"}},
+		"OwnPathsWin":         {framework: "spring-boot", liveness: "/live", readiness: "/ready", want: [3]string{"/healthz", "/live", "/ready"}},
+		"GinHasNoOwnEndpoint": {framework: "gin", health: "/ping", want: [3]string{"/ping", "/ping", "/ping"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := v1alpha1.XFullStackServiceSpec{Owner: "team", Framework: tc.framework, Service: v1alpha1.ServiceWorkload{
+				Container:  v1alpha1.Container{Image: "ghcr.io/acme/api:1", Pods: v1alpha1.Pods{LivenessPath: tc.liveness, ReadinessPath: tc.readiness}},
+				HealthPath: tc.health,
+			}}
+			got, errs := ResolveFullStackService(in, Platform{Domain: "apps.example.com"}, Composite{Name: "orders"})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			if diff := cmp.Diff(tc.want, [3]string{got.Service.HealthPath, got.Service.LivenessPath, got.Service.ReadinessPath}); diff != "" {
+				t.Errorf("startup, liveness, readiness: -want, +got:\n%s", diff)
+			}
+		})
 	}
 }

@@ -59,6 +59,17 @@ var Languages = []string{"nodejs", "typescript", "python", "go", "java", "kotlin
 // Frameworks lists the allowed values of spec.framework.
 var Frameworks = []string{"express", "nestjs", "nextjs", "fastapi", "django", "flask", "gin", "echo", "spring-boot", "quarkus", "aspnet", "rails", "other"}
 
+// Probes are a framework's own liveness and readiness endpoints: liveness
+// checks the process only, readiness also its dependencies, so a database
+// blip takes pods out of the Service instead of restarting them.
+type Probes struct{ Liveness, Readiness string }
+
+// FrameworkProbes lists the frameworks that have separate endpoints.
+var FrameworkProbes = map[string]Probes{
+	"spring-boot": {Liveness: "/actuator/health/liveness", Readiness: "/actuator/health/readiness"},
+	"quarkus":     {Liveness: "/q/health/live", Readiness: "/q/health/ready"},
+}
+
 // PauseUntilPromoted is the canary pause that waits for a person.
 const PauseUntilPromoted = "untilPromoted"
 

@@ -20,6 +20,10 @@ type Workload struct {
 	Resources  corev1.ResourceRequirements
 	Env        []v1alpha1.EnvVar
 	HealthPath string
+	// LivenessPath and ReadinessPath are the liveness and readiness probes'
+	// paths; HealthPath is the startup probe's.
+	LivenessPath  string
+	ReadinessPath string
 	// Autoscaled leaves the replica count to a HorizontalPodAutoscaler.
 	Autoscaled bool
 	// Spread prefers pods on different nodes and zones.
@@ -27,11 +31,14 @@ type Workload struct {
 }
 
 type workloadDefaults struct {
-	port      int64
-	replicas  int64
-	health    string
-	resources v1alpha1.Resources
-	registry  string
+	port     int64
+	replicas int64
+	health   string
+	// liveness and readiness are the framework's probe paths, if it has
+	// its own.
+	liveness, readiness string
+	resources           v1alpha1.Resources
+	registry            string
 }
 
 // resolveWorkload resolves a workload's container and the port and health
@@ -39,6 +46,13 @@ type workloadDefaults struct {
 func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *int64, health string, d workloadDefaults) (Workload, field.ErrorList) {
 	var errs field.ErrorList
 	out := Workload{Image: qualifyImage(image, d.registry), HealthPath: orDefault(health, d.health), Env: in.Env}
+	out.LivenessPath = orDefault(in.LivenessPath, orDefault(d.liveness, out.HealthPath))
+	out.ReadinessPath = orDefault(in.ReadinessPath, orDefault(d.readiness, out.HealthPath))
+	for _, p := range []struct{ name, value string }{{"livenessPath", in.LivenessPath}, {"readinessPath", in.ReadinessPath}} {
+		if p.value != "" && !httpPathRE.MatchString(p.value) {
+			errs = append(errs, field.Invalid(path.Child(p.name), p.value, "must be an absolute HTTP path starting with /"))
+		}
+	}
 
 	switch {
 	case image == "":
