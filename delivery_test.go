@@ -127,6 +127,11 @@ func TestFullStackServiceFatal(t *testing.T) {
 			spec: `delivery: {strategy: canary, analysis: {mode: Disabled}, steps: [{setWeight: 20}, {analysis: true}]}`,
 			want: `spec.delivery.steps[1].analysis: Forbidden: spec.delivery.analysis.mode is Disabled`,
 		},
+		"BlueGreenAnalysisWithoutQuery": {
+			spec: `delivery: {strategy: blueGreen, analysis: {mode: Enabled}}`,
+			want: `spec.delivery.analysis.query: Required value: a blueGreen preview receives no ingress traffic, so there is no default query; ` +
+				`set a PromQL query that measures the preview (such as your smoke tests' success rate), or set spec.delivery.analysis.mode to Disabled`,
+		},
 		"PromotionWithCanary": {
 			spec: `delivery: {strategy: canary, promotion: Manual}`,
 			want: `spec.delivery.promotion: Forbidden: only used with spec.delivery.strategy blueGreen; the strategy is canary`,
@@ -339,6 +344,10 @@ func TestSwitchStrategy(t *testing.T) {
 		// rolloutForm is "handover" for a Rollout that manages no Service,
 		// "canary" for the full strategy, empty for no Rollout.
 		rolloutForm string
+		// keepsHash: the desired stable Service keeps the pod-hash
+		// selector Argo Rollouts set (server-side apply would take it away
+		// otherwise: the selector is an atomic map).
+		keepsHash bool
 	}
 	steps := []struct {
 		name   string
@@ -371,7 +380,7 @@ func TestSwitchStrategy(t *testing.T) {
 		before: func() { w.rolloutHealthy() },
 		want: want{
 			resources:  []string{"analysis-template", "ingress", "service", "service-canary", "service-rollout"},
-			annotation: "Rollout", hpaTarget: "Rollout", serving: "Rollout", rolloutForm: "canary",
+			annotation: "Rollout", hpaTarget: "Rollout", serving: "Rollout", rolloutForm: "canary", keepsHash: true,
 		},
 	}, {
 		name:   "switched back to rollingUpdate: the Rollout keeps serving and releases the Service",
@@ -382,15 +391,15 @@ func TestSwitchStrategy(t *testing.T) {
 			annotation: "Rollout", hpaTarget: "Deployment", serving: "Rollout", rolloutForm: "handover",
 		},
 	}, {
-		name:   "the Rollout controller released the Service; the Deployment is not ready yet",
+		name:   "the Rollout controller released the Service, whose selector the function already released; the Deployment is not ready yet",
 		before: func() { w.rolloutHealthy() },
 		want: want{
 			resources:  []string{"ingress", "service", "service-canary", "service-deployment", "service-rollout"},
-			handover:   "waiting for Argo Rollouts to remove the rollouts-pod-template-hash selector from the Service",
+			handover:   "waiting for the Deployment to be ready",
 			annotation: "Deployment", hpaTarget: "Deployment", serving: "Rollout", rolloutForm: "handover",
 		},
 	}, {
-		name:   "Argo Rollouts removed its selector: both serve until the Deployment is ready",
+		name:   "Argo Rollouts' Service sync finds no selector of its own: both serve until the Deployment is ready",
 		before: func() { w.argoServiceSync() },
 		want: want{
 			resources:  []string{"ingress", "service", "service-canary", "service-deployment", "service-rollout"},
@@ -428,12 +437,16 @@ func TestSwitchStrategy(t *testing.T) {
 				t.Errorf("serving before the reconcile: want %s, got %s", s.want.serving, servingBefore)
 			}
 			// The Ingress routes to the stable Service, which stays with
-			// the same name and pod selector throughout.
+			// the same name and pod selector throughout (plus Argo's
+			// pod-hash key while the Rollout manages it).
 			if got := valueAt(rsp, "ingress", "spec", "rules"); !strings.Contains(fmt.Sprint(got), "name:orders port") {
 				t.Errorf("the Ingress does not route to Service orders: %v", got)
 			}
-			if diff := cmp.Diff(map[string]any{"app.kubernetes.io/component": "service", "app.kubernetes.io/instance": "orders"},
-				valueAt(rsp, "service", "spec", "selector")); diff != "" {
+			selector := map[string]any{"app.kubernetes.io/component": "service", "app.kubernetes.io/instance": "orders"}
+			if s.want.keepsHash {
+				selector[composite.RolloutHashLabel] = fake.PodHash
+			}
+			if diff := cmp.Diff(selector, valueAt(rsp, "service", "spec", "selector")); diff != "" {
 				t.Errorf("stable Service selector: -want, +got:\n%s", diff)
 			}
 			if got := valueAt(rsp, "service", "metadata", "annotations", composite.AnnotationWorkload); got != s.want.annotation {

@@ -3,6 +3,7 @@ package composite
 import (
 	"github.com/crossplane/function-sdk-go/resource"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
@@ -99,15 +100,16 @@ func FullStackService(r Request) (*Plan, error) {
 		a.CRD(ResServiceRollout, objects.ServiceRollout(m, svc.Service, svc.Delivery, ingress, env))
 	}
 
-	stable := trafficService(m, n.Service, objects.TrafficStable)
+	managed := rolloutServices(svc, w, n.Service, n.Canary, n.Preview)
+	stable := trafficService(r, ResStableService, m, n.Service, objects.TrafficStable, managed)
 	stable.Annotations = map[string]string{AnnotationWorkload: w.serviceAnnotation}
 	a.Object(ResStableService, stable)
 	strategy := svc.Delivery.Strategy
 	if strategy == resolve.StrategyCanary || w.keepCanary {
-		a.Object(ResCanaryService, trafficService(m, n.Canary, objects.TrafficCanary))
+		a.Object(ResCanaryService, trafficService(r, ResCanaryService, m, n.Canary, objects.TrafficCanary, managed))
 	}
 	if strategy == resolve.StrategyBlueGreen || w.keepPreview {
-		a.Object(ResPreviewService, trafficService(m, n.Preview, objects.TrafficPreview))
+		a.Object(ResPreviewService, trafficService(r, ResPreviewService, m, n.Preview, objects.TrafficPreview, managed))
 	}
 	if an := svc.Delivery.Analysis; an != nil {
 		a.CRD(ResAnalysisTemplate, objects.ServiceAnalysisTemplate(m, *an))
@@ -149,10 +151,36 @@ func FullStackService(r Request) (*Plan, error) {
 	return plan, nil
 }
 
-func trafficService(m objects.Meta, name, traffic string) *corev1.Service {
+// trafficService returns one of the service's Services. A Service that the
+// Rollout manages keeps the pod-hash selector Argo Rollouts gave it:
+// Crossplane applies desired state with server-side apply and forced
+// ownership, and a Service's selector is an atomic map, so a selector
+// without the key would take the key away on every reconcile and the
+// Service would select the pods of every version.
+func trafficService(r Request, res resource.Name, m objects.Meta, name, traffic string, managed map[string]bool) *corev1.Service {
 	s := objects.Service(m, objects.ComponentService, name)
 	s.Labels[objects.LabelTraffic] = traffic
+	if !managed[name] {
+		return s
+	}
+	if o := observedObject(r, res); o != nil {
+		if h, _, _ := unstructured.NestedString(o.Object, "spec", "selector", RolloutHashLabel); h != "" {
+			s.Spec.Selector[RolloutHashLabel] = h
+		}
+	}
 	return s
+}
+
+// rolloutServices names the Services the desired Rollout manages: stable
+// and canary, or active and preview; none while a handover runs.
+func rolloutServices(svc *resolve.FullStackService, w workload, stable, canary, preview string) map[string]bool {
+	if !svc.Delivery.UsesRollout() || w.handover || w.retiring != nil {
+		return nil
+	}
+	if svc.Delivery.Strategy == resolve.StrategyBlueGreen {
+		return map[string]bool{stable: true, preview: true}
+	}
+	return map[string]bool{stable: true, canary: true}
 }
 
 // deliveryStatus is the XR's status.delivery: how the service is delivered

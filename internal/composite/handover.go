@@ -43,11 +43,12 @@ type workload struct {
 // when on Argo Rollouts points the stable Service at the Rollout's pods.
 //
 // canary/blueGreen → rollingUpdate: the Deployment starts and the Rollout
-// stays, first in the handover form (so it no longer manages the Service),
-// then, once Argo Rollouts has seen that, the Service's annotation changes,
-// so Argo Rollouts revisits the Service and removes its pod-hash selector.
-// The Rollout goes only when the Deployment is ready and the Service no
-// longer carries that selector; until then the Rollout's pods serve.
+// stays, in the handover form (so it no longer manages the Service). The
+// stable Service's desired selector drops Argo's pod-hash key at once (see
+// trafficService), so the Service selects the pods of both; the annotation
+// change also makes Argo Rollouts revisit the Service. The Rollout goes
+// only when the Deployment is ready and the Service no longer carries that
+// selector; until then the Rollout's pods serve.
 func planHandover(r Request, svc *resolve.FullStackService) workload {
 	obsDeployment := observedObject(r, ResServiceDeployment)
 	obsRollout := observedObject(r, ResServiceRollout)

@@ -232,6 +232,7 @@ type AnalysisMetric struct {
 	Count            *intstr.IntOrString `json:"count,omitempty"`
 	FailureLimit     *intstr.IntOrString `json:"failureLimit,omitempty"`
 	SuccessCondition string              `json:"successCondition"`
+	FailureCondition string              `json:"failureCondition,omitempty"`
 	Provider         MetricProvider      `json:"provider"`
 }
 
@@ -251,26 +252,38 @@ type PrometheusMetric struct {
 // than the two samples rate() needs.
 const MinRateWindow = time.Minute
 
-// SuccessRateQuery is the default analysis query: the share of requests
-// through ingress-nginx to the Service under test (the canary, or the
-// blueGreen preview) that did not fail with a 5xx, over the analysis
-// interval (at least MinRateWindow). {{args.*}} are filled in by the
-// Rollout.
+// SuccessRateQuery is the default analysis query of a canary: the share of
+// the requests ingress-nginx sent to the canary that did not fail with a
+// 5xx, over the analysis interval (at least MinRateWindow). ingress-nginx
+// labels a request its canary Ingress routed with
+// canary="<namespace>-<service>-<port>", the alternative upstream's name
+// (its Lua monitor and socket collector), and the Ingress names the port
+// "http"; the service label stays the stable Service's. When every request
+// fails there is no non-5xx series, and "or vector(0)" makes the share 0
+// rather than no result. With no requests there is no result (or NaN): see
+// SuccessCondition. {{args.*}} are filled in by the Rollout.
 func SuccessRateQuery(interval string) string {
 	window := interval
 	if d, err := time.ParseDuration(interval); err != nil || d < MinRateWindow {
 		window = "1m"
 	}
-	sel := fmt.Sprintf(`namespace="{{args.%s}}",service="{{args.%s}}"`, ArgNamespace, ArgServiceName)
-	return fmt.Sprintf(`sum(rate(nginx_ingress_controller_requests{%s,status!~"5.."}[%s])) / sum(rate(nginx_ingress_controller_requests{%s}[%s]))`,
+	sel := fmt.Sprintf(`namespace="{{args.%s}}",canary="{{args.%s}}-{{args.%s}}-%s"`, ArgNamespace, ArgNamespace, ArgServiceName, PortName)
+	return fmt.Sprintf(`(sum(rate(nginx_ingress_controller_requests{%s,status!~"5.."}[%s])) or vector(0)) / sum(rate(nginx_ingress_controller_requests{%s}[%s]))`,
 		sel, window, sel, window)
 }
 
-// SuccessCondition passes a measurement at or above the threshold. A
-// service that received no requests in the interval has no result (or NaN)
-// and passes: an analysis cannot judge traffic that did not happen.
+// SuccessCondition passes a measurement at or above the threshold, and
+// FailureCondition fails one below it. A measurement with no result (no
+// traffic reached the canary) is neither: Argo Rollouts counts it
+// inconclusive and pauses the rollout, so a canary nobody used is never
+// promoted.
 func SuccessCondition(threshold float64) string {
-	return "len(result) == 0 || isNaN(result[0]) || result[0] >= " + strconv.FormatFloat(threshold, 'f', -1, 64)
+	return "len(result) > 0 && !isNaN(result[0]) && result[0] >= " + strconv.FormatFloat(threshold, 'f', -1, 64)
+}
+
+// FailureCondition: see SuccessCondition.
+func FailureCondition(threshold float64) string {
+	return "len(result) > 0 && !isNaN(result[0]) && result[0] < " + strconv.FormatFloat(threshold, 'f', -1, 64)
 }
 
 // ServiceAnalysisTemplate returns the success-rate AnalysisTemplate the
@@ -292,6 +305,7 @@ func ServiceAnalysisTemplate(m Meta, a resolve.Analysis) *AnalysisTemplate {
 				Count:            ptr.To(intstr.FromInt32(a.Count)),
 				FailureLimit:     ptr.To(intstr.FromInt32(a.FailureLimit)),
 				SuccessCondition: SuccessCondition(a.SuccessRate),
+				FailureCondition: FailureCondition(a.SuccessRate),
 				Provider:         MetricProvider{Prometheus: &PrometheusMetric{Address: a.PrometheusAddress, Query: query}},
 			}},
 		},

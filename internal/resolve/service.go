@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -209,6 +210,17 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 			"an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate"))
 	}
 	if !out.UsesRollout() {
+		enabled = false
+	}
+	// A blueGreen preview receives no ingress traffic, so the default
+	// query, which measures ingress traffic, could only ever pass: there is
+	// no default analysis for it.
+	if enabled && out.Strategy == StrategyBlueGreen && strings.TrimSpace(in.Analysis.Query) == "" {
+		if explicit {
+			errs = append(errs, field.Required(ap.Child("query"),
+				"a blueGreen preview receives no ingress traffic, so there is no default query; set a PromQL query that measures the preview "+
+					"(such as your smoke tests' success rate), or set spec.delivery.analysis.mode to Disabled"))
+		}
 		enabled = false
 	}
 	if enabled {

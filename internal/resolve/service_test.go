@@ -66,6 +66,23 @@ func TestResolveServiceProfiles(t *testing.T) {
 			},
 			want: summary{Replicas: 4, Strategy: "blueGreen", DatabaseSize: "large"},
 		},
+		"ProductionBlueGreenHasNoDefaultAnalysis": {
+			// The preview gets no ingress traffic; the profile's analysis
+			// needs a query of the XR's own.
+			in: func(s *v1alpha1.XFullStackServiceSpec) {
+				s.Environment = "production"
+				s.Delivery.Strategy = "blueGreen"
+			},
+			want: summary{Replicas: 3, Strategy: "blueGreen", DatabaseSize: "medium", Autoscaling: &Autoscaling{MinReplicas: 3, MaxReplicas: 10, TargetCPU: 70}, DisruptionBudget: true, Spread: true},
+		},
+		"ProductionBlueGreenWithAQuery": {
+			in: func(s *v1alpha1.XFullStackServiceSpec) {
+				s.Environment = "production"
+				s.Delivery.Strategy = "blueGreen"
+				s.Delivery.Analysis.Query = "min(smoke_test_success_ratio)"
+			},
+			want: summary{Replicas: 3, Strategy: "blueGreen", Analysis: true, DatabaseSize: "medium", Autoscaling: &Autoscaling{MinReplicas: 3, MaxReplicas: 10, TargetCPU: 70}, DisruptionBudget: true, Spread: true},
+		},
 		"ProductionModesDisabled": {
 			in: func(s *v1alpha1.XFullStackServiceSpec) {
 				s.Environment = "production"

@@ -186,9 +186,10 @@ func Secret(namespace, name string, data map[string]string) map[string]any {
 // Apply is what the API server stores when Crossplane applies desired over
 // the stored object old (nil when it does not exist) with server-side apply
 // and forced ownership: desired's fields win; status stays (it belongs to
-// the controller); fields only another manager set stay (a Service's
-// clusterIP, the pod-hash selector key Argo Rollouts added); generation
-// starts at 1 and grows with every change of spec.
+// the controller); a field only another manager set stays (a Service's
+// clusterIP), but an atomic map desired names (a Service's selector) is
+// replaced whole, taking away keys another manager added; generation starts
+// at 1 and grows with every change of spec.
 func Apply(old, desired map[string]any) map[string]any {
 	want := deepCopy(desired)
 	if old == nil {
@@ -213,7 +214,10 @@ func Apply(old, desired map[string]any) map[string]any {
 }
 
 // mergeSpec is the spec server-side apply leaves: desired's, plus the
-// fields only another manager set.
+// fields only another manager set that desired does not name (a Service's
+// clusterIP, which the API server allocates). A Service's selector is an
+// atomic map: desired's replaces it whole, whatever keys another manager
+// (Argo Rollouts) added.
 func mergeSpec(old, want any) any {
 	om, _ := old.(map[string]any)
 	wm, ok := want.(map[string]any)
@@ -225,16 +229,9 @@ func mergeSpec(old, want any) any {
 		out[k] = v
 	}
 	if ip, ok := om["clusterIP"]; ok {
-		out["clusterIP"] = ip
-	}
-	osel, _ := om["selector"].(map[string]any)
-	wsel, _ := wm["selector"].(map[string]any)
-	if h, ok := osel[composite.RolloutHashLabel]; ok && wsel != nil {
-		sel := map[string]any{composite.RolloutHashLabel: h}
-		for k, v := range wsel {
-			sel[k] = v
+		if _, set := wm["clusterIP"]; !set {
+			out["clusterIP"] = ip
 		}
-		out["selector"] = sel
 	}
 	return out
 }

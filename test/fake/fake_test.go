@@ -32,25 +32,24 @@ func TestApply(t *testing.T) {
 			desired: `{kind: Deployment, metadata: {name: web}, spec: {replicas: 2}}`,
 			want:    `{kind: Deployment, metadata: {name: web, generation: 4}, spec: {replicas: 2}, status: {availableReplicas: 2}}`,
 		},
-		"ForeignFieldsAloneKeepGeneration": {
-			old:     `{kind: Service, metadata: {name: web, generation: 3}, spec: {clusterIP: 10.0.0.7, selector: {app: web, rollouts-pod-template-hash: abc}}}`,
-			desired: `{kind: Service, metadata: {name: web}, spec: {selector: {app: web}}}`,
-			want:    `{kind: Service, metadata: {name: web, generation: 3}, spec: {clusterIP: 10.0.0.7, selector: {app: web, rollouts-pod-template-hash: abc}}}`,
-		},
 		"ChangedSpecBumpsGeneration": {
 			old:     `{kind: Deployment, metadata: {name: web, generation: 4}, spec: {replicas: 2}, status: {availableReplicas: 2}}`,
 			desired: `{kind: Deployment, metadata: {name: web, annotations: {a: b}}, spec: {replicas: 3}}`,
 			want:    `{kind: Deployment, metadata: {name: web, generation: 5, annotations: {a: b}}, spec: {replicas: 3}, status: {availableReplicas: 2}}`,
 		},
-		"ForeignFieldsStay": {
-			// clusterIP (the API server) and the pod-hash key (Argo
-			// Rollouts) are no one else's to remove; the function's own
-			// selector keys are replaced, which changes the spec.
+		"AtomicSelectorReplacedWhole": {
+			// clusterIP (the API server) stays; the selector is an atomic
+			// map, so the pod-hash key Argo Rollouts added goes unless
+			// desired names it too.
 			old: `{kind: Service, metadata: {name: web, generation: 1},
-			       spec: {clusterIP: 10.0.0.7, selector: {app: web, tier: old, rollouts-pod-template-hash: abc}}}`,
-			desired: `{kind: Service, metadata: {name: web}, spec: {selector: {app: web}}}`,
-			want: `{kind: Service, metadata: {name: web, generation: 2},
 			       spec: {clusterIP: 10.0.0.7, selector: {app: web, rollouts-pod-template-hash: abc}}}`,
+			desired: `{kind: Service, metadata: {name: web}, spec: {selector: {app: web}}}`,
+			want:    `{kind: Service, metadata: {name: web, generation: 2}, spec: {clusterIP: 10.0.0.7, selector: {app: web}}}`,
+		},
+		"SelectorWithTheHashKeepsGeneration": {
+			old:     `{kind: Service, metadata: {name: web, generation: 3}, spec: {clusterIP: 10.0.0.7, selector: {app: web, rollouts-pod-template-hash: abc}}}`,
+			desired: `{kind: Service, metadata: {name: web}, spec: {selector: {app: web, rollouts-pod-template-hash: abc}}}`,
+			want:    `{kind: Service, metadata: {name: web, generation: 3}, spec: {clusterIP: 10.0.0.7, selector: {app: web, rollouts-pod-template-hash: abc}}}`,
 		},
 	}
 	for name, tc := range cases {
