@@ -4,7 +4,7 @@
 # install` for Crossplane modules, so each tool is built from its downloaded
 # module directory.
 #
-# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager
+# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok
 # Prints the path of the binary on stdout.
 set -euo pipefail
 
@@ -14,6 +14,9 @@ CROSSPLANE_CORE_APIS_VERSION="${CROSSPLANE_CORE_APIS_VERSION:-v2.4.0}"
 CONTROLLER_GEN_VERSION="${CONTROLLER_GEN_VERSION:-v0.20.0}"
 GOLANGCI_LINT_VERSION="${GOLANGCI_LINT_VERSION:-v2.11.4}"
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.35.3}"
+# The version of the Argo Rollouts CRDs in ../shared/crds.
+ARGO_ROLLOUTS_VERSION="${ARGO_ROLLOUTS_VERSION:-v1.9.1}"
+KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
 
 CACHE="${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin}"
 mkdir -p "$CACHE"
@@ -74,9 +77,17 @@ build_kubernetes() { # out cmd
 }
 
 case "${1:-}" in
-  kube-apiserver|kube-controller-manager)
+  kube-apiserver|kube-controller-manager|kube-scheduler)
     out="$CACHE/$1-$KUBERNETES_VERSION"
     [ -x "$out" ] || build_kubernetes "$out" "$1"
+    ;;
+  rollouts-controller)
+    out="$CACHE/rollouts-controller-$ARGO_ROLLOUTS_VERSION"
+    [ -x "$out" ] || build_from_module "$out" github.com/argoproj/argo-rollouts "$ARGO_ROLLOUTS_VERSION" ./cmd/rollouts-controller
+    ;;
+  kwok)
+    out="$CACHE/kwok-$KWOK_VERSION"
+    [ -x "$out" ] || build_from_module "$out" sigs.k8s.io/kwok "$KWOK_VERSION" ./cmd/kwok
     ;;
   crossplane-cli)
     out="$CACHE/crossplane-cli-$CROSSPLANE_CLI_VERSION"
@@ -99,6 +110,6 @@ case "${1:-}" in
     out="$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/golangci/golangci-lint/v2 "$GOLANGCI_LINT_VERSION" ./cmd/golangci-lint
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok" >&2; exit 2 ;;
 esac
 echo "$out"

@@ -167,7 +167,9 @@ type cluster struct {
 	rest       *rest.Config
 	fnPort     int
 	fnMetrics  int
-	phases     []phase
+	// prom is the Prometheus the analyses query.
+	prom   *promStandIn
+	phases []phase
 }
 
 type phase struct {
@@ -277,6 +279,7 @@ func up(ctx context.Context, work string) (*cluster, error) {
 		{"crossplane", func() error { return c.startCrossplane(ctx) }},
 		{"function", func() error { return c.startFunction(ctx) }},
 		{"install", func() error { return c.install(ctx) }},
+		{"workload controllers", func() error { return c.startWorkloadControllers(ctx) }},
 	}
 	for _, s := range steps {
 		if err := c.timed("up/"+s.name, s.fn); err != nil {
@@ -419,10 +422,11 @@ func (c *cluster) httpClient() (*http.Client, error) {
 
 func (c *cluster) startControllerManager() error {
 	// Only what the tests need: the garbage collector deletes composed
-	// resources when their XR goes; namespace deletion; service accounts.
+	// resources when their XR goes; namespace deletion; service accounts;
+	// the Deployment and ReplicaSet controllers, whose pods kwok runs.
 	return c.start("kube-controller-manager", nil, env("E2E_KUBE_CONTROLLER_MANAGER"),
 		"--kubeconfig="+c.kubeconfig,
-		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token",
+		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,deployment,replicaset",
 		"--service-account-private-key-file="+c.pki.path("sa.key"),
 		"--root-ca-file="+c.pki.path("ca.crt"),
 		"--leader-elect=false",

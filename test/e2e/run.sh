@@ -27,6 +27,9 @@ fi
 echo "e2e: building tools (cached by version in ${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin})"
 export E2E_KUBE_APISERVER=$(hack/tools.sh kube-apiserver)
 export E2E_KUBE_CONTROLLER_MANAGER=$(hack/tools.sh kube-controller-manager)
+export E2E_KUBE_SCHEDULER=$(hack/tools.sh kube-scheduler)
+export E2E_KWOK=$(hack/tools.sh kwok)
+export E2E_ROLLOUTS_CONTROLLER=$(hack/tools.sh rollouts-controller)
 export E2E_CROSSPLANE=$(hack/tools.sh crossplane-core)
 export E2E_CROSSPLANE_CRDS=$(hack/tools.sh crossplane-crds)
 export E2E_ETCD=$(command -v etcd)

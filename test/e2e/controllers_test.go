@@ -1,0 +1,238 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// startWorkloadControllers starts what runs pods and rolls them out: the
+// scheduler, kwok (fake nodes whose pods start and become Ready, no
+// containers run) with one node, and the real Argo Rollouts controller; and
+// the Prometheus stand-in the analyses query.
+func (c *cluster) startWorkloadControllers(ctx context.Context) error {
+	if err := c.start("kube-scheduler", nil, env("E2E_KUBE_SCHEDULER"),
+		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
+		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", freePort()),
+	); err != nil {
+		return err
+	}
+	if err := c.start("kwok", nil, env("E2E_KWOK"),
+		"--kubeconfig="+c.kubeconfig,
+		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+		"--cidr=10.244.0.0/16", "--node-ip=10.0.0.10",
+		fmt.Sprintf("--server-address=127.0.0.1:%d", freePort()),
+		"--node-lease-duration-seconds=40",
+	); err != nil {
+		return err
+	}
+	k, err := newKube(c.rest)
+	if err != nil {
+		return err
+	}
+	if err := k.apply(ctx, map[string]any{
+		"apiVersion": "v1", "kind": "Node",
+		"metadata": map[string]any{
+			"name":        "kwok-node-0",
+			"annotations": map[string]any{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+			"labels":      map[string]any{"kubernetes.io/hostname": "kwok-node-0", "kubernetes.io/os": "linux", "type": "kwok", "topology.kubernetes.io/zone": "zone-a"},
+		},
+		"status": map[string]any{
+			"allocatable": map[string]any{"cpu": "64", "memory": "256Gi", "pods": "500"},
+			"capacity":    map[string]any{"cpu": "64", "memory": "256Gi", "pods": "500"},
+		},
+	}); err != nil {
+		return err
+	}
+	if err := c.waitFor(60*time.Second, "the kwok node to be Ready", func() error {
+		n, err := k.get(ctx, "v1", "Node", "", "kwok-node-0")
+		if err != nil {
+			return err
+		}
+		if s, _ := condition(n, "Ready"); s != "True" {
+			return fmt.Errorf("node conditions: %s", conditions(n))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := c.start("rollouts-controller", []string{"POD_NAMESPACE=argo-rollouts"}, env("E2E_ROLLOUTS_CONTROLLER"),
+		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
+		fmt.Sprintf("--metricsPort=%d", freePort()), fmt.Sprintf("--healthzPort=%d", freePort()),
+		"--loglevel=info",
+	); err != nil {
+		return err
+	}
+	c.prom, err = newPromStandIn()
+	return err
+}
+
+// promStandIn answers Prometheus' instant query API (/api/v1/query) the way
+// Prometheus does, with a vector scripted per namespace: the success rate
+// of that namespace's canary, or no series at all.
+type promStandIn struct {
+	URL   string
+	mu    sync.Mutex
+	rates map[string]*float64
+	// queries counts the queries per namespace, to show the analysis ran.
+	queries map[string]int
+}
+
+func newPromStandIn() (*promStandIn, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &promStandIn{URL: "http://" + l.Addr().String(), rates: map[string]*float64{}, queries: map[string]int{}}
+	srv := &http.Server{Handler: http.HandlerFunc(p.serve), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	return p, nil
+}
+
+// script sets what the namespace's query returns: a rate, or nil for no
+// data.
+func (p *promStandIn) script(namespace string, rate *float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rates[namespace] = rate
+}
+
+func (p *promStandIn) count(namespace string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.queries[namespace]
+}
+
+func (p *promStandIn) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/api/v1/query" {
+		http.NotFound(w, r)
+		return
+	}
+	_ = r.ParseForm()
+	q := r.Form.Get("query")
+	// The namespace is the one the Rollout passed as an argument.
+	ns := ""
+	if i := strings.Index(q, `namespace="`); i >= 0 {
+		ns = q[i+len(`namespace="`):]
+		ns = ns[:strings.Index(ns, `"`)]
+	}
+	p.mu.Lock()
+	p.queries[ns]++
+	rate := p.rates[ns]
+	p.mu.Unlock()
+	result := []any{}
+	if rate != nil {
+		result = append(result, map[string]any{"metric": map[string]any{}, "value": []any{float64(time.Now().Unix()), strconv.FormatFloat(*rate, 'f', -1, 64)}})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": result}})
+}
+
+// servingWatch follows the pods of a namespace and its stable Service, and
+// records the fewest ready pods the Service selected after any event.
+type servingWatch struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	low    int
+	events int
+	lowAt  string
+}
+
+func watchServing(ctx context.Context, namespace, service string) (*servingWatch, error) {
+	pods, err := kc.resource("v1", "Pod", namespace)
+	if err != nil {
+		return nil, err
+	}
+	svcs, err := kc.resource("v1", "Service", namespace)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	pw, err := pods.Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	sw, err := svcs.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + service})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	w := &servingWatch{cancel: cancel, done: make(chan struct{}), low: 1 << 30}
+	go func() {
+		defer close(w.done)
+		ready := map[string]map[string]string{} // ready pod name -> labels
+		var selector map[string]string
+		count := func() int {
+			n := 0
+			for _, l := range ready {
+				match := selector != nil
+				for k, v := range selector {
+					if l[k] != v {
+						match = false
+					}
+				}
+				if match {
+					n++
+				}
+			}
+			return n
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-pw.ResultChan():
+				if !ok {
+					return
+				}
+				u, ok := ev.Object.(*unstructured.Unstructured)
+				if !ok {
+					continue
+				}
+				s, _ := condition(u, "Ready")
+				if ev.Type == watch.Deleted || s != "True" || u.GetDeletionTimestamp() != nil {
+					delete(ready, u.GetName())
+				} else {
+					ready[u.GetName()] = u.GetLabels()
+				}
+			case ev, ok := <-sw.ResultChan():
+				if !ok {
+					return
+				}
+				if u, ok := ev.Object.(*unstructured.Unstructured); ok {
+					selector, _, _ = unstructured.NestedStringMap(u.Object, "spec", "selector")
+				}
+			}
+			if selector == nil {
+				continue
+			}
+			w.events++
+			if n := count(); n < w.low {
+				w.low = n
+				w.lowAt = fmt.Sprintf("%d ready pods selected by %v at %s", n, selector, time.Now().Format(time.RFC3339Nano))
+			}
+		}
+	}()
+	return w, nil
+}
+
+// stop ends the watch and returns the fewest ready pods seen and the
+// number of events.
+func (w *servingWatch) stop() (int, int) {
+	w.cancel()
+	<-w.done
+	return w.low, w.events
+}
