@@ -15,6 +15,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -23,13 +24,16 @@ import (
 // containers run) with one node, and the real Argo Rollouts controller; and
 // the Prometheus stand-in the analyses query.
 func (c *cluster) startWorkloadControllers(ctx context.Context) error {
-	if err := c.start("kube-scheduler", nil, env("E2E_KUBE_SCHEDULER"),
+	// etcd 3.4 (Debian's) has no watch progress requests, so the API server
+	// refuses streaming lists; newer clients must list the classic way.
+	noWatchList := []string{"KUBE_FEATURE_WatchListClient=false"}
+	if err := c.start("kube-scheduler", noWatchList, env("E2E_KUBE_SCHEDULER"),
 		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
 		"--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", freePort()),
 	); err != nil {
 		return err
 	}
-	if err := c.start("kwok", nil, env("E2E_KWOK"),
+	if err := c.start("kwok", noWatchList, env("E2E_KWOK"),
 		"--kubeconfig="+c.kubeconfig,
 		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 		"--cidr=10.244.0.0/16", "--node-ip=10.0.0.10",
@@ -68,7 +72,17 @@ func (c *cluster) startWorkloadControllers(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := c.start("rollouts-controller", []string{"POD_NAMESPACE=argo-rollouts"}, env("E2E_ROLLOUTS_CONTROLLER"),
+	// The API server taints a new node not-ready; the node lifecycle
+	// controller, which does not run here, would lift it once kwok reports
+	// the node Ready.
+	nodes, err := k.resource("v1", "Node", "")
+	if err != nil {
+		return err
+	}
+	if _, err := nodes.Patch(ctx, "kwok-node-0", types.MergePatchType, []byte(`{"spec":{"taints":null}}`), metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("cannot lift the not-ready taint of the kwok node: %w", err)
+	}
+	if err := c.start("rollouts-controller", append(noWatchList, "POD_NAMESPACE=argo-rollouts"), env("E2E_ROLLOUTS_CONTROLLER"),
 		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
 		fmt.Sprintf("--metricsPort=%d", freePort()), fmt.Sprintf("--healthzPort=%d", freePort()),
 		"--loglevel=info",
@@ -148,6 +162,8 @@ type servingWatch struct {
 	low    int
 	events int
 	lowAt  string
+	// err says why the watch ended early, if it did.
+	err string
 }
 
 func watchServing(ctx context.Context, namespace, service string) (*servingWatch, error) {
@@ -159,22 +175,40 @@ func watchServing(ctx context.Context, namespace, service string) (*servingWatch
 	if err != nil {
 		return nil, err
 	}
+	// The state now, then every change from there: a watch without a
+	// resource version sends no initial events on this API server.
+	podList, err := pods.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := svcs.Get(ctx, service, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	pw, err := pods.Watch(ctx, metav1.ListOptions{})
+	pw, err := pods.Watch(ctx, metav1.ListOptions{ResourceVersion: podList.GetResourceVersion()})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	sw, err := svcs.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + service})
+	sw, err := svcs.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + service, ResourceVersion: svc.GetResourceVersion()})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	w := &servingWatch{cancel: cancel, done: make(chan struct{}), low: 1 << 30}
+	initial := map[string]map[string]string{}
+	for i := range podList.Items {
+		p := &podList.Items[i]
+		if s, _ := condition(p, "Ready"); s == "True" && p.GetDeletionTimestamp() == nil {
+			initial[p.GetName()] = p.GetLabels()
+		}
+	}
+	initialSelector, _, _ := unstructured.NestedStringMap(svc.Object, "spec", "selector")
 	go func() {
 		defer close(w.done)
-		ready := map[string]map[string]string{} // ready pod name -> labels
-		var selector map[string]string
+		ready := initial // ready pod name -> labels
+		selector := initialSelector
 		count := func() int {
 			n := 0
 			for _, l := range ready {
@@ -196,6 +230,7 @@ func watchServing(ctx context.Context, namespace, service string) (*servingWatch
 				return
 			case ev, ok := <-pw.ResultChan():
 				if !ok {
+					w.err = "the pod watch ended"
 					return
 				}
 				u, ok := ev.Object.(*unstructured.Unstructured)
@@ -210,6 +245,7 @@ func watchServing(ctx context.Context, namespace, service string) (*servingWatch
 				}
 			case ev, ok := <-sw.ResultChan():
 				if !ok {
+					w.err = "the Service watch ended"
 					return
 				}
 				if u, ok := ev.Object.(*unstructured.Unstructured); ok {
@@ -234,5 +270,9 @@ func watchServing(ctx context.Context, namespace, service string) (*servingWatch
 func (w *servingWatch) stop() (int, int) {
 	w.cancel()
 	<-w.done
+	if w.err != "" && w.events == 0 {
+		w.low = 0
+		w.lowAt = w.err
+	}
 	return w.low, w.events
 }

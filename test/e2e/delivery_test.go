@@ -185,13 +185,23 @@ func progressiveDelivery(ctx context.Context, t *testing.T) {
 		d.reportPlayed(ctx, t)
 		waitXR(ctx, t, d.app, "Ready=True on the first version", xrReady)
 	}
+	// Argo Rollouts treats an update before the first revision is stable
+	// (stableRS set, the Services pointed at it) as a first deploy.
 	first := map[string]string{}
 	for _, d := range all {
-		ro, err := d.rollout(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		first[d.namespace] = stableHash(ro)
+		d.waitRollout(t, ctx, "the first version stable", func(ro *unstructured.Unstructured) error {
+			if err := isPhase("Healthy")(ro); err != nil {
+				return err
+			}
+			if h := stableHash(ro); h == "" || h != currentHash(ro) {
+				return fmt.Errorf("stable %q, current %q", h, currentHash(ro))
+			}
+			if got := d.service(ctx, t, d.namespace)["rollouts-pod-template-hash"]; got != stableHash(ro) {
+				return fmt.Errorf("the stable Service selects %q, not yet %q", got, stableHash(ro))
+			}
+			first[d.namespace] = stableHash(ro)
+			return nil
+		})
 	}
 
 	// New versions.

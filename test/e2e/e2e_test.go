@@ -706,6 +706,9 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 	})
 	waitXR(ctx, t, a, "Ready=True on the Deployment again", xrReady)
 	low, events := serving.stop()
+	if events == 0 {
+		t.Errorf("no pod or Service event was watched: %s", serving.lowAt)
+	}
 	if low < 1 {
 		t.Errorf("the stable Service selected no ready pod at some point (%d events watched): %s", events, serving.lowAt)
 	}
