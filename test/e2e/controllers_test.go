@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,8 +95,14 @@ func (c *cluster) startWorkloadControllers(ctx context.Context) error {
 }
 
 // promStandIn answers Prometheus' instant query API (/api/v1/query) the way
-// Prometheus does, with a vector scripted per namespace: the success rate
-// of that namespace's canary, or no series at all.
+// Prometheus holding ingress-nginx's metrics would, with a success rate
+// scripted per namespace (or no series at all). Its series carry the
+// labels ingress-nginx gives a request its canary Ingress routed (read
+// from its Lua monitor and socket collector): namespace, ingress and
+// service (the stable Service's names), and
+// canary="<namespace>-<canary Service>-<port>". A query whose equality
+// matchers do not fit those labels selects nothing, as it would in
+// Prometheus; the expression itself is not evaluated.
 type promStandIn struct {
 	URL   string
 	mu    sync.Mutex
@@ -103,6 +110,8 @@ type promStandIn struct {
 	// queries counts the queries per namespace, to show the analysis ran.
 	queries map[string]int
 }
+
+var matcherRE = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"`)
 
 func newPromStandIn() (*promStandIn, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -146,6 +155,14 @@ func (p *promStandIn) serve(w http.ResponseWriter, r *http.Request) {
 	p.queries[ns]++
 	rate := p.rates[ns]
 	p.mu.Unlock()
+	// The canary's series in namespace ns, whose Rollout, stable Service and
+	// Ingress are all named ns (the delivery scenarios' XRs).
+	series := map[string]string{"namespace": ns, "ingress": ns, "service": ns, "canary": ns + "-" + ns + "-canary-http"}
+	for _, m := range matcherRE.FindAllStringSubmatch(q, -1) {
+		if v, ok := series[m[1]]; !ok || v != m[2] {
+			rate = nil
+		}
+	}
 	result := []any{}
 	if rate != nil {
 		result = append(result, map[string]any{"metric": map[string]any{}, "value": []any{float64(time.Now().Unix()), strconv.FormatFloat(*rate, 'f', -1, 64)}})
