@@ -132,10 +132,7 @@ type RDSInstanceParameters struct {
 // database password Secret.
 func RDSInstance(m Meta, db resolve.Database, s Scope) Managed[RDSInstanceParameters] {
 	c := db.AWS
-	apiVersion := "rds.aws.m.upbound.io/v1beta1"
-	if !s.Namespaced {
-		apiVersion = "rds.aws.upbound.io/v1beta3"
-	}
+	apiVersion := s.api("rds.aws.m.upbound.io/v1beta1", "rds.aws.upbound.io/v1beta3")
 	r := managed(m, s, c.ProviderConfig, apiVersion, "Instance", "", RDSInstanceParameters{
 		Region:                  db.Region,
 		Engine:                  "postgres",
@@ -226,16 +223,21 @@ type CloudSQLUserParameters struct {
 	PasswordSecretRef SecretKeyRef `json:"passwordSecretRef"`
 }
 
-// gcpAPI is the API version of a Cloud SQL kind in the scope: the
-// namespaced group, or the storage version of the cluster-scoped kind.
-func gcpAPI(s Scope, kind string) string {
-	switch {
-	case s.Namespaced:
-		return "sql.gcp.m.upbound.io/v1beta1"
-	case kind == "Database":
-		return "sql.gcp.upbound.io/v1beta1"
+// api is the API version of a kind in the scope: the namespaced group's,
+// or the storage version of the cluster-scoped kind.
+func (s Scope) api(namespaced, clusterScoped string) string {
+	if s.Namespaced {
+		return namespaced
 	}
-	return "sql.gcp.upbound.io/v1beta2"
+	return clusterScoped
+}
+
+// gcpAPI is the API version of a Cloud SQL kind in the scope.
+func gcpAPI(s Scope, kind string) string {
+	if kind == "Database" {
+		return s.api("sql.gcp.m.upbound.io/v1beta1", "sql.gcp.upbound.io/v1beta1")
+	}
+	return s.api("sql.gcp.m.upbound.io/v1beta1", "sql.gcp.upbound.io/v1beta2")
 }
 
 // CloudSQLInstance returns the Cloud SQL instance of db, whose GCP settings
@@ -329,10 +331,7 @@ type FlexibleServerDatabaseParameters struct {
 // (autoGeneratePassword) into the database password Secret.
 func FlexibleServer(m Meta, db resolve.Database, s Scope) Managed[FlexibleServerParameters] {
 	c := db.Azure
-	apiVersion := "dbforpostgresql.azure.m.upbound.io/v1beta1"
-	if !s.Namespaced {
-		apiVersion = "dbforpostgresql.azure.upbound.io/v1beta2"
-	}
+	apiVersion := s.api("dbforpostgresql.azure.m.upbound.io/v1beta1", "dbforpostgresql.azure.upbound.io/v1beta2")
 	fp := FlexibleServerParameters{
 		Location:                       db.Region,
 		ResourceGroupName:              c.ResourceGroupName,
@@ -357,10 +356,7 @@ func FlexibleServer(m Meta, db resolve.Database, s Scope) Managed[FlexibleServer
 // FlexibleServerDatabase returns the application database on the Flexible
 // Server, named by its external name.
 func FlexibleServerDatabase(m Meta, db resolve.Database, s Scope) Managed[FlexibleServerDatabaseParameters] {
-	apiVersion := "dbforpostgresql.azure.m.upbound.io/v1beta1"
-	if !s.Namespaced {
-		apiVersion = "dbforpostgresql.azure.upbound.io/v1beta1"
-	}
+	apiVersion := s.api("dbforpostgresql.azure.m.upbound.io/v1beta1", "dbforpostgresql.azure.upbound.io/v1beta1")
 	r := managed(m, s, db.Azure.ProviderConfig, apiVersion, "FlexibleServerDatabase", "-database", FlexibleServerDatabaseParameters{
 		ServerIDRef: NameRef{Name: managedName(m, s, "")}, Charset: "UTF8", Collation: "en_US.utf8",
 	})

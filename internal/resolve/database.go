@@ -259,11 +259,7 @@ func databasesInput(in *v1beta1.Databases) field.ErrorList {
 			errs = append(errs, oneOf(root.Child(provider, "providerConfig", "kind"), pc.Kind, ProviderConfigKinds)...)
 		}
 	}
-	type entry struct {
-		size, class string
-		storage     int64
-	}
-	catalog := func(provider, classField, storageField string, entries []entry) {
+	catalog := func(provider, classField, storageField string, entries []catalogEntry) {
 		sort.Slice(entries, func(i, j int) bool { return entries[i].size < entries[j].size })
 		for _, e := range entries {
 			p := root.Child(provider, "sizes").Key(e.size)
@@ -278,27 +274,30 @@ func databasesInput(in *v1beta1.Databases) field.ErrorList {
 	}
 	if c := in.AWS; c != nil {
 		kind("aws", c.ProviderConfig)
-		var es []entry
-		for k, s := range c.Sizes {
-			es = append(es, entry{k, s.InstanceClass, s.StorageGiB})
-		}
-		catalog("aws", "instanceClass", "storageGiB", es)
+		catalog("aws", "instanceClass", "storageGiB", entriesOf(c.Sizes, func(s v1beta1.AWSSize) (string, int64) { return s.InstanceClass, s.StorageGiB }))
 	}
 	if c := in.GCP; c != nil {
 		kind("gcp", c.ProviderConfig)
-		var es []entry
-		for k, s := range c.Sizes {
-			es = append(es, entry{k, s.Tier, s.DiskSizeGB})
-		}
-		catalog("gcp", "tier", "diskSizeGB", es)
+		catalog("gcp", "tier", "diskSizeGB", entriesOf(c.Sizes, func(s v1beta1.GCPSize) (string, int64) { return s.Tier, s.DiskSizeGB }))
 	}
 	if c := in.Azure; c != nil {
 		kind("azure", c.ProviderConfig)
-		var es []entry
-		for k, s := range c.Sizes {
-			es = append(es, entry{k, s.SKUName, s.StorageMB})
-		}
-		catalog("azure", "skuName", "storageMB", es)
+		catalog("azure", "skuName", "storageMB", entriesOf(c.Sizes, func(s v1beta1.AzureSize) (string, int64) { return s.SKUName, s.StorageMB }))
 	}
 	return errs
+}
+
+// catalogEntry is one size of an Input's catalog: its machine and storage.
+type catalogEntry struct {
+	size, class string
+	storage     int64
+}
+
+func entriesOf[T any](sizes map[string]T, machine func(T) (string, int64)) []catalogEntry {
+	out := make([]catalogEntry, 0, len(sizes))
+	for k, s := range sizes {
+		class, storage := machine(s)
+		out = append(out, catalogEntry{k, class, storage})
+	}
+	return out
 }
