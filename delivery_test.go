@@ -344,10 +344,10 @@ func TestSwitchStrategy(t *testing.T) {
 		// rolloutForm is "handover" for a Rollout that manages no Service,
 		// "canary" for the full strategy, empty for no Rollout.
 		rolloutForm string
-		// keepsHash: the desired stable Service keeps the pod-hash
-		// selector Argo Rollouts set (server-side apply would take it away
-		// otherwise: the selector is an atomic map).
-		keepsHash bool
+		// leavesSelector: the desired stable Service leaves its selector
+		// to Argo Rollouts, which has pointed it at a ReplicaSet (sending
+		// one would take it back: the selector is an atomic map).
+		leavesSelector bool
 	}
 	steps := []struct {
 		name   string
@@ -380,7 +380,7 @@ func TestSwitchStrategy(t *testing.T) {
 		before: func() { w.rolloutHealthy() },
 		want: want{
 			resources:  []string{"analysis-template", "ingress", "service", "service-canary", "service-rollout"},
-			annotation: "Rollout", hpaTarget: "Rollout", serving: "Rollout", rolloutForm: "canary", keepsHash: true,
+			annotation: "Rollout", hpaTarget: "Rollout", serving: "Rollout", rolloutForm: "canary", leavesSelector: true,
 		},
 	}, {
 		name:   "switched back to rollingUpdate: the Rollout keeps serving and releases the Service",
@@ -437,14 +437,14 @@ func TestSwitchStrategy(t *testing.T) {
 				t.Errorf("serving before the reconcile: want %s, got %s", s.want.serving, servingBefore)
 			}
 			// The Ingress routes to the stable Service, which stays with
-			// the same name and pod selector throughout (plus Argo's
-			// pod-hash key while the Rollout manages it).
+			// the same name and pod selector throughout (left to Argo
+			// Rollouts while its Rollout manages the Service).
 			if got := valueAt(rsp, "ingress", "spec", "rules"); !strings.Contains(fmt.Sprint(got), "name:orders port") {
 				t.Errorf("the Ingress does not route to Service orders: %v", got)
 			}
-			selector := map[string]any{"app.kubernetes.io/component": "service", "app.kubernetes.io/instance": "orders"}
-			if s.want.keepsHash {
-				selector[composite.RolloutHashLabel] = fake.PodHash
+			var selector any = map[string]any{"app.kubernetes.io/component": "service", "app.kubernetes.io/instance": "orders"}
+			if s.want.leavesSelector {
+				selector = nil
 			}
 			if diff := cmp.Diff(selector, valueAt(rsp, "service", "spec", "selector")); diff != "" {
 				t.Errorf("stable Service selector: -want, +got:\n%s", diff)

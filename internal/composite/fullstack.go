@@ -151,12 +151,16 @@ func FullStackService(r Request) (*Plan, error) {
 	return plan, nil
 }
 
-// trafficService returns one of the service's Services. A Service that the
-// Rollout manages keeps the pod-hash selector Argo Rollouts gave it:
-// Crossplane applies desired state with server-side apply and forced
-// ownership, and a Service's selector is an atomic map, so a selector
-// without the key would take the key away on every reconcile and the
-// Service would select the pods of every version.
+// trafficService returns one of the service's Services. Once Argo
+// Rollouts has pointed a Service its Rollout manages at a ReplicaSet (the
+// rollouts-pod-template-hash key in the selector), the desired Service
+// leaves the selector out: Argo Rollouts owns it from then on. A Service's
+// selector is an atomic map and Crossplane applies desired state with
+// server-side apply and forced ownership, so sending any selector, even one
+// that repeats Argo's key from observed state, would take it back, and a
+// reconcile that read the Service just before Argo switched it would point
+// it at the old pods again. A field the desired state leaves out that
+// another manager set stays as that manager set it.
 func trafficService(r Request, res resource.Name, m objects.Meta, name, traffic string, managed map[string]bool) *corev1.Service {
 	s := objects.Service(m, objects.ComponentService, name)
 	s.Labels[objects.LabelTraffic] = traffic
@@ -165,7 +169,7 @@ func trafficService(r Request, res resource.Name, m objects.Meta, name, traffic 
 	}
 	if o := observedObject(r, res); o != nil {
 		if h, _, _ := unstructured.NestedString(o.Object, "spec", "selector", RolloutHashLabel); h != "" {
-			s.Spec.Selector[RolloutHashLabel] = h
+			s.Spec.Selector = nil
 		}
 	}
 	return s

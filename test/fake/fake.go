@@ -186,10 +186,11 @@ func Secret(namespace, name string, data map[string]string) map[string]any {
 // Apply is what the API server stores when Crossplane applies desired over
 // the stored object old (nil when it does not exist) with server-side apply
 // and forced ownership: desired's fields win; status stays (it belongs to
-// the controller); a field only another manager set stays (a Service's
-// clusterIP), but an atomic map desired names (a Service's selector) is
-// replaced whole, taking away keys another manager added; generation starts
-// at 1 and grows with every change of spec.
+// the controller); a field another manager set stays while desired leaves it
+// out (a Service's clusterIP, a selector Argo Rollouts changed), but an
+// atomic map desired names (a Service's selector) is replaced whole, taking
+// away keys another manager added; generation starts at 1 and grows with
+// every change of spec.
 func Apply(old, desired map[string]any) map[string]any {
 	want := deepCopy(desired)
 	if old == nil {
@@ -214,10 +215,10 @@ func Apply(old, desired map[string]any) map[string]any {
 }
 
 // mergeSpec is the spec server-side apply leaves: desired's, plus the
-// fields only another manager set that desired does not name (a Service's
-// clusterIP, which the API server allocates). A Service's selector is an
-// atomic map: desired's replaces it whole, whatever keys another manager
-// (Argo Rollouts) added.
+// fields another manager set that desired does not name: a Service's
+// clusterIP (the API server's) and a selector Argo Rollouts changed (its
+// Update made it the selector's owner). A selector desired names replaces
+// the stored one whole: it is an atomic map.
 func mergeSpec(old, want any) any {
 	om, _ := old.(map[string]any)
 	wm, ok := want.(map[string]any)
@@ -228,9 +229,11 @@ func mergeSpec(old, want any) any {
 	for k, v := range wm {
 		out[k] = v
 	}
-	if ip, ok := om["clusterIP"]; ok {
-		if _, set := wm["clusterIP"]; !set {
-			out["clusterIP"] = ip
+	for _, k := range []string{"clusterIP", "selector"} {
+		if v, ok := om[k]; ok {
+			if _, set := wm[k]; !set {
+				out[k] = v
+			}
 		}
 	}
 	return out

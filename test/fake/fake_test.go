@@ -46,10 +46,10 @@ func TestApply(t *testing.T) {
 			desired: `{kind: Service, metadata: {name: web}, spec: {selector: {app: web}}}`,
 			want:    `{kind: Service, metadata: {name: web, generation: 2}, spec: {clusterIP: 10.0.0.7, selector: {app: web}}}`,
 		},
-		"SelectorWithTheHashKeepsGeneration": {
+		"SelectorLeftOutStaysAsArgoSetIt": {
 			old:     `{kind: Service, metadata: {name: web, generation: 3}, spec: {clusterIP: 10.0.0.7, selector: {app: web, rollouts-pod-template-hash: abc}}}`,
-			desired: `{kind: Service, metadata: {name: web}, spec: {selector: {app: web, rollouts-pod-template-hash: abc}}}`,
-			want:    `{kind: Service, metadata: {name: web, generation: 3}, spec: {clusterIP: 10.0.0.7, selector: {app: web, rollouts-pod-template-hash: abc}}}`,
+			desired: `{kind: Service, metadata: {name: web}, spec: {ports: [{port: 80}]}}`,
+			want:    `{kind: Service, metadata: {name: web, generation: 4}, spec: {clusterIP: 10.0.0.7, ports: [{port: 80}], selector: {app: web, rollouts-pod-template-hash: abc}}}`,
 		},
 	}
 	for name, tc := range cases {
