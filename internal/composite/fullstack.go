@@ -151,26 +151,35 @@ func FullStackService(r Request) (*Plan, error) {
 	return plan, nil
 }
 
-// trafficService returns one of the service's Services. Once Argo
-// Rollouts has pointed a Service its Rollout manages at a ReplicaSet (the
-// rollouts-pod-template-hash key in the selector), the desired Service
-// leaves the selector out: Argo Rollouts owns it from then on. A Service's
-// selector is an atomic map and Crossplane applies desired state with
-// server-side apply and forced ownership, so sending any selector, even one
-// that repeats Argo's key from observed state, would take it back, and a
-// reconcile that read the Service just before Argo switched it would point
-// it at the old pods again. A field the desired state leaves out that
-// another manager set stays as that manager set it.
+// trafficService returns one of the service's Services. The selector of a
+// Service a Rollout manages belongs to Argo Rollouts: it adds
+// rollouts-pod-template-hash to point the Service at one ReplicaSet, and
+// reads the selector back as the truth of which ReplicaSet is active. A
+// Service's selector is an atomic map and Crossplane applies desired state
+// with server-side apply and forced ownership, so a selector the function
+// sent after Argo's would take it back, and a reconcile that read the
+// Service a moment before Argo switched it would point it at the old pods
+// again (and Argo would then believe the old pods active). So:
+//   - a Service created for a Rollout that manages it has no selector; Argo
+//     gives it one (the pod-hash key alone) and owns it;
+//   - once Argo has pointed an existing Service at a ReplicaSet, the desired
+//     Service leaves the selector out, and Argo's stays;
+//   - a Service that had a selector before the Rollout took it over (a
+//     handover from a Deployment) keeps the function's selector until Argo
+//     adds its key, so it never selects nothing.
 func trafficService(r Request, res resource.Name, m objects.Meta, name, traffic string, managed map[string]bool) *corev1.Service {
 	s := objects.Service(m, objects.ComponentService, name)
 	s.Labels[objects.LabelTraffic] = traffic
 	if !managed[name] {
 		return s
 	}
-	if o := observedObject(r, res); o != nil {
-		if h, _, _ := unstructured.NestedString(o.Object, "spec", "selector", RolloutHashLabel); h != "" {
-			s.Spec.Selector = nil
-		}
+	o := observedObject(r, res)
+	if o == nil {
+		s.Spec.Selector = nil
+		return s
+	}
+	if h, _, _ := unstructured.NestedString(o.Object, "spec", "selector", RolloutHashLabel); h != "" {
+		s.Spec.Selector = nil
 	}
 	return s
 }
