@@ -173,15 +173,15 @@ func trafficService(r Request, res resource.Name, m objects.Meta, name, traffic 
 	if !managed[name] {
 		return s
 	}
-	o := observedObject(r, res)
-	if o == nil {
-		s.Spec.Selector = nil
-		return s
-	}
-	if h, _, _ := unstructured.NestedString(o.Object, "spec", "selector", RolloutHashLabel); h != "" {
+	if o := observedObject(r, res); o == nil || hasRolloutHash(o) {
 		s.Spec.Selector = nil
 	}
 	return s
+}
+
+func hasRolloutHash(o *unstructured.Unstructured) bool {
+	h, _, _ := unstructured.NestedString(o.Object, "spec", "selector", RolloutHashLabel)
+	return h != ""
 }
 
 // rolloutServices names the Services the desired Rollout manages: stable

@@ -73,10 +73,8 @@ func planHandover(r Request, svc *resolve.FullStackService) workload {
 	if !retired {
 		w.serviceAnnotation = "Rollout"
 	}
-	hashSelector := false
-	if s := observedObject(r, ResStableService); s != nil {
-		_, hashSelector, _ = unstructured.NestedString(s.Object, "spec", "selector", RolloutHashLabel)
-	}
+	s := observedObject(r, ResStableService)
+	hashSelector := s != nil && hasRolloutHash(s)
 	if deploymentReady && retired && !hashSelector {
 		return w // The Deployment serves alone; the Rollout goes.
 	}

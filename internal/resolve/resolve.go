@@ -157,6 +157,15 @@ func switchOf(mode string, legacy *bool, profile bool) (on, explicit bool) {
 	return profile, false
 }
 
+// switchedOff says which field turned a three-way switch off: its mode,
+// or the boolean it supersedes.
+func switchedOff(path *field.Path, mode string) string {
+	if mode == v1alpha1.SwitchDisabled {
+		return path.Child("mode").String() + " is Disabled"
+	}
+	return path.Child("enabled").String() + " is false"
+}
+
 // Switches lists the values of a three-way switch.
 var Switches = []string{v1alpha1.SwitchDefault, v1alpha1.SwitchEnabled, v1alpha1.SwitchDisabled}
 

@@ -232,10 +232,7 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	if out.Strategy == StrategyCanary {
 		off := ""
 		if out.Analysis == nil {
-			off = "spec.delivery.analysis.enabled is false"
-			if in.Analysis.Mode == v1alpha1.SwitchDisabled {
-				off = "spec.delivery.analysis.mode is Disabled"
-			}
+			off = switchedOff(ap, in.Analysis.Mode)
 		}
 		steps, serrs := resolveSteps(path.Child("steps"), in.Steps, off)
 		out.Steps = steps
@@ -375,10 +372,7 @@ func resolveAutoscaling(path *field.Path, in v1alpha1.Autoscaling, profile Profi
 		return nil, e
 	}
 	if on, explicit := switchOf(in.Mode, in.Enabled, profile.Autoscaling); !on {
-		off := "spec.autoscaling.enabled is false"
-		if in.Mode == v1alpha1.SwitchDisabled {
-			off = "spec.autoscaling.mode is Disabled"
-		}
+		off := switchedOff(path, in.Mode)
 		for _, f := range []struct {
 			name string
 			set  bool

@@ -80,7 +80,7 @@ const (
 )
 
 // Promotions lists the allowed values of spec.delivery.promotion.
-var Promotions = []string{"Default", PromotionAutomatic, PromotionManual}
+var Promotions = []string{v1alpha1.SwitchDefault, PromotionAutomatic, PromotionManual}
 
 // IssuerKinds lists the allowed values of spec.ingress.tls.issuerKind.
 var IssuerKinds = []string{"ClusterIssuer", "Issuer"}
