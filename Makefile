@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz e2e forms check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz xpkg e2e forms check tools clean
 
 all: check
 
@@ -18,6 +18,7 @@ test: vet fmt-check lint tidy-check unit generate-check
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/e2e/
+	$(GO) vet -tags xpkg ./test/xpkg/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -60,6 +61,10 @@ bench:
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) .
+
+## xpkg: the Function package (linux/amd64 and linux/arm64, runtime image built without Docker) and the Configuration package, under _output/xpkg, then test/xpkg opens and checks them
+xpkg:
+	hack/xpkg.sh
 
 ## e2e: real etcd, kube-apiserver, kube-controller-manager and Crossplane core; the function over mTLS
 e2e:

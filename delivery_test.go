@@ -31,7 +31,7 @@ spec:
 `, override)
 }
 
-// platformInput is the Input of package/xfullstackservice/composition.yaml.
+// platformInput is the Input of configuration/xfullstackservice/composition.yaml.
 const platformInput = `apiVersion: fullstack.fn.crossplane.io/v1beta1
 kind: Input
 ingressClassName: nginx

@@ -7,9 +7,9 @@
 // apis/v1alpha1 is the source of the XR API: controller-gen (pinned, built by
 // hack/tools.sh) writes its deepcopy code and CRDs, and hack/gen-xrd turns
 // the CRDs into the XRDs, the LegacyCluster XRDs and the legacy Compositions
-// under package/.
+// under configuration/.
 
 //go:generate sh -c "rm -rf _output/gen/crds && $(hack/tools.sh controller-gen) paths=./apis/... object crd:crdVersions=v1,allowDangerousTypes=true output:crd:artifacts:config=_output/gen/crds"
-//go:generate go run ./hack/gen-xrd -crds _output/gen/crds -overlay apis/v1alpha1/ui-overlay.yaml -out package
+//go:generate go run ./hack/gen-xrd -crds _output/gen/crds -overlay apis/v1alpha1/ui-overlay.yaml -out configuration
 
 package main

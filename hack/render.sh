@@ -45,19 +45,19 @@ SCHEMAS="$OUT/schemas"
 rm -rf "$SCHEMAS"; mkdir -p "$SCHEMAS"
 cp "$CRDS_DIR"/*.yaml "$SCHEMAS/"
 rm -f "$SCHEMAS/README.md"
-for f in package/*/definition*.yaml package/input/*.yaml; do
+for f in configuration/*/definition*.yaml package/input/*.yaml; do
   cp "$f" "$SCHEMAS/$(echo "$f" | tr / _)"
 done
 
 failed=0
-# The package itself: XRDs and Compositions against Crossplane's own CRDs.
+# The Configuration package: XRDs and Compositions against Crossplane's own CRDs.
 XPCRDS="$OUT/crossplane-crds"
 rm -rf "$XPCRDS"; mkdir -p "$XPCRDS"
 cp "$(hack/tools.sh crossplane-crds)"/*.yaml package/input/*.yaml "$XPCRDS/"
-if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" package/ >"$OUT/package.validate" 2>&1; then
-  echo "FAIL validate package/ against Crossplane's CRDs:"; grep -v '^\[✓\]' "$OUT/package.validate"; failed=1
+if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" configuration/ >"$OUT/configuration.validate" 2>&1; then
+  echo "FAIL validate configuration/ against Crossplane's CRDs:"; grep -v '^\[✓\]' "$OUT/configuration.validate"; failed=1
 else
-  echo "package/         $(tail -1 "$OUT/package.validate")"
+  echo "configuration/   $(tail -1 "$OUT/configuration.validate")"
 fi
 for ex in example/*/; do
   # Render examples have an XR; example/backstage holds a template.

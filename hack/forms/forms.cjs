@@ -1,7 +1,7 @@
 // Backstage forms from the XRDs, generated and submitted with the real code.
 //
 // 1. TeraSky's kubernetes-ingestor (XRDTemplateEntityProvider, the code a
-//    Backstage backend runs) turns every XRD under package/ into a Software
+//    Backstage backend runs) turns every XRD under configuration/ into a Software
 //    Template, written to OUT/templates/.
 // 2. Every submission in submissions.yaml is filled in as the scaffolder's
 //    form does it (react-jsonschema-form defaults per step, with the ui:*
@@ -48,9 +48,9 @@ function readYAML(file) {
 function templates() {
   const provider = new XRDTemplateEntityProvider(null, quiet, config, null, null);
   const byKind = {};
-  for (const dir of fs.readdirSync(path.join(repo, 'package'))) {
+  for (const dir of fs.readdirSync(path.join(repo, 'configuration'))) {
     for (const file of ['definition.yaml', 'definition-legacy.yaml']) {
-      const p = path.join(repo, 'package', dir, file);
+      const p = path.join(repo, 'configuration', dir, file);
       if (!fs.existsSync(p)) continue;
       const xrd = readYAML(p)[0];
       // What the ingestor's XRD data provider adds from the cluster.

@@ -5,7 +5,7 @@
 // legacy group). Schema keys that markers cannot express come from one
 // overlay file, merged by field path.
 //
-//	go run ./hack/gen-xrd -crds _output/gen/crds -overlay apis/v1alpha1/ui-overlay.yaml -out package
+//	go run ./hack/gen-xrd -crds _output/gen/crds -overlay apis/v1alpha1/ui-overlay.yaml -out configuration
 package main
 
 import (
@@ -33,7 +33,7 @@ var (
 func main() {
 	crds := flag.String("crds", "", "folder of CRDs controller-gen wrote from apis/")
 	overlay := flag.String("overlay", "", "schema overlay (field path -> extra schema keys), optional")
-	out := flag.String("out", "package", "folder that holds one folder per composite kind")
+	out := flag.String("out", "configuration", "folder that holds one folder per composite kind")
 	flag.Parse()
 	if err := run(*crds, *overlay, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-xrd:", err)

@@ -16,7 +16,7 @@ import (
 // name Go constants, so the two are written twice; this keeps them one.
 func TestXRDsMatchCode(t *testing.T) {
 	schema := func(kind string) func(path string) map[string]any {
-		b, err := os.ReadFile("../../package/" + strings.ToLower(kind) + "/definition.yaml")
+		b, err := os.ReadFile("../../configuration/" + strings.ToLower(kind) + "/definition.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -279,8 +279,8 @@ func (c *cluster) install(ctx context.Context) error {
 			return err
 		}
 	}
-	xrds, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "package", "*", "definition*.yaml"))
-	comps, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "package", "*", "composition*.yaml"))
+	xrds, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "configuration", "*", "definition*.yaml"))
+	comps, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "configuration", "*", "composition*.yaml"))
 	objs, err = readManifests(append(xrds, comps...)...)
 	if err != nil {
 		return err
