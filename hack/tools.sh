@@ -41,7 +41,7 @@ build_from_module() { # out mod ver pkg [apis-mod apis-ver]
     rm -rf "$work/apis"; cp -r "$apis" "$work/apis"; chmod -R u+w "$work/apis"
   fi
   log "building $mod@$ver ($pkg); this takes minutes the first time"
-  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$out.tmp" "$pkg")
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags="${LDFLAGS:-}" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   rm -rf "$work"
 }
@@ -94,8 +94,11 @@ case "${1:-}" in
     [ -x "$out" ] || build_from_module "$out" github.com/crossplane/cli/v2 "$CROSSPLANE_CLI_VERSION" ./cmd/crossplane
     ;;
   crossplane-core)
-    out="$CACHE/crossplane-core-$CROSSPLANE_CORE_VERSION"
-    [ -x "$out" ] || build_from_module "$out" github.com/crossplane/crossplane/v2 "$CROSSPLANE_CORE_VERSION" ./cmd/crossplane \
+    # Stamped with its version, which the package manager compares with a
+    # package's spec.crossplane.version constraint.
+    out="$CACHE/crossplane-core-$CROSSPLANE_CORE_VERSION-stamped"
+    [ -x "$out" ] || LDFLAGS="-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$CROSSPLANE_CORE_VERSION" \
+      build_from_module "$out" github.com/crossplane/crossplane/v2 "$CROSSPLANE_CORE_VERSION" ./cmd/crossplane \
       github.com/crossplane/crossplane/apis/v2 "$CROSSPLANE_CORE_APIS_VERSION"
     ;;
   crossplane-crds)

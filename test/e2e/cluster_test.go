@@ -3,16 +3,12 @@
 package e2e
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -167,6 +163,9 @@ type cluster struct {
 	rest       *rest.Config
 	fnPort     int
 	fnMetrics  int
+	// registry is the host:port of the OCI registry the packages are
+	// pushed to.
+	registry string
 	// prom is the Prometheus the analyses query.
 	prom   *promStandIn
 	phases []phase
@@ -259,8 +258,8 @@ func (c *cluster) waitFor(timeout time.Duration, what string, fn func() error) e
 	return fmt.Errorf("timed out after %s waiting for %s: %w", timeout, what, last)
 }
 
-// up starts the whole control plane and installs the function, the upstream
-// CRDs and this project's package.
+// up starts the whole control plane, pushes this project's packages to a
+// registry and installs them, with the upstream CRDs.
 func up(ctx context.Context, work string) (*cluster, error) {
 	c := &cluster{work: work}
 	for _, d := range []string{"logs", "etcd", "xpkg-cache"} {
@@ -276,8 +275,10 @@ func up(ctx context.Context, work string) (*cluster, error) {
 		{"etcd", c.startEtcd},
 		{"kube-apiserver", c.startAPIServer},
 		{"kube-controller-manager", c.startControllerManager},
+		{"registry", c.startRegistry},
 		{"crossplane", func() error { return c.startCrossplane(ctx) }},
-		{"function", func() error { return c.startFunction(ctx) }},
+		{"function", c.startFunction},
+		{"push packages", func() error { return c.pushPackages(ctx) }},
 		{"install", func() error { return c.install(ctx) }},
 		{"workload controllers", func() error { return c.startWorkloadControllers(ctx) }},
 	}
@@ -434,77 +435,6 @@ func (c *cluster) startControllerManager() error {
 	)
 }
 
-// packageYAML is what Crossplane caches for a package: the package metadata
-// and the objects it ships (the Input CRD), as one YAML stream.
-func packageYAML() ([]byte, error) {
-	var buf bytes.Buffer
-	files, err := filepath.Glob(filepath.Join(env("E2E_REPO"), "package", "input", "*.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range append([]string{filepath.Join(env("E2E_REPO"), "package", "crossplane.yaml")}, files...) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		buf.WriteString("---\n")
-		buf.Write(b)
-	}
-	return buf.Bytes(), nil
-}
-
-// PackageSource is the package's OCI repository. Nothing is pulled from it:
-// the harness seeds Crossplane's package cache and pins the digest.
-const PackageSource = "xpkg.crossplane.io/fullstack-fn/function-fullstack"
-
-// cacheKey is Crossplane's cache file name for a package source and digest:
-// a DNS label of the first 50 characters of the source and the first 12 of
-// the digest (crossplane-runtime's xpkg.FriendlyID).
-func cacheKey(source, digest string) string {
-	trunc := func(s string, n int) string {
-		if len(s) > n {
-			return s[:n]
-		}
-		return s
-	}
-	s := trunc(source, 50) + "-" + trunc(digest, 12)
-	var b strings.Builder
-	for i := range len(s) {
-		ch := s[i]
-		if ('a' <= ch && ch <= 'z') || ('0' <= ch && ch <= '9') {
-			b.WriteByte(ch)
-		}
-		if strings.ContainsRune("./:-", rune(ch)) && i != 0 && i != 62 && i != len(s)-1 {
-			b.WriteByte('-')
-		}
-		if i == 62 {
-			break
-		}
-	}
-	return strings.Trim(b.String(), "-")
-}
-
-// seedPackageCache writes the package to Crossplane's cache and returns the
-// digest it is filed under.
-func (c *cluster) seedPackageCache() (string, error) {
-	pkg, err := packageYAML()
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(pkg)
-	digest := "sha256:" + hex.EncodeToString(sum[:])
-	var gz bytes.Buffer
-	w := gzip.NewWriter(&gz)
-	if _, err := w.Write(pkg); err != nil {
-		return "", err
-	}
-	if err := w.Close(); err != nil {
-		return "", err
-	}
-	path := filepath.Join(c.work, "xpkg-cache", cacheKey(PackageSource, digest)+".gz")
-	return digest, os.WriteFile(path, gz.Bytes(), 0o600)
-}
-
 func (c *cluster) startCrossplane(ctx context.Context) error {
 	kenv := []string{"KUBECONFIG=" + c.kubeconfig}
 	k, err := newKube(c.rest)
@@ -540,6 +470,8 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 		"--package-runtime=External", "--enable-webhooks=false",
 		"--tls-client-certs-dir="+clientTLS,
 		"--xpkg-cache-dir="+filepath.Join(c.work, "xpkg-cache"),
+		// Trusts the package registry's certificate.
+		"--ca-bundle-path="+c.pki.path("ca.crt"),
 		fmt.Sprintf("--metrics-port=%d", freePort()),
 		fmt.Sprintf("--health-probe-port=%d", freePort()),
 		"--poll-interval=15s",

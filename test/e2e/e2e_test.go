@@ -168,6 +168,7 @@ func TestE2E(t *testing.T) {
 		name string
 		fn   func(t *testing.T)
 	}{
+		{"the Configuration package installs the function and the APIs", func(t *testing.T) { packagesInstalled(ctx, t) }},
 		{"examples compose every object", func(t *testing.T) {
 			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices", "notes", "checkout", "payments"} {
 				namespace(ctx, t, ns)

@@ -162,105 +162,25 @@ func conditions(u *unstructured.Unstructured) string {
 	return strings.Join(parts, "; ")
 }
 
-func (c *cluster) startFunction(ctx context.Context) error {
+// startFunction runs the function with its server certificate; the
+// package manager installs its package (installPackages).
+func (c *cluster) startFunction() error {
 	dir, err := c.pki.tlsDir("function")
 	if err != nil {
 		return err
 	}
 	c.fnPort, c.fnMetrics = freePort(), freePort()
-	if err := c.start("function", nil, env("E2E_FUNCTION"),
+	return c.start("function", nil, env("E2E_FUNCTION"),
 		"--tls-certs-dir="+dir,
 		fmt.Sprintf("--address=127.0.0.1:%d", c.fnPort),
 		fmt.Sprintf("--metrics-address=127.0.0.1:%d", c.fnMetrics),
 		"--debug",
-	); err != nil {
-		return err
-	}
-	digest, err := c.seedPackageCache()
-	if err != nil {
-		return err
-	}
-	k, err := newKube(c.rest)
-	if err != nil {
-		return err
-	}
-	crt, err := os.ReadFile(filepath.Join(dir, "tls.crt"))
-	if err != nil {
-		return err
-	}
-	if err := k.apply(ctx, map[string]any{
-		"apiVersion": "v1", "kind": "Secret",
-		"metadata":   map[string]any{"name": "function-fullstack-tls-server", "namespace": "crossplane-system"},
-		"stringData": map[string]any{"tls.crt": string(crt)},
-	}); err != nil {
-		return err
-	}
-	// No registry is contacted: the package is pinned by digest, pulled
-	// Never, and found in the seeded cache.
-	if err := k.apply(ctx, map[string]any{
-		"apiVersion": "pkg.crossplane.io/v1", "kind": "Function",
-		"metadata": map[string]any{"name": "function-fullstack"},
-		"spec": map[string]any{
-			"package":           PackageSource + "@" + digest,
-			"packagePullPolicy": "Never",
-		},
-	}); err != nil {
-		return err
-	}
-	// With the External runtime nothing runs the function or sets its
-	// endpoint; the harness does what a runtime would.
-	var rev *unstructured.Unstructured
-	if err := c.waitFor(120*time.Second, "a FunctionRevision with the composition capability", func() error {
-		r, err := k.resource("pkg.crossplane.io/v1", "FunctionRevision", "")
-		if err != nil {
-			return err
-		}
-		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "pkg.crossplane.io/package=function-fullstack"})
-		if err != nil {
-			return err
-		}
-		if len(l.Items) == 0 {
-			return fmt.Errorf("no FunctionRevision yet")
-		}
-		rev = &l.Items[0]
-		caps, _, _ := unstructured.NestedStringSlice(rev.Object, "status", "capabilities")
-		for _, c := range caps {
-			if c == "composition" {
-				return nil
-			}
-		}
-		return fmt.Errorf("FunctionRevision %s has capabilities %v; conditions: %s", rev.GetName(), caps, conditions(rev))
-	}); err != nil {
-		return err
-	}
-	// A runtime also reports its health; the revision's other conditions
-	// are kept (a merge patch replaces the whole list).
-	conds, _, _ := unstructured.NestedSlice(rev.Object, "status", "conditions")
-	conds = append(conds, map[string]any{
-		"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRuntime",
-		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
-	})
-	if err := k.patchStatus(ctx, rev, map[string]any{
-		"endpoint":            fmt.Sprintf("127.0.0.1:%d", c.fnPort),
-		"tlsServerSecretName": "function-fullstack-tls-server",
-		"conditions":          conds,
-	}); err != nil {
-		return err
-	}
-	return c.waitFor(120*time.Second, "the Function to be healthy", func() error {
-		f, err := k.get(ctx, "pkg.crossplane.io/v1", "Function", "", "function-fullstack")
-		if err != nil {
-			return err
-		}
-		if s, _ := condition(f, "Healthy"); s != "True" {
-			return fmt.Errorf("Function conditions: %s", conditions(f))
-		}
-		return nil
-	})
+	)
 }
 
-// install applies the upstream CRDs, then this project's XRDs and
-// Compositions, and waits until the XRDs serve their APIs.
+// install applies the upstream CRDs, installs this project's Configuration
+// package (which brings the Function), and waits until the package's XRDs
+// serve their APIs and its Compositions exist.
 func (c *cluster) install(ctx context.Context) error {
 	k, err := newKube(c.rest)
 	if err != nil {
@@ -279,6 +199,10 @@ func (c *cluster) install(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := c.installPackages(ctx); err != nil {
+		return err
+	}
+	// What the package holds, to wait for.
 	xrds, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "configuration", "*", "definition*.yaml"))
 	comps, _ := filepath.Glob(filepath.Join(env("E2E_REPO"), "configuration", "*", "composition*.yaml"))
 	objs, err = readManifests(append(xrds, comps...)...)
@@ -286,13 +210,14 @@ func (c *cluster) install(ctx context.Context) error {
 		return err
 	}
 	for _, o := range objs {
-		if err := k.apply(ctx, o); err != nil {
-			return err
-		}
-	}
-	for _, o := range objs {
 		u := &unstructured.Unstructured{Object: o}
-		if u.GetKind() != "CompositeResourceDefinition" {
+		if u.GetKind() == "Composition" {
+			if err := c.waitFor(60*time.Second, "Composition "+u.GetName()+" from the package", func() error {
+				_, err := k.get(ctx, u.GetAPIVersion(), u.GetKind(), "", u.GetName())
+				return err
+			}); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := c.waitFor(120*time.Second, "XRD "+u.GetName()+" to be established", func() error {

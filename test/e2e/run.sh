@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test on one machine, no Docker, no kubelet: etcd, kube-apiserver,
 # kube-controller-manager and Crossplane core run as local processes; the
-# function runs with mTLS and is registered as a Function package; the
-# upstream CRDs and this project's XRDs and Compositions are installed; then
+# function runs with mTLS; its packages are built (hack/xpkg.sh), pushed to a
+# registry on loopback and installed by Crossplane's package manager from a
+# Configuration, with the upstream CRDs; then
 # the scenarios in e2e_test.go run. Everything is stopped by PID at the end,
 # also when a step fails. Logs: _output/e2e/logs/.
 set -euo pipefail
@@ -32,11 +33,15 @@ export E2E_KWOK=$(hack/tools.sh kwok)
 export E2E_ROLLOUTS_CONTROLLER=$(hack/tools.sh rollouts-controller)
 export E2E_CROSSPLANE=$(hack/tools.sh crossplane-core)
 export E2E_CROSSPLANE_CRDS=$(hack/tools.sh crossplane-crds)
+export E2E_CROSSPLANE_CLI=$(hack/tools.sh crossplane-cli)
 export E2E_ETCD=$(command -v etcd)
 mkdir -p _output
 echo "e2e: Backstage forms (hack/forms/run.sh)"
 hack/forms/run.sh "$repo/_output/forms"
 export E2E_FORMS="$repo/_output/forms"
+echo "e2e: packages (hack/xpkg.sh)"
+hack/xpkg.sh
+export E2E_XPKG_DIR="$repo/_output/xpkg"
 go build -o _output/function-fullstack .
 export E2E_FUNCTION="$repo/_output/function-fullstack"
 export E2E_REPO="$repo"

@@ -1,0 +1,295 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/registry"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// The packages as users name them. Nothing here is pulled from
+// xpkg.crossplane.io: an ImageConfig rewrites the prefix to the registry the
+// harness runs, as a platform team's mirror would.
+const (
+	Registry             = "xpkg.crossplane.io/fullstack-fn"
+	ConfigurationPackage = Registry + "/configuration-fullstack"
+	FunctionPackage      = Registry + "/function-fullstack"
+	PackageTag           = "v0.1.0"
+	// FunctionName is the name Crossplane's dependency resolver gives the
+	// Function it installs for FunctionPackage; the Compositions call it.
+	FunctionName = "fullstack-fn-function-fullstack"
+)
+
+// startRegistry serves an OCI registry (go-containerregistry's, in this
+// process) over TLS on loopback, with a certificate from the harness CA,
+// which Crossplane trusts through --ca-bundle-path.
+func (c *cluster) startRegistry() error {
+	if err := c.pki.issue("registry", "registry", nil, true); err != nil {
+		return err
+	}
+	cert, err := tls.LoadX509KeyPair(c.pki.path("registry.crt"), c.pki.path("registry.key"))
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	logf, err := os.Create(filepath.Join(c.work, "logs", "registry.log"))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           registry.New(registry.Logger(log.New(logf, "", log.LstdFlags))),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go func() {
+		_ = srv.Serve(tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	}()
+	c.registry = l.Addr().String()
+	return nil
+}
+
+// pushPackages pushes what `make xpkg` built with the real `crossplane xpkg
+// push`: the Function as a two-platform index, and the Configuration.
+func (c *cluster) pushPackages(ctx context.Context) error {
+	dir := env("E2E_XPKG_DIR")
+	mirror := strings.Replace(Registry, "xpkg.crossplane.io", c.registry, 1)
+	for _, p := range []struct{ files, ref string }{
+		{filepath.Join(dir, "function-fullstack-amd64.xpkg") + "," + filepath.Join(dir, "function-fullstack-arm64.xpkg"), mirror + "/function-fullstack:" + PackageTag},
+		{filepath.Join(dir, "configuration-fullstack.xpkg"), mirror + "/configuration-fullstack:" + PackageTag},
+	} {
+		cmd := exec.CommandContext(ctx, env("E2E_CROSSPLANE_CLI"), "xpkg", "push", "-f", p.files, p.ref)
+		// The CLI trusts the harness CA (Go reads SSL_CERT_FILE) and finds
+		// no credentials.
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+c.pki.path("ca.crt"), "DOCKER_CONFIG="+filepath.Join(c.work, "docker"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("crossplane xpkg push %s: %w: %s", p.ref, err, out)
+		}
+	}
+	return nil
+}
+
+// installPackages installs the Configuration the way a platform engineer
+// does, and lets Crossplane's package manager do the rest: it pulls the
+// Configuration, resolves its dependency, installs the Function, and
+// establishes the XRDs and Compositions.
+func (c *cluster) installPackages(ctx context.Context) error {
+	k, err := newKube(c.rest)
+	if err != nil {
+		return err
+	}
+	mirror := strings.Replace(Registry, "xpkg.crossplane.io", c.registry, 1)
+	for _, o := range []map[string]any{
+		{
+			"apiVersion": "pkg.crossplane.io/v1beta1", "kind": "ImageConfig",
+			"metadata": map[string]any{"name": "fullstack-fn-mirror"},
+			"spec": map[string]any{
+				"matchImages":  []any{map[string]any{"type": "Prefix", "prefix": Registry}},
+				"rewriteImage": map[string]any{"prefix": mirror},
+			},
+		},
+		{
+			"apiVersion": "pkg.crossplane.io/v1", "kind": "Configuration",
+			"metadata": map[string]any{"name": "configuration-fullstack"},
+			"spec":     map[string]any{"package": ConfigurationPackage + ":" + PackageTag},
+		},
+	} {
+		if err := k.apply(ctx, o); err != nil {
+			return err
+		}
+	}
+
+	// With the External runtime nothing runs the function or sets its
+	// endpoint; the harness does what a runtime would, for the revision
+	// the package manager created.
+	var rev *unstructured.Unstructured
+	if err := c.waitFor(180*time.Second, "the dependency's FunctionRevision with the composition capability", func() error {
+		r, err := k.resource("pkg.crossplane.io/v1", "FunctionRevision", "")
+		if err != nil {
+			return err
+		}
+		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "pkg.crossplane.io/package=" + FunctionName})
+		if err != nil {
+			return err
+		}
+		if len(l.Items) == 0 {
+			return fmt.Errorf("no FunctionRevision yet; %s", c.packageConditions(ctx, k))
+		}
+		rev = &l.Items[0]
+		caps, _, _ := unstructured.NestedStringSlice(rev.Object, "status", "capabilities")
+		for _, c := range caps {
+			if c == "composition" {
+				return nil
+			}
+		}
+		return fmt.Errorf("FunctionRevision %s has capabilities %v; conditions: %s", rev.GetName(), caps, conditions(rev))
+	}); err != nil {
+		return err
+	}
+	dir, err := c.pki.tlsDir("function")
+	if err != nil {
+		return err
+	}
+	crt, err := os.ReadFile(filepath.Join(dir, "tls.crt"))
+	if err != nil {
+		return err
+	}
+	if err := k.apply(ctx, map[string]any{
+		"apiVersion": "v1", "kind": "Secret",
+		"metadata":   map[string]any{"name": "function-fullstack-tls-server", "namespace": "crossplane-system"},
+		"stringData": map[string]any{"tls.crt": string(crt)},
+	}); err != nil {
+		return err
+	}
+	// A runtime also reports its health; the revision's other conditions
+	// are kept (a merge patch replaces the whole list).
+	conds, _, _ := unstructured.NestedSlice(rev.Object, "status", "conditions")
+	conds = append(conds, map[string]any{
+		"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRuntime",
+		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+	})
+	if err := k.patchStatus(ctx, rev, map[string]any{
+		"endpoint":            fmt.Sprintf("127.0.0.1:%d", c.fnPort),
+		"tlsServerSecretName": "function-fullstack-tls-server",
+		"conditions":          conds,
+	}); err != nil {
+		return err
+	}
+	return c.waitFor(180*time.Second, "the Configuration and the Function to be installed and healthy", func() error {
+		for _, p := range []struct{ kind, name string }{{"Function", FunctionName}, {"Configuration", "configuration-fullstack"}} {
+			u, err := k.get(ctx, "pkg.crossplane.io/v1", p.kind, "", p.name)
+			if err != nil {
+				return err
+			}
+			for _, t := range []string{"Installed", "Healthy"} {
+				if s, _ := condition(u, t); s != "True" {
+					return fmt.Errorf("%s %s: %s", p.kind, p.name, conditions(u))
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// packageConditions summarises the Configuration and the Lock, for a wait
+// that has nothing else to show.
+func (c *cluster) packageConditions(ctx context.Context, k *kube) string {
+	var parts []string
+	if u, err := k.get(ctx, "pkg.crossplane.io/v1", "Configuration", "", "configuration-fullstack"); err == nil {
+		parts = append(parts, "Configuration: "+conditions(u))
+	}
+	if u, err := k.get(ctx, "pkg.crossplane.io/v1beta1", "Lock", "", "lock"); err == nil {
+		parts = append(parts, "Lock: "+conditions(u))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// packagesInstalled checks what the package manager made of the
+// Configuration: the Function it installed for the dependency, pulled
+// through the mirror; the Lock; and the XRDs and Compositions owned by the
+// Configuration's revision. It prints what `kubectl get
+// configurations,functions,xrds` would show.
+func packagesInstalled(ctx context.Context, t *testing.T) {
+	t.Helper()
+	mirror := strings.Replace(Registry, "xpkg.crossplane.io", cl.registry, 1)
+	fn, err := kc.get(ctx, "pkg.crossplane.io/v1", "Function", "", FunctionName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := kc.get(ctx, "pkg.crossplane.io/v1", "Configuration", "", "configuration-fullstack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := func(u *unstructured.Unstructured, path ...string) string {
+		s, _, _ := unstructured.NestedString(u.Object, path...)
+		return s
+	}
+	got := map[string]string{
+		"function spec.package":                str(fn, "spec", "package"),
+		"function status.resolvedPackage":      str(fn, "status", "resolvedPackage"),
+		"configuration status.resolvedPackage": str(cfg, "status", "resolvedPackage"),
+	}
+	want := map[string]string{
+		"function spec.package":                FunctionPackage + ":" + PackageTag,
+		"function status.resolvedPackage":      mirror + "/function-fullstack:" + PackageTag,
+		"configuration status.resolvedPackage": mirror + "/configuration-fullstack:" + PackageTag,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+
+	// The Lock records the Configuration and the dependency it resolved.
+	lock, err := kc.get(ctx, "pkg.crossplane.io/v1beta1", "Lock", "", "lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs, _, _ := unstructured.NestedSlice(lock.Object, "packages")
+	deps := map[string]string{}
+	for _, p := range pkgs {
+		m, _ := p.(map[string]any)
+		ds, _ := m["dependencies"].([]any)
+		for _, d := range ds {
+			dm, _ := d.(map[string]any)
+			deps[fmt.Sprint(m["source"])] += fmt.Sprintf("%v %v", dm["package"], dm["constraints"])
+		}
+	}
+	if diff := cmp.Diff(map[string]string{ConfigurationPackage: FunctionPackage + " >=v0.1.0 <v0.2.0"}, deps); diff != "" {
+		t.Errorf("Lock dependencies (-want +got):\n%s", diff)
+	}
+
+	// Every XRD and Composition belongs to the Configuration's revision.
+	var table []string
+	table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", "NAME", "INSTALLED", "HEALTHY", "PACKAGE / ESTABLISHED"))
+	for _, u := range []*unstructured.Unstructured{cfg, fn} {
+		inst, _ := condition(u, "Installed")
+		healthy, _ := condition(u, "Healthy")
+		table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", strings.ToLower(u.GetKind())+".pkg.crossplane.io/"+u.GetName(), inst, healthy, str(u, "spec", "package")))
+	}
+	for _, kind := range []string{"CompositeResourceDefinition", "Composition"} {
+		r, err := kc.resource("apiextensions.crossplane.io/v1", kind, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := r.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Items) != 4 {
+			t.Errorf("%d %ss, want 4", len(l.Items), kind)
+		}
+		for _, u := range l.Items {
+			owner := ""
+			for _, o := range u.GetOwnerReferences() {
+				if o.Kind == "ConfigurationRevision" {
+					owner = o.Name
+				}
+			}
+			if owner == "" {
+				t.Errorf("%s %s is not owned by a ConfigurationRevision: %v", kind, u.GetName(), u.GetOwnerReferences())
+			}
+			if kind == "CompositeResourceDefinition" {
+				est, _ := condition(&u, "Established")
+				table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", "xrd/"+u.GetName(), "", "", est))
+			}
+		}
+	}
+	fmt.Println("e2e: packages\n  " + strings.Join(table, "\n  "))
+}
