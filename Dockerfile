@@ -8,12 +8,13 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w" -o /function .
+    go build -trimpath -ldflags="-s -w -buildid=" -o /function .
 
-# Run it on distroless, as a non-root user.
+# Run it on distroless, as its non-root user (numeric, so a kubelet can check
+# runAsNonRoot). `make xpkg` builds the same image without Docker (hack/image).
 FROM gcr.io/distroless/static-debian12:nonroot AS image
 WORKDIR /
 COPY --from=build /function /function
 EXPOSE 9443
-USER nonroot:nonroot
+USER 65532:65532
 ENTRYPOINT ["/function"]

@@ -5,15 +5,15 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz xpkg e2e forms check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz xpkg ci-lint e2e forms check tools clean
 
 all: check
 
 build:
 	$(GO) build -trimpath -o _output/function-fullstack .
 
-## test: vet, gofmt, golangci-lint, go.mod tidiness, unit and golden tests, generated-file drift
-test: vet fmt-check lint tidy-check unit generate-check
+## test: vet, gofmt, golangci-lint, go.mod tidiness, unit and golden tests, generated-file drift, the GitHub workflow
+test: vet fmt-check lint tidy-check unit generate-check ci-lint
 
 vet:
 	$(GO) vet ./...
@@ -30,6 +30,10 @@ lint:
 ## tidy-check: fail when go.mod or go.sum is not what `go mod tidy` writes
 tidy-check:
 	@$(GO) mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum are not tidy; run 'go mod tidy':"; $(GO) mod tidy -diff; exit 1; }
+
+## ci-lint: actionlint on .github/workflows, and the workflow's list of upstream CRDs against CRDS_DIR
+ci-lint:
+	hack/ci-lint.sh
 
 unit:
 	$(GO) test -count=1 ./...

@@ -59,6 +59,12 @@ if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" configuration/ >"$OU
 else
   echo "configuration/   $(tail -1 "$OUT/configuration.validate")"
 fi
+# What the README's "Installing" has users apply.
+if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" example/install/ >"$OUT/install.validate" 2>&1; then
+  echo "FAIL validate example/install/ against Crossplane's CRDs:"; grep -v '^\[✓\]' "$OUT/install.validate"; failed=1
+else
+  echo "example/install/ $(tail -1 "$OUT/install.validate")"
+fi
 for ex in example/*/; do
   # Render examples have an XR; example/backstage holds a template.
   [ -e "$ex/xr.yaml" ] || continue

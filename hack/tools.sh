@@ -4,7 +4,7 @@
 # install` for Crossplane modules, so each tool is built from its downloaded
 # module directory.
 #
-# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok
+# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint
 # Prints the path of the binary on stdout.
 set -euo pipefail
 
@@ -17,6 +17,7 @@ KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.35.3}"
 # The version of the Argo Rollouts CRDs in ../shared/crds.
 ARGO_ROLLOUTS_VERSION="${ARGO_ROLLOUTS_VERSION:-v1.9.1}"
 KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
+ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
 
 CACHE="${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin}"
 mkdir -p "$CACHE"
@@ -93,6 +94,10 @@ case "${1:-}" in
     out="$CACHE/crossplane-cli-$CROSSPLANE_CLI_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/crossplane/cli/v2 "$CROSSPLANE_CLI_VERSION" ./cmd/crossplane
     ;;
+  actionlint)
+    out="$CACHE/actionlint-$ACTIONLINT_VERSION"
+    [ -x "$out" ] || build_from_module "$out" github.com/rhysd/actionlint "$ACTIONLINT_VERSION" ./cmd/actionlint
+    ;;
   crossplane-core)
     # Stamped with its version, which the package manager compares with a
     # package's spec.crossplane.version constraint.
@@ -113,6 +118,6 @@ case "${1:-}" in
     out="$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/golangci/golangci-lint/v2 "$GOLANGCI_LINT_VERSION" ./cmd/golangci-lint
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint" >&2; exit 2 ;;
 esac
 echo "$out"

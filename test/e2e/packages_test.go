@@ -97,21 +97,20 @@ func (c *cluster) installPackages(ctx context.Context) error {
 		return err
 	}
 	mirror := strings.Replace(Registry, "xpkg.crossplane.io", c.registry, 1)
-	for _, o := range []map[string]any{
-		{
-			"apiVersion": "pkg.crossplane.io/v1beta1", "kind": "ImageConfig",
-			"metadata": map[string]any{"name": "fullstack-fn-mirror"},
-			"spec": map[string]any{
-				"matchImages":  []any{map[string]any{"type": "Prefix", "prefix": Registry}},
-				"rewriteImage": map[string]any{"prefix": mirror},
-			},
+	// The mirror, then what the README's "Installing" has users apply.
+	install, err := readManifests(filepath.Join(env("E2E_REPO"), "example", "install", "runtime.yaml"),
+		filepath.Join(env("E2E_REPO"), "example", "install", "configuration.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, o := range append([]map[string]any{{
+		"apiVersion": "pkg.crossplane.io/v1beta1", "kind": "ImageConfig",
+		"metadata": map[string]any{"name": "fullstack-fn-mirror"},
+		"spec": map[string]any{
+			"matchImages":  []any{map[string]any{"type": "Prefix", "prefix": Registry}},
+			"rewriteImage": map[string]any{"prefix": mirror},
 		},
-		{
-			"apiVersion": "pkg.crossplane.io/v1", "kind": "Configuration",
-			"metadata": map[string]any{"name": "configuration-fullstack"},
-			"spec":     map[string]any{"package": ConfigurationPackage + ":" + PackageTag},
-		},
-	} {
+	}}, install...) {
 		if err := k.apply(ctx, o); err != nil {
 			return err
 		}
