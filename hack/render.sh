@@ -65,6 +65,19 @@ if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" example/install/ >"$
 else
   echo "example/install/ $(tail -1 "$OUT/install.validate")"
 fi
+# The GitOps examples: Flux and Argo CD objects, XRs, Namespaces, the
+# Configuration. kustomization.yaml files have no schema (kustomize reads
+# them; the e2e runs the real one inside kustomize-controller).
+GITOPS="$OUT/gitops-schemas"
+rm -rf "$GITOPS"; mkdir -p "$GITOPS"
+cp "$SCHEMAS"/*.yaml "$XPCRDS"/*.yaml "$GITOPS/"
+if ! "$CLI" resource validate --crossplane-image= "$GITOPS" example/gitops/ >"$OUT/gitops.validate" 2>&1; then
+  echo "FAIL validate example/gitops/:"; grep -v '^\[✓\]' "$OUT/gitops.validate"; failed=1
+elif grep '^\[!\]' "$OUT/gitops.validate" | grep -v 'kustomize.config.k8s.io/v1beta1, Kind=Kustomization$'; then
+  echo "FAIL example/gitops/: objects without a schema (above)"; failed=1
+else
+  echo "example/gitops/  $(tail -1 "$OUT/gitops.validate")"
+fi
 for ex in example/*/; do
   # Render examples have an XR; example/backstage holds a template.
   [ -e "$ex/xr.yaml" ] || continue

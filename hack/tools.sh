@@ -4,7 +4,7 @@
 # install` for Crossplane modules, so each tool is built from its downloaded
 # module directory.
 #
-# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint
+# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller
 # Prints the path of the binary on stdout.
 set -euo pipefail
 
@@ -18,6 +18,9 @@ KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.35.3}"
 ARGO_ROLLOUTS_VERSION="${ARGO_ROLLOUTS_VERSION:-v1.9.1}"
 KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
 ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
+# The versions of the Flux CRDs in ../shared/crds.
+FLUX_SOURCE_CONTROLLER_VERSION="${FLUX_SOURCE_CONTROLLER_VERSION:-v1.9.1}"
+FLUX_KUSTOMIZE_CONTROLLER_VERSION="${FLUX_KUSTOMIZE_CONTROLLER_VERSION:-v1.9.4}"
 
 CACHE="${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin}"
 mkdir -p "$CACHE"
@@ -28,8 +31,10 @@ moddir() { # MOD@VER -> module directory in the module cache
   GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p'
 }
 
-build_from_module() { # out mod ver pkg [apis-mod apis-ver]
-  local out=$1 mod=$2 ver=$3 pkg=$4 apismod=${5:-} apisver=${6:-}
+build_from_module() { # out mod ver pkg [apis-mod apis-ver [apis-dir]]
+  # apis-mod is a nested module the module's go.mod replaces with a local
+  # folder (apis-dir, default apis) that its module zip leaves out.
+  local out=$1 mod=$2 ver=$3 pkg=$4 apismod=${5:-} apisver=${6:-} apisdir=${7:-apis}
   local src work
   src=$(moddir "$mod@$ver")
   [ -n "$src" ] || { log "cannot download $mod@$ver"; exit 1; }
@@ -39,7 +44,7 @@ build_from_module() { # out mod ver pkg [apis-mod apis-ver]
   if [ -n "$apismod" ]; then
     local apis
     apis=$(moddir "$apismod@$apisver")
-    rm -rf "$work/apis"; cp -r "$apis" "$work/apis"; chmod -R u+w "$work/apis"
+    rm -rf "$work/$apisdir"; cp -r "$apis" "$work/$apisdir"; chmod -R u+w "$work/$apisdir"
   fi
   log "building $mod@$ver ($pkg); this takes minutes the first time"
   (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags="${LDFLAGS:-}" -o "$out.tmp" "$pkg")
@@ -94,6 +99,16 @@ case "${1:-}" in
     out="$CACHE/crossplane-cli-$CROSSPLANE_CLI_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/crossplane/cli/v2 "$CROSSPLANE_CLI_VERSION" ./cmd/crossplane
     ;;
+  source-controller)
+    out="$CACHE/source-controller-$FLUX_SOURCE_CONTROLLER_VERSION"
+    [ -x "$out" ] || build_from_module "$out" github.com/fluxcd/source-controller "$FLUX_SOURCE_CONTROLLER_VERSION" . \
+      github.com/fluxcd/source-controller/api "$FLUX_SOURCE_CONTROLLER_VERSION" api
+    ;;
+  kustomize-controller)
+    out="$CACHE/kustomize-controller-$FLUX_KUSTOMIZE_CONTROLLER_VERSION"
+    [ -x "$out" ] || build_from_module "$out" github.com/fluxcd/kustomize-controller "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" . \
+      github.com/fluxcd/kustomize-controller/api "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" api
+    ;;
   actionlint)
     out="$CACHE/actionlint-$ACTIONLINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/rhysd/actionlint "$ACTIONLINT_VERSION" ./cmd/actionlint
@@ -118,6 +133,6 @@ case "${1:-}" in
     out="$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/golangci/golangci-lint/v2 "$GOLANGCI_LINT_VERSION" ./cmd/golangci-lint
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller" >&2; exit 2 ;;
 esac
 echo "$out"

@@ -281,6 +281,7 @@ func up(ctx context.Context, work string) (*cluster, error) {
 		{"push packages", func() error { return c.pushPackages(ctx) }},
 		{"install", func() error { return c.install(ctx) }},
 		{"workload controllers", func() error { return c.startWorkloadControllers(ctx) }},
+		{"flux", c.startFlux},
 	}
 	for _, s := range steps {
 		if err := c.timed("up/"+s.name, s.fn); err != nil {

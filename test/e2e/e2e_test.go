@@ -164,6 +164,7 @@ func TestE2E(t *testing.T) {
 	canaryProd := service("fullstack-canary-prod", "checkout")
 	blueGreen := service("fullstack-bluegreen", "payments")
 	apps := []*app{xnode, claim, rds, cloudSQL, flexible, rdsClaim, dev, canaryProd, blueGreen}
+	flux := &fluxScenarios{}
 	steps := []struct {
 		name string
 		fn   func(t *testing.T)
@@ -202,6 +203,9 @@ func TestE2E(t *testing.T) {
 			switchStrategy(ctx, t, dev, manifest(t, "fullstack-dev", "xr.yaml"))
 		}},
 		{"canary and blueGreen on the real Argo Rollouts controller", func(t *testing.T) { progressiveDelivery(ctx, t) }},
+		{"Flux applies every environment from Git; each Kustomization is Ready only once its XR is", func(t *testing.T) { flux.fluxApplies(ctx, t) }},
+		{"Flux reports a spec the function refuses as a failed health check; the revert heals it", func(t *testing.T) { flux.refusedSpec(ctx, t) }},
+		{"day 2 through Git: an image commit reaches the workload, its revert brings the old image back", func(t *testing.T) { flux.imageThroughGit(ctx, t) }},
 		{"the connection Secret has the same keys for every provider", func(t *testing.T) {
 			for _, a := range apps {
 				assertConnectionSecret(ctx, t, a)

@@ -102,9 +102,8 @@ func liveXR(obj *unstructured.Unstructured) func(context.Context) (*unstructured
 	}
 }
 
-// composedNames maps the composition resource name of every resource the
-// XR composed to its kind.
-func composedNames(ctx context.Context, a *app) (map[string]string, error) {
+// composedRefs lists what the XR composed, from its resource references.
+func composedRefs(ctx context.Context, a *app) ([]composedRef, error) {
 	xr, err := a.xr(ctx)
 	if err != nil {
 		return nil, err
@@ -113,17 +112,29 @@ func composedNames(ctx context.Context, a *app) (map[string]string, error) {
 	if len(refs) == 0 {
 		refs, _, _ = unstructured.NestedSlice(xr.Object, "spec", "resourceRefs")
 	}
-	out := map[string]string{}
+	var out []composedRef
 	for _, r := range refs {
 		m, _ := r.(map[string]any)
-		ref := &unstructured.Unstructured{Object: map[string]any{"apiVersion": m["apiVersion"], "kind": m["kind"]}}
 		ns, _ := m["namespace"].(string)
 		if ns == "" {
 			// A claim's objects live in the claim's namespace.
 			ns = a.namespace
 		}
-		name, _ := m["name"].(string)
-		o, err := kc.get(ctx, ref.GetAPIVersion(), ref.GetKind(), ns, name)
+		out = append(out, composedRef{apiVersion: fmt.Sprint(m["apiVersion"]), kind: fmt.Sprint(m["kind"]), namespace: ns, name: fmt.Sprint(m["name"])})
+	}
+	return out, nil
+}
+
+// composedNames maps the composition resource name of every resource the
+// XR composed to its kind.
+func composedNames(ctx context.Context, a *app) (map[string]string, error) {
+	refs, err := composedRefs(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, r := range refs {
+		o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
 		if err != nil {
 			return nil, err
 		}

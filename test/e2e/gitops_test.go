@@ -1,0 +1,370 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/cgi"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// The Flux scenarios: the real source-controller and kustomize-controller
+// pull example/gitops (the deploy repository) from a git server on loopback
+// (git's own smart HTTP, `git http-backend`, served as CGI) and apply it
+// with the Kustomizations of example/gitops/flux/deploy.yaml.
+
+// startFlux starts source-controller (artifacts served on loopback) and
+// kustomize-controller.
+func (c *cluster) startFlux() error {
+	kenv := []string{"KUBECONFIG=" + c.kubeconfig, "RUNTIME_NAMESPACE=flux-system"}
+	storage := freePort()
+	if err := c.start("source-controller", kenv, env("E2E_SOURCE_CONTROLLER"),
+		"--storage-path="+filepath.Join(c.work, "flux-artifacts"),
+		fmt.Sprintf("--storage-addr=127.0.0.1:%d", storage),
+		fmt.Sprintf("--storage-adv-addr=127.0.0.1:%d", storage),
+		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", freePort()),
+		fmt.Sprintf("--health-addr=127.0.0.1:%d", freePort()),
+		"--log-level=info",
+	); err != nil {
+		return err
+	}
+	return c.start("kustomize-controller", kenv, env("E2E_KUSTOMIZE_CONTROLLER"),
+		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", freePort()),
+		fmt.Sprintf("--health-addr=127.0.0.1:%d", freePort()),
+		"--log-level=info",
+	)
+}
+
+// gitRepo is the deploy repository: a bare repository served over smart
+// HTTP, and a working copy the scenarios commit to and push from.
+type gitRepo struct {
+	url  string
+	work string
+}
+
+func newGitRepo(t *testing.T, dir, content string) *gitRepo {
+	t.Helper()
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "srv")
+	r := &gitRepo{work: filepath.Join(dir, "work")}
+	run(t, "", "git", "init", "-q", "--bare", "-b", "main", filepath.Join(root, "deploy.git"))
+	run(t, "", "git", "init", "-q", "-b", "main", r.work)
+	run(t, r.work, "cp", "-r", content+"/.", r.work)
+	r.commit(t, "The shop in development, qa and production")
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &cgi.Handler{Path: git, Args: []string{"http-backend"}, Env: []string{
+		"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1",
+	}}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	r.url = "http://" + l.Addr().String() + "/deploy.git"
+	run(t, r.work, "git", "remote", "add", "origin", filepath.Join(root, "deploy.git"))
+	r.push(t)
+	return r
+}
+
+func run(t *testing.T, dir string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.com",
+		"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v: %s", name, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// commit commits everything in the working copy and returns the commit.
+func (r *gitRepo) commit(t *testing.T, msg string) string {
+	t.Helper()
+	run(t, r.work, "git", "add", "-A")
+	run(t, r.work, "git", "commit", "-q", "-m", msg)
+	return run(t, r.work, "git", "rev-parse", "HEAD")
+}
+
+func (r *gitRepo) push(t *testing.T) {
+	t.Helper()
+	run(t, r.work, "git", "push", "-q", "origin", "main")
+}
+
+// edit rewrites a file of the working copy, failing when old is not in it.
+func (r *gitRepo) edit(t *testing.T, file, old, new string) {
+	t.Helper()
+	p := filepath.Join(r.work, file)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fluxScenarios runs the Flux scenarios in order; each depends on the one
+// before.
+type fluxScenarios struct {
+	repo *gitRepo
+	apps map[string]*app // by environment
+}
+
+const fluxNS = "flux-system"
+
+// kustomization returns a Kustomization's Ready condition and the revision
+// it last applied.
+func kustomization(ctx context.Context, name string) (ready, reason, message, applied string, err error) {
+	k, err := kc.get(ctx, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", fluxNS, name)
+	if err != nil {
+		return "", "", "", "", err
+	}
+	conds, _, _ := unstructured.NestedSlice(k.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == "Ready" {
+			ready, reason, message = fmt.Sprint(m["status"]), fmt.Sprint(m["reason"]), fmt.Sprint(m["message"])
+		}
+	}
+	applied, _, _ = unstructured.NestedString(k.Object, "status", "lastAppliedRevision")
+	return ready, reason, message, applied, nil
+}
+
+// requestReconcile asks source-controller to fetch the repository now, as
+// `flux reconcile source git deploy` does.
+func requestReconcile(ctx context.Context, t *testing.T) {
+	t.Helper()
+	if err := kc.apply(ctx, map[string]any{
+		"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+		"metadata": map[string]any{"name": "deploy", "namespace": fluxNS,
+			"annotations": map[string]any{"reconcile.fluxcd.io/requestedAt": time.Now().UTC().Format(time.RFC3339Nano)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fluxApplies commits the example repository, applies the Flux objects and
+// follows every environment's Kustomization: progressing while its XR is not
+// Ready, Ready only after the XR is.
+func (f *fluxScenarios) fluxApplies(ctx context.Context, t *testing.T) {
+	f.repo = newGitRepo(t, filepath.Join(cl.work, "gitops"), filepath.Join(env("E2E_REPO"), "example", "gitops"))
+	head := run(t, f.repo.work, "git", "rev-parse", "HEAD")
+	namespace(ctx, t, fluxNS)
+	objs, err := readManifests(filepath.Join(env("E2E_REPO"), "example", "gitops", "flux", "deploy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for _, o := range objs {
+		if o["kind"] == "GitRepository" {
+			if err := unstructured.SetNestedField(o, f.repo.url, "spec", "url"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := kc.apply(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cl.waitFor(180*time.Second, "Kustomization platform Ready", func() error {
+		ready, reason, msg, _, err := kustomization(ctx, "platform")
+		if err != nil || ready != "True" {
+			return fmt.Errorf("platform: Ready=%s %s: %s (%v)", ready, reason, msg, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	f.apps = map[string]*app{}
+	for env, ns := range map[string]string{"development": "shop-dev", "qa": "shop-qa", "production": "shop-prod"} {
+		f.apps[env] = &app{example: "gitops-" + env, namespace: ns, xr: func(ctx context.Context) (*unstructured.Unstructured, error) {
+			return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", ns, "shop")
+		}}
+	}
+	// Applied and composed, but nothing reports the database or the
+	// ingress yet: each Kustomization waits, progressing.
+	for env, a := range f.apps {
+		name := "shop-" + env
+		waitXR(ctx, t, a, "Synced=True", synced)
+		if err := cl.waitFor(120*time.Second, name+" progressing on its health checks", func() error {
+			ready, reason, msg, _, err := kustomization(ctx, name)
+			if err != nil {
+				return err
+			}
+			if ready != "Unknown" || reason != "Progressing" {
+				return fmt.Errorf("%s: Ready=%s %s: %s", name, ready, reason, msg)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if xr, _ := a.xr(ctx); xrReady(xr) == nil {
+			t.Fatalf("%s is progressing but its XR is already Ready", name)
+		}
+	}
+	for env, a := range f.apps {
+		composed, err := composedRefs(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.composed = composed
+		reportHealthy(ctx, t, a)
+		xr := waitXR(ctx, t, a, "Ready=True", xrReady)
+		name := "shop-" + env
+		if err := cl.waitFor(180*time.Second, name+" Ready", func() error {
+			ready, reason, msg, applied, err := kustomization(ctx, name)
+			if err != nil || ready != "True" || !strings.HasSuffix(applied, head) {
+				return fmt.Errorf("%s: Ready=%s %s: %s; applied %s (%v)", name, ready, reason, msg, applied, err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("e2e: flux: %s Ready %.0fs after the Flux objects were applied (commit %s); XR Ready since %s\n",
+			name, time.Since(start).Seconds(), head[:8], readySince(xr))
+	}
+}
+
+// readySince is when the XR's Ready condition last changed.
+func readySince(xr *unstructured.Unstructured) string {
+	conds, _, _ := unstructured.NestedSlice(xr.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == "Ready" {
+			return fmt.Sprint(m["lastTransitionTime"])
+		}
+	}
+	return "never"
+}
+
+// refusedSpec commits a spec the XRD accepts but the function refuses (the
+// API's CPU request above its limit) to qa: the Kustomization applies it and
+// reports its health check failed, naming the XR. The revert brings it back
+// to Ready.
+func (f *fluxScenarios) refusedSpec(ctx context.Context, t *testing.T) {
+	file := filepath.Join("apps", "qa", "kustomization.yaml")
+	f.repo.edit(t, file, "        value: qa\n", `        value: qa
+      - op: add
+        path: /spec/backend/resources
+        value:
+          requests: {cpu: "2"}
+          limits: {cpu: "1"}
+`)
+	bad := f.repo.commit(t, "qa: more CPU for the API")
+	f.repo.push(t)
+	start := time.Now()
+	requestReconcile(ctx, t)
+	if err := cl.waitFor(180*time.Second, "shop-qa to fail its health check", func() error {
+		ready, reason, msg, _, err := kustomization(ctx, "shop-qa")
+		if err != nil {
+			return err
+		}
+		if ready != "False" || reason != "HealthCheckFailed" || !strings.Contains(msg, "XNodeApp/shop-qa/shop") {
+			return fmt.Errorf("shop-qa: Ready=%s %s: %s", ready, reason, msg)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, msg, _, _ := kustomization(ctx, "shop-qa")
+	fmt.Printf("e2e: flux: shop-qa failed %.0fs after commit %s: %s\n", time.Since(start).Seconds(), bad[:8], msg)
+	xr, err := f.apps["qa"].xr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := condition(xr, "Synced"); s != "False" {
+		t.Errorf("the refused XR is not Synced=False: %s", conditions(xr))
+	}
+
+	run(t, f.repo.work, "git", "revert", "--no-edit", "HEAD")
+	good := run(t, f.repo.work, "git", "rev-parse", "HEAD")
+	f.repo.push(t)
+	requestReconcile(ctx, t)
+	if err := cl.waitFor(180*time.Second, "shop-qa Ready after the revert", func() error {
+		ready, reason, msg, applied, err := kustomization(ctx, "shop-qa")
+		if err != nil || ready != "True" || !strings.HasSuffix(applied, good) {
+			return fmt.Errorf("shop-qa: Ready=%s %s: %s; applied %s (%v)", ready, reason, msg, applied, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// imageThroughGit is day 2 through Git: a commit that changes production's
+// API image reaches the composed Deployment; its revert brings the previous
+// image back.
+func (f *fluxScenarios) imageThroughGit(ctx context.Context, t *testing.T) {
+	a := f.apps["production"]
+	image := func() (string, error) {
+		d, err := kc.get(ctx, "apps/v1", "Deployment", a.namespace, "shop-backend")
+		if err != nil {
+			return "", err
+		}
+		cs, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+		if len(cs) == 0 {
+			return "", fmt.Errorf("no containers")
+		}
+		return fmt.Sprint(cs[0].(map[string]any)["image"]), nil
+	}
+	for _, step := range []struct {
+		change func() string
+		image  string
+	}{
+		{func() string {
+			f.repo.edit(t, filepath.Join("apps", "production", "kustomization.yaml"), "value: ghcr.io/acme/shop-api:2.0.1", "value: ghcr.io/acme/shop-api:2.1.0")
+			return f.repo.commit(t, "production: shop-api 2.1.0")
+		}, "ghcr.io/acme/shop-api:2.1.0"},
+		{func() string {
+			run(t, f.repo.work, "git", "revert", "--no-edit", "HEAD")
+			return run(t, f.repo.work, "git", "rev-parse", "HEAD")
+		}, "ghcr.io/acme/shop-api:2.0.1"},
+	} {
+		commit := step.change()
+		f.repo.push(t)
+		start := time.Now()
+		requestReconcile(ctx, t)
+		if err := cl.waitFor(180*time.Second, "the backend Deployment to run "+step.image, func() error {
+			got, err := image()
+			if err != nil || got != step.image {
+				return fmt.Errorf("image %s (%v)", got, err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		reached := time.Since(start)
+		reportHealthy(ctx, t, a)
+		if err := cl.waitFor(180*time.Second, "shop-production Ready at "+commit[:8], func() error {
+			ready, reason, msg, applied, err := kustomization(ctx, "shop-production")
+			if err != nil || ready != "True" || !strings.HasSuffix(applied, commit) {
+				return fmt.Errorf("shop-production: Ready=%s %s: %s; applied %s (%v)", ready, reason, msg, applied, err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("e2e: flux: commit %s: %s in the Deployment after %.0fs, Kustomization Ready after %.0fs\n",
+			commit[:8], step.image, reached.Seconds(), time.Since(start).Seconds())
+	}
+}
