@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // The Flux scenarios: the real source-controller and kustomize-controller
@@ -28,6 +30,9 @@ import (
 func (c *cluster) startFlux() error {
 	kenv := []string{"KUBECONFIG=" + c.kubeconfig, "RUNTIME_NAMESPACE=flux-system"}
 	storage := freePort()
+	if err := os.MkdirAll(filepath.Join(c.work, "flux-artifacts"), 0o755); err != nil {
+		return err
+	}
 	if err := c.start("source-controller", kenv, env("E2E_SOURCE_CONTROLLER"),
 		"--storage-path="+filepath.Join(c.work, "flux-artifacts"),
 		fmt.Sprintf("--storage-addr=127.0.0.1:%d", storage),
@@ -73,8 +78,8 @@ func newGitRepo(t *testing.T, dir, content string) *gitRepo {
 		"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1",
 	}}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Serves for the rest of the test process: later scenarios push to it.
 	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
 	r.url = "http://" + l.Addr().String() + "/deploy.git"
 	run(t, r.work, "git", "remote", "add", "origin", filepath.Join(root, "deploy.git"))
 	r.push(t)
@@ -151,14 +156,16 @@ func kustomization(ctx context.Context, name string) (ready, reason, message, ap
 }
 
 // requestReconcile asks source-controller to fetch the repository now, as
-// `flux reconcile source git deploy` does.
+// `flux reconcile source git deploy` does: a merge patch of the annotation
+// (an apply would give up the fields the harness applied before).
 func requestReconcile(ctx context.Context, t *testing.T) {
 	t.Helper()
-	if err := kc.apply(ctx, map[string]any{
-		"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
-		"metadata": map[string]any{"name": "deploy", "namespace": fluxNS,
-			"annotations": map[string]any{"reconcile.fluxcd.io/requestedAt": time.Now().UTC().Format(time.RFC3339Nano)}},
-	}); err != nil {
+	r, err := kc.resource("source.toolkit.fluxcd.io/v1", "GitRepository", fluxNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":%q}}}`, time.Now().UTC().Format(time.RFC3339Nano))
+	if _, err := r.Patch(ctx, "deploy", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -311,11 +318,12 @@ func (f *fluxScenarios) refusedSpec(ctx context.Context, t *testing.T) {
 	}
 }
 
-// imageThroughGit is day 2 through Git: a commit that changes production's
-// API image reaches the composed Deployment; its revert brings the previous
-// image back.
+// imageThroughGit is day 2 through Git: a commit that gives development a
+// new API image reaches the composed Deployment; its revert brings the
+// previous image back. (Development runs one replica, so the rollouts on
+// kwok stay short.)
 func (f *fluxScenarios) imageThroughGit(ctx context.Context, t *testing.T) {
-	a := f.apps["production"]
+	a := f.apps["development"]
 	image := func() (string, error) {
 		d, err := kc.get(ctx, "apps/v1", "Deployment", a.namespace, "shop-backend")
 		if err != nil {
@@ -332,8 +340,12 @@ func (f *fluxScenarios) imageThroughGit(ctx context.Context, t *testing.T) {
 		image  string
 	}{
 		{func() string {
-			f.repo.edit(t, filepath.Join("apps", "production", "kustomization.yaml"), "value: ghcr.io/acme/shop-api:2.0.1", "value: ghcr.io/acme/shop-api:2.1.0")
-			return f.repo.commit(t, "production: shop-api 2.1.0")
+			f.repo.edit(t, filepath.Join("apps", "development", "kustomization.yaml"), "        value: development\n", `        value: development
+      - op: replace
+        path: /spec/backend/image
+        value: ghcr.io/acme/shop-api:2.1.0
+`)
+			return f.repo.commit(t, "development: shop-api 2.1.0")
 		}, "ghcr.io/acme/shop-api:2.1.0"},
 		{func() string {
 			run(t, f.repo.work, "git", "revert", "--no-edit", "HEAD")
@@ -355,10 +367,10 @@ func (f *fluxScenarios) imageThroughGit(ctx context.Context, t *testing.T) {
 		}
 		reached := time.Since(start)
 		reportHealthy(ctx, t, a)
-		if err := cl.waitFor(180*time.Second, "shop-production Ready at "+commit[:8], func() error {
-			ready, reason, msg, applied, err := kustomization(ctx, "shop-production")
+		if err := cl.waitFor(240*time.Second, "shop-development Ready at "+commit[:8], func() error {
+			ready, reason, msg, applied, err := kustomization(ctx, "shop-development")
 			if err != nil || ready != "True" || !strings.HasSuffix(applied, commit) {
-				return fmt.Errorf("shop-production: Ready=%s %s: %s; applied %s (%v)", ready, reason, msg, applied, err)
+				return fmt.Errorf("shop-development: Ready=%s %s: %s; applied %s (%v)", ready, reason, msg, applied, err)
 			}
 			return nil
 		}); err != nil {

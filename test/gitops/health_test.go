@@ -219,6 +219,8 @@ status:
   - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
   - {type: Ready, status: "True", reason: Available, observedGeneration: 1}
 `, want: health{"Healthy", "Ready"}},
+		// The claim reconciler copies the function's conditions, not the XR's
+		// Synced: the claim stays Synced=True and Ready=True from before.
 		"FullStackService claim whose XR the function refuses": {obj: `
 apiVersion: legacy.platform.fullstack.io/v1alpha1
 kind: FullStackService
@@ -227,8 +229,20 @@ spec:
   resourceRef: {apiVersion: legacy.platform.fullstack.io/v1alpha1, kind: XFullStackService, name: payments-9d8fz}
 status:
   conditions:
-  - {type: Synced, status: "False", reason: ReconcileError, message: "cannot compose resources: spec.delivery.analysis.mode: Unsupported value", observedGeneration: 2}
-`, want: health{"Degraded", "cannot compose resources: spec.delivery.analysis.mode: Unsupported value"}},
+  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 2}
+  - {type: ResourcesReady, status: Unknown, reason: FatalError, message: "A fatal error occurred before the status of this condition could be determined.", observedGeneration: 2}
+  - {type: Ready, status: "True", reason: Available, observedGeneration: 2}
+`, want: health{"Degraded", "The function refused the spec (the composite resource's Synced condition says why): A fatal error occurred before the status of this condition could be determined."}},
+		"NodeApp claim that cannot be bound": {obj: `
+apiVersion: legacy.platform.fullstack.io/v1alpha1
+kind: NodeApp
+metadata: {name: blog, namespace: blog, generation: 1}
+spec:
+  resourceRef: {apiVersion: legacy.platform.fullstack.io/v1alpha1, kind: XNodeApp, name: blog-7x2kq}
+status:
+  conditions:
+  - {type: Synced, status: "False", reason: ReconcileError, message: "cannot bind claim to existing composite resource", observedGeneration: 1}
+`, want: health{"Degraded", "cannot bind claim to existing composite resource"}},
 		"legacy (cluster-scoped) XNodeApp of a claim, ready": {obj: `
 apiVersion: legacy.platform.fullstack.io/v1alpha1
 kind: XNodeApp
