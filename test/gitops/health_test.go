@@ -23,8 +23,8 @@ import (
 
 // health is what Argo CD reads from the script's result.
 type health struct {
-	Status  string
-	Message string
+	Status  string `json:"status"`
+	Message string `json:"message"`
 }
 
 // statuses are the health codes Argo CD accepts; anything else it turns
@@ -107,189 +107,40 @@ func run(t *testing.T, script string, obj map[string]any) health {
 	return h
 }
 
-// object parses a YAML fixture.
-func object(t *testing.T, s string) map[string]any {
-	t.Helper()
-	u := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal([]byte(s), &u.Object); err != nil {
-		t.Fatal(err)
-	}
-	return u.Object
+// state is one entry of testdata/states.yaml.
+type state struct {
+	Name   string         `json:"name"`
+	ArgoCD health         `json:"argocd"`
+	Object map[string]any `json:"object"`
 }
 
-const (
-	notReadyMessage = "2 of 7 composed resources not ready: database (Cluster shop-db: no status reported by CloudNativePG yet); ingress (Ingress shop: no address assigned by the ingress controller yet)"
-	fatalMessage    = `cannot compose resources: pipeline step "compose-app" returned a fatal result: cannot compose XNodeApp "shop": spec.backend.resources.requests.cpu: Invalid value: "2": must be less than or equal to cpu limit 1`
-)
+// states reads the object states both tools are checked on.
+func states(t *testing.T) []state {
+	t.Helper()
+	b, err := os.ReadFile("testdata/states.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []state
+	for _, doc := range strings.Split(string(b), "\n---\n")[1:] {
+		var s state
+		if err := yaml.Unmarshal([]byte(doc), &s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		t.Fatal("no states in testdata/states.yaml")
+	}
+	return out
+}
 
 func TestArgoCDHealth(t *testing.T) {
 	all := scripts(t)
-	cases := map[string]struct {
-		obj  string
-		want health
-	}{
-		"XNodeApp composed and ready": {obj: `
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 2}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 2}
-  - {type: ResourcesReady, status: "True", reason: AllReady, observedGeneration: 2}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 2}
-`, want: health{"Healthy", "Ready"}},
-		"XNodeApp waiting for its database and ingress": {obj: `
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 1}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: ResourcesReady, status: "False", reason: Waiting, message: "` + notReadyMessage + `", observedGeneration: 1}
-  - {type: Ready, status: "False", reason: Creating, observedGeneration: 1}
-`, want: health{"Progressing", notReadyMessage}},
-		"XNodeApp the function refuses (Fatal)": {obj: `
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 3}
-status:
-  conditions:
-  - {type: Synced, status: "False", reason: ReconcileError, message: '` + fatalMessage + `', observedGeneration: 3}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 2}
-`, want: health{"Degraded", fatalMessage}},
-		"XNodeApp just created, no status yet": {obj: `
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 1}
-spec: {owner: team-shop}
-`, want: health{"Progressing", "Waiting for Crossplane to reconcile"}},
-		"XNodeApp Ready from the previous spec (new image not rolled out yet)": {obj: `
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 4}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 4}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 3}
-`, want: health{"Progressing", "Waiting for Crossplane to reconcile generation 4"}},
-		"XFullStackService with a canary in progress": {obj: `
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XFullStackService
-metadata: {name: checkout, namespace: checkout, generation: 5}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 5}
-  - {type: ResourcesReady, status: "False", reason: Waiting, message: "1 of 13 composed resources not ready: service-rollout (Rollout checkout: phase Paused at step 2 of 6: CanaryPauseStep)", observedGeneration: 5}
-  - {type: Ready, status: "False", reason: Unavailable, observedGeneration: 5}
-`, want: health{"Progressing", "1 of 13 composed resources not ready: service-rollout (Rollout checkout: phase Paused at step 2 of 6: CanaryPauseStep)"}},
-		"XFullStackService ready": {obj: `
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XFullStackService
-metadata: {name: notes, namespace: notes, generation: 1}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 1}
-`, want: health{"Healthy", "Ready"}},
-		"NodeApp claim not bound to an XR yet": {obj: `
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: NodeApp
-metadata: {name: blog, namespace: blog, generation: 1}
-spec: {owner: team-content}
-`, want: health{"Progressing", "Waiting for the claim to be bound to a composite resource"}},
-		"NodeApp claim bound, its XR not ready": {obj: `
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: NodeApp
-metadata: {name: blog, namespace: blog, generation: 1}
-spec:
-  resourceRef: {apiVersion: legacy.platform.fullstack.io/v1alpha1, kind: XNodeApp, name: blog-7x2kq}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: Ready, status: "False", reason: Creating, observedGeneration: 1}
-`, want: health{"Progressing", "Ready=False (Creating)"}},
-		"NodeApp claim bound and ready": {obj: `
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: NodeApp
-metadata: {name: blog, namespace: blog, generation: 1}
-spec:
-  resourceRef: {apiVersion: legacy.platform.fullstack.io/v1alpha1, kind: XNodeApp, name: blog-7x2kq}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 1}
-`, want: health{"Healthy", "Ready"}},
-		// The claim reconciler copies the function's conditions, not the XR's
-		// Synced: the claim stays Synced=True and Ready=True from before.
-		"FullStackService claim whose XR the function refuses": {obj: `
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: FullStackService
-metadata: {name: payments, namespace: payments, generation: 2}
-spec:
-  resourceRef: {apiVersion: legacy.platform.fullstack.io/v1alpha1, kind: XFullStackService, name: payments-9d8fz}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 2}
-  - {type: ResourcesReady, status: Unknown, reason: FatalError, message: "A fatal error occurred before the status of this condition could be determined.", observedGeneration: 2}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 2}
-`, want: health{"Degraded", "The function refused the spec (the composite resource's Synced condition says why): A fatal error occurred before the status of this condition could be determined."}},
-		"NodeApp claim that cannot be bound": {obj: `
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: NodeApp
-metadata: {name: blog, namespace: blog, generation: 1}
-spec:
-  resourceRef: {apiVersion: legacy.platform.fullstack.io/v1alpha1, kind: XNodeApp, name: blog-7x2kq}
-status:
-  conditions:
-  - {type: Synced, status: "False", reason: ReconcileError, message: "cannot bind claim to existing composite resource", observedGeneration: 1}
-`, want: health{"Degraded", "cannot bind claim to existing composite resource"}},
-		"legacy (cluster-scoped) XNodeApp of a claim, ready": {obj: `
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: blog-7x2kq, generation: 1}
-spec:
-  claimRef: {apiVersion: legacy.platform.fullstack.io/v1alpha1, kind: NodeApp, name: blog, namespace: blog}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 1}
-`, want: health{"Healthy", "Ready"}},
-		"legacy XFullStackService without conditions yet": {obj: `
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: XFullStackService
-metadata: {name: payments-9d8fz, generation: 1}
-status: {}
-`, want: health{"Progressing", "Waiting for Crossplane to reconcile"}},
-		"Configuration installing its dependency": {obj: `
-apiVersion: pkg.crossplane.io/v1
-kind: Configuration
-metadata: {name: configuration-fullstack, generation: 1}
-status:
-  conditions:
-  - {type: Installed, status: "True", reason: ActivePackageRevision}
-  - {type: Healthy, status: "False", reason: UnhealthyPackageRevision, message: "missing dependencies: xpkg.crossplane.io/fullstack-fn/function-fullstack"}
-`, want: health{"Progressing", "missing dependencies: xpkg.crossplane.io/fullstack-fn/function-fullstack"}},
-		"Configuration installed and healthy": {obj: `
-apiVersion: pkg.crossplane.io/v1
-kind: Configuration
-metadata: {name: configuration-fullstack, generation: 1}
-status:
-  conditions:
-  - {type: Installed, status: "True", reason: ActivePackageRevision}
-  - {type: Healthy, status: "True", reason: HealthyPackageRevision}
-`, want: health{"Healthy", "Installed and healthy"}},
-		"Application of an app of apps, degraded": {obj: `
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: shop-qa, namespace: argocd}
-status:
-  health: {status: Degraded, message: "XNodeApp shop-qa/shop is Degraded"}
-`, want: health{"Degraded", "XNodeApp shop-qa/shop is Degraded"}},
-	}
 	var table []string
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			obj := object(t, tc.obj)
+	for _, tc := range states(t) {
+		t.Run(tc.Name, func(t *testing.T) {
+			obj := tc.Object
 			u := &unstructured.Unstructured{Object: obj}
 			key := "resource.customizations.health." + u.GroupVersionKind().Group + "_" + u.GetKind()
 			script, ok := all[key]
@@ -297,10 +148,10 @@ status:
 				t.Fatalf("argocd-cm.yaml has no %s", key)
 			}
 			got := run(t, script, obj)
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.ArgoCD, got); diff != "" {
 				t.Errorf("health (-want +got):\n%s", diff)
 			}
-			table = append(table, fmt.Sprintf("%-70s %-12s %s", name, got.Status, got.Message))
+			table = append(table, fmt.Sprintf("%-70s %-12s %s", tc.Name, got.Status, got.Message))
 		})
 	}
 	// Every XR and claim kind of both groups has a check.

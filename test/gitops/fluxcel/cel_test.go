@@ -1,13 +1,15 @@
 // Package fluxcel runs the healthCheckExprs of example/gitops/flux/deploy.yaml
 // through Flux's own evaluator (github.com/fluxcd/pkg/runtime/cel, the
 // version kustomize-controller v1.9.4 uses) on XRs and claims in every state
-// Crossplane reports. The e2e runs the real controller on XRs; this covers
-// the claims and the states the e2e does not reach.
+// Crossplane reports (../testdata/states.yaml, shared with the Argo CD
+// test). The e2e runs the real controller on XRs; this covers the claims
+// and the states the e2e does not reach.
 package fluxcel
 
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
@@ -53,111 +55,55 @@ func checks(t *testing.T) map[string]map[string]kustomize.CustomHealthCheck {
 	return out
 }
 
+// state is one entry of ../testdata/states.yaml, shared with the Argo CD
+// test.
+type state struct {
+	Name   string         `json:"name"`
+	Flux   status.Status  `json:"flux"`
+	Object map[string]any `json:"object"`
+}
+
+func states(t *testing.T) []state {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/states.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []state
+	for _, doc := range strings.Split(string(b), "\n---\n")[1:] {
+		var s state
+		if err := yaml.Unmarshal([]byte(doc), &s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func TestFluxHealthCheckExprs(t *testing.T) {
 	all := checks(t)
-	cases := map[string]struct {
-		obj  string
-		want status.Status
-	}{
-		"XNodeApp ready": {`
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 2}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 2}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 2}
-`, status.CurrentStatus},
-		"XNodeApp waiting for its database": {`
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 1}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: ResourcesReady, status: "False", reason: WaitingForResources, message: "1 of 7 composed resources not ready", observedGeneration: 1}
-  - {type: Ready, status: "False", reason: Creating, observedGeneration: 1}
-`, status.InProgressStatus},
-		"XNodeApp without a status yet": {`
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 1}
-status: {}
-`, status.InProgressStatus},
-		"XNodeApp the function refuses": {`
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: shop, namespace: shop, generation: 3}
-status:
-  conditions:
-  - {type: Synced, status: "False", reason: ReconcileError, message: "cannot compose resources", observedGeneration: 3}
-  - {type: ResourcesReady, status: Unknown, reason: FatalError, observedGeneration: 3}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 2}
-`, status.FailedStatus},
-		"XFullStackService Ready from the previous spec": {`
-apiVersion: platform.fullstack.io/v1alpha1
-kind: XFullStackService
-metadata: {name: notes, namespace: notes, generation: 4}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 4}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 3}
-`, status.InProgressStatus},
-		"NodeApp claim not bound yet": {`
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: NodeApp
-metadata: {name: blog, namespace: blog, generation: 1}
-spec: {owner: team-content}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: Ready, status: "False", reason: Waiting, message: "Claim is waiting for composite resource to become Ready", observedGeneration: 1}
-`, status.InProgressStatus},
-		"NodeApp claim ready": {`
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: NodeApp
-metadata: {name: blog, namespace: blog, generation: 1}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: ResourcesReady, status: "True", reason: AllReady, observedGeneration: 1}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 1}
-`, status.CurrentStatus},
-		"FullStackService claim whose XR the function refuses": {`
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: FullStackService
-metadata: {name: payments, namespace: payments, generation: 2}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 2}
-  - {type: ResourcesReady, status: Unknown, reason: FatalError, message: "A fatal error occurred before the status of this condition could be determined.", observedGeneration: 2}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 2}
-`, status.FailedStatus},
-		"legacy XNodeApp of a claim, ready": {`
-apiVersion: legacy.platform.fullstack.io/v1alpha1
-kind: XNodeApp
-metadata: {name: blog-7x2kq, generation: 1}
-status:
-  conditions:
-  - {type: Synced, status: "True", reason: ReconcileSuccess, observedGeneration: 1}
-  - {type: Ready, status: "True", reason: Available, observedGeneration: 1}
-`, status.CurrentStatus},
-	}
-	for _, k := range []string{"shop-development", "shop-qa", "shop-production"} {
-		if _, ok := all[k]; !ok {
-			t.Fatalf("deploy.yaml has no Kustomization %s", k)
+	checked := 0
+	for _, tc := range states(t) {
+		if tc.Flux == "" {
+			continue
 		}
-		for name, tc := range cases {
-			t.Run(k+"/"+name, func(t *testing.T) {
-				u := &unstructured.Unstructured{}
-				if err := yaml.Unmarshal([]byte(tc.obj), &u.Object); err != nil {
-					t.Fatal(err)
-				}
+		u := &unstructured.Unstructured{Object: tc.Object}
+		// The XR and claim checks are in every environment's Kustomization;
+		// the Configuration's in platform's.
+		kustomizations := []string{"shop-development", "shop-qa", "shop-production"}
+		if u.GetKind() == "Configuration" {
+			kustomizations = []string{"platform"}
+		}
+		for _, k := range kustomizations {
+			t.Run(k+"/"+tc.Name, func(t *testing.T) {
 				// An entry without a kind covers its API group, as in
 				// kustomize-controller.
-				hc, ok := all[k][u.GetAPIVersion()+"/"]
+				hc, ok := all[k][u.GetAPIVersion()+"/"+u.GetKind()]
 				if !ok {
-					t.Fatalf("%s has no health check for %s", k, u.GetAPIVersion())
+					hc, ok = all[k][u.GetAPIVersion()+"/"]
+				}
+				if !ok {
+					t.Fatalf("%s has no health check for %s %s", k, u.GetAPIVersion(), u.GetKind())
 				}
 				e, err := cel.NewStatusEvaluator(&hc.HealthCheckExpressions)
 				if err != nil {
@@ -167,10 +113,14 @@ status:
 				if err != nil {
 					t.Fatalf("Flux cannot evaluate the expressions: %v", err)
 				}
-				if got.Status != tc.want {
-					t.Errorf("status %s, want %s", got.Status, tc.want)
+				if got.Status != tc.Flux {
+					t.Errorf("status %s, want %s", got.Status, tc.Flux)
 				}
+				checked++
 			})
 		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d verdicts checked; testdata/states.yaml lost its flux verdicts?", checked)
 	}
 }
