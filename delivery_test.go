@@ -570,3 +570,36 @@ spec:
 		t.Errorf("the Ingress host is not <name>.<domain>: %v", rules)
 	}
 }
+
+// A Service a Rollout manages from the start has no selector until Argo
+// Rollouts sets one. The function never sends one for it: a selector
+// computed from a view older than Argo's switch would overwrite Argo's
+// (Crossplane applies with force, and the selector is an atomic map), and
+// the Service would select no ReplicaSet until Argo's next resync (seen in
+// the e2e as an active Service stuck without its pod-template hash).
+func TestRolloutFromTheStartLeavesTheSelectorToArgo(t *testing.T) {
+	for _, strategy := range []string{"blueGreen", "canary"} {
+		t.Run(strategy, func(t *testing.T) {
+			w := newWorld(t, fullStackService(`delivery: {strategy: `+strategy+`}`))
+			for i, step := range []struct {
+				name   string
+				before func()
+			}{
+				{"created: nothing observed yet", func() {}},
+				{"observed without a selector: Argo has not switched yet", func() {}},
+				{"Argo has pointed the Services at the ReplicaSet", func() { w.rolloutHealthy() }},
+			} {
+				step.before()
+				rsp := w.reconcile()
+				for _, svc := range []string{"service", "service-preview", "service-canary"} {
+					if _, ok := rsp.GetDesired().GetResources()[svc]; !ok {
+						continue
+					}
+					if got := valueAt(rsp, svc, "spec", "selector"); got != nil {
+						t.Errorf("%d %s: desired %s has selector %v, want none (Argo Rollouts sets it)", i, step.name, svc, got)
+					}
+				}
+			}
+		})
+	}
+}

@@ -166,17 +166,28 @@ func FullStackService(r Request) (*Plan, error) {
 //     Service leaves the selector out, and Argo's stays;
 //   - a Service that had a selector before the Rollout took it over (a
 //     handover from a Deployment) keeps the function's selector until Argo
-//     adds its key, so it never selects nothing.
+//     adds its key, so it never selects nothing;
+//   - a Service the Rollout has managed from the start, which has no
+//     selector until Argo sets one, gets none from the function.
 func trafficService(r Request, res resource.Name, m objects.Meta, name, traffic string, managed map[string]bool) *corev1.Service {
 	s := objects.Service(m, objects.ComponentService, name)
 	s.Labels[objects.LabelTraffic] = traffic
 	if !managed[name] {
 		return s
 	}
-	if o := observedObject(r, res); o == nil || hasRolloutHash(o) {
+	if o := observedObject(r, res); o == nil || hasRolloutHash(o) || !hasSelector(o) {
 		s.Spec.Selector = nil
 	}
 	return s
+}
+
+// hasSelector tells whether an observed Service selects anything. A Service
+// the Rollout has managed from the start has none until Argo sets one; the
+// function must not set one then, or a selector computed from a view older
+// than Argo's switch would overwrite Argo's (Crossplane applies with force).
+func hasSelector(o *unstructured.Unstructured) bool {
+	sel, _, _ := unstructured.NestedStringMap(o.Object, "spec", "selector")
+	return len(sel) > 0
 }
 
 func hasRolloutHash(o *unstructured.Unstructured) bool {
