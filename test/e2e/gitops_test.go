@@ -155,6 +155,25 @@ func kustomization(ctx context.Context, name string) (ready, reason, message, ap
 	return ready, reason, message, applied, nil
 }
 
+// waitKustomizationReady waits until the Kustomization is Ready, having
+// applied the commit (any commit when commit is empty).
+func waitKustomizationReady(ctx context.Context, t *testing.T, name, commit string, timeout time.Duration) {
+	t.Helper()
+	what := name + " Ready"
+	if commit != "" {
+		what += " at " + commit[:8]
+	}
+	if err := cl.waitFor(timeout, what, func() error {
+		ready, reason, msg, applied, err := kustomization(ctx, name)
+		if err != nil || ready != "True" || !strings.HasSuffix(applied, commit) {
+			return fmt.Errorf("%s: Ready=%s %s: %s; applied %s (%v)", name, ready, reason, msg, applied, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // requestReconcile asks source-controller to fetch the repository now, as
 // `flux reconcile source git deploy` does: a merge patch of the annotation
 // (an apply would give up the fields the harness applied before).
@@ -192,15 +211,7 @@ func (f *fluxScenarios) fluxApplies(ctx context.Context, t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := cl.waitFor(180*time.Second, "Kustomization platform Ready", func() error {
-		ready, reason, msg, _, err := kustomization(ctx, "platform")
-		if err != nil || ready != "True" {
-			return fmt.Errorf("platform: Ready=%s %s: %s (%v)", ready, reason, msg, err)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	waitKustomizationReady(ctx, t, "platform", "", 180*time.Second)
 
 	f.apps = map[string]*app{}
 	for env, ns := range map[string]string{"development": "shop-dev", "qa": "shop-qa", "production": "shop-prod"} {
@@ -238,15 +249,7 @@ func (f *fluxScenarios) fluxApplies(ctx context.Context, t *testing.T) {
 		reportHealthy(ctx, t, a)
 		xr := waitXR(ctx, t, a, "Ready=True", xrReady)
 		name := "shop-" + env
-		if err := cl.waitFor(180*time.Second, name+" Ready", func() error {
-			ready, reason, msg, applied, err := kustomization(ctx, name)
-			if err != nil || ready != "True" || !strings.HasSuffix(applied, head) {
-				return fmt.Errorf("%s: Ready=%s %s: %s; applied %s (%v)", name, ready, reason, msg, applied, err)
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		waitKustomizationReady(ctx, t, name, head, 180*time.Second)
 		fmt.Printf("e2e: flux: %s Ready %.0fs after the Flux objects were applied (commit %s); XR Ready since %s\n",
 			name, time.Since(start).Seconds(), head[:8], readySince(xr))
 	}
@@ -307,15 +310,7 @@ func (f *fluxScenarios) refusedSpec(ctx context.Context, t *testing.T) {
 	good := run(t, f.repo.work, "git", "rev-parse", "HEAD")
 	f.repo.push(t)
 	requestReconcile(ctx, t)
-	if err := cl.waitFor(180*time.Second, "shop-qa Ready after the revert", func() error {
-		ready, reason, msg, applied, err := kustomization(ctx, "shop-qa")
-		if err != nil || ready != "True" || !strings.HasSuffix(applied, good) {
-			return fmt.Errorf("shop-qa: Ready=%s %s: %s; applied %s (%v)", ready, reason, msg, applied, err)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	waitKustomizationReady(ctx, t, "shop-qa", good, 180*time.Second)
 }
 
 // imageThroughGit is day 2 through Git: a commit that gives development a
@@ -367,15 +362,7 @@ func (f *fluxScenarios) imageThroughGit(ctx context.Context, t *testing.T) {
 		}
 		reached := time.Since(start)
 		reportHealthy(ctx, t, a)
-		if err := cl.waitFor(240*time.Second, "shop-development Ready at "+commit[:8], func() error {
-			ready, reason, msg, applied, err := kustomization(ctx, "shop-development")
-			if err != nil || ready != "True" || !strings.HasSuffix(applied, commit) {
-				return fmt.Errorf("shop-development: Ready=%s %s: %s; applied %s (%v)", ready, reason, msg, applied, err)
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		waitKustomizationReady(ctx, t, "shop-development", commit, 240*time.Second)
 		fmt.Printf("e2e: flux: commit %s: %s in the Deployment after %.0fs, Kustomization Ready after %.0fs\n",
 			commit[:8], step.image, reached.Seconds(), time.Since(start).Seconds())
 	}

@@ -67,11 +67,17 @@ func (c *cluster) startRegistry() error {
 	return nil
 }
 
+// mirror is where the harness's registry serves what users pull from
+// Registry.
+func (c *cluster) mirror() string {
+	return strings.Replace(Registry, "xpkg.crossplane.io", c.registry, 1)
+}
+
 // pushPackages pushes what `make xpkg` built with the real `crossplane xpkg
 // push`: the Function as a two-platform index, and the Configuration.
 func (c *cluster) pushPackages(ctx context.Context) error {
 	dir := env("E2E_XPKG_DIR")
-	mirror := strings.Replace(Registry, "xpkg.crossplane.io", c.registry, 1)
+	mirror := c.mirror()
 	for _, p := range []struct{ files, ref string }{
 		{filepath.Join(dir, "function-fullstack-amd64.xpkg") + "," + filepath.Join(dir, "function-fullstack-arm64.xpkg"), mirror + "/function-fullstack:" + PackageTag},
 		{filepath.Join(dir, "configuration-fullstack.xpkg"), mirror + "/configuration-fullstack:" + PackageTag},
@@ -96,7 +102,7 @@ func (c *cluster) installPackages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	mirror := strings.Replace(Registry, "xpkg.crossplane.io", c.registry, 1)
+	mirror := c.mirror()
 	// The mirror, then what the README's "Installing" has users apply.
 	install, err := readManifests(filepath.Join(env("E2E_REPO"), "example", "install", "runtime.yaml"),
 		filepath.Join(env("E2E_REPO"), "example", "install", "configuration.yaml"))
@@ -208,7 +214,7 @@ func (c *cluster) packageConditions(ctx context.Context, k *kube) string {
 // configurations,functions,xrds` would show.
 func packagesInstalled(ctx context.Context, t *testing.T) {
 	t.Helper()
-	mirror := strings.Replace(Registry, "xpkg.crossplane.io", cl.registry, 1)
+	mirror := cl.mirror()
 	fn, err := kc.get(ctx, "pkg.crossplane.io/v1", "Function", "", FunctionName)
 	if err != nil {
 		t.Fatal(err)
