@@ -1,30 +1,28 @@
-// Package fluxcel runs the healthCheckExprs of example/gitops/flux/deploy.yaml
+// cel_test.go runs the healthCheckExprs of example/gitops/flux/deploy.yaml
 // through Flux's own evaluator (github.com/fluxcd/pkg/runtime/cel, the
 // version kustomize-controller v1.9.4 uses) on XRs and claims in every state
-// Crossplane reports (../testdata/states.yaml, shared with the Argo CD
+// Crossplane reports (testdata/states.yaml, shared with the Argo CD
 // test). The e2e runs the real controller on XRs; this covers the claims
 // and the states the e2e does not reach.
-package fluxcel
+
+package gitops
 
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 
-	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	"github.com/fluxcd/pkg/apis/kustomize"
 	"github.com/fluxcd/pkg/runtime/cel"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 )
 
 // checks reads every Kustomization's healthCheckExprs, keyed by the API
 // version they cover.
 func checks(t *testing.T) map[string]map[string]kustomize.CustomHealthCheck {
 	t.Helper()
-	f, err := os.Open("../../../example/gitops/flux/deploy.yaml")
+	f, err := os.Open("../../example/gitops/flux/deploy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,31 +49,6 @@ func checks(t *testing.T) map[string]map[string]kustomize.CustomHealthCheck {
 		for _, c := range k.Spec.HealthCheckExprs {
 			out[k.Metadata.Name][c.APIVersion+"/"+c.Kind] = c
 		}
-	}
-	return out
-}
-
-// state is one entry of ../testdata/states.yaml, shared with the Argo CD
-// test.
-type state struct {
-	Name   string         `json:"name"`
-	Flux   status.Status  `json:"flux"`
-	Object map[string]any `json:"object"`
-}
-
-func states(t *testing.T) []state {
-	t.Helper()
-	b, err := os.ReadFile("../testdata/states.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []state
-	for _, doc := range strings.Split(string(b), "\n---\n")[1:] {
-		var s state
-		if err := yaml.Unmarshal([]byte(doc), &s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
 	}
 	return out
 }

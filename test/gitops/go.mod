@@ -1,7 +1,8 @@
-// Flux's own CEL health-check evaluator (fluxcd/pkg/runtime/cel, the code
-// kustomize-controller v1.9.4 runs), in a module of its own so the
-// function's module does not depend on Flux.
-module github.com/fullstack-fn/function-fullstack/test/gitops/fluxcel
+// The health checks of example/gitops, run by what Flux and Argo CD run:
+// Flux's own CEL evaluator (fluxcd/pkg/runtime/cel, the code
+// kustomize-controller v1.9.4 runs) and gopher-lua (the interpreter Argo CD
+// embeds). A module of its own, so the function's module depends on neither.
+module github.com/fullstack-fn/function-fullstack/test/gitops
 
 go 1.26.8
 
@@ -9,6 +10,8 @@ require (
 	github.com/fluxcd/cli-utils v1.2.2
 	github.com/fluxcd/pkg/apis/kustomize v1.19.1
 	github.com/fluxcd/pkg/runtime v0.110.1
+	github.com/google/go-cmp v0.7.0
+	github.com/yuin/gopher-lua v1.1.2
 	k8s.io/apimachinery v0.36.2
 	sigs.k8s.io/yaml v1.6.0
 )

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	"github.com/google/go-cmp/cmp"
 	lua "github.com/yuin/gopher-lua"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -107,10 +108,12 @@ func run(t *testing.T, script string, obj map[string]any) health {
 	return h
 }
 
-// state is one entry of testdata/states.yaml.
+// state is one entry of testdata/states.yaml: an object and the verdict
+// each tool must reach on it.
 type state struct {
 	Name   string         `json:"name"`
 	ArgoCD health         `json:"argocd"`
+	Flux   status.Status  `json:"flux"`
 	Object map[string]any `json:"object"`
 }
 
