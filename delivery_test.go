@@ -526,7 +526,7 @@ data: {username: YXBw, password: c2VjcmV0, dbname: YXBw}`
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if diff := cmp.Diff([]string{"dbname", "host", "password", "port", "sslmode", "uri", "username"}, keys); diff != "" {
+	if diff := cmp.Diff([]string{"dbname", "host", "jdbcUrl", "password", "port", "sslmode", "sslrootcert", "uri", "username"}, keys); diff != "" {
 		t.Errorf("XR connection details: -want, +got:\n%s", diff)
 	}
 }

@@ -103,11 +103,17 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 		}
 	}
 	if r := filepath.Join(e.Dir, "required", e.Scenario+".yaml"); fileExists(r) {
-		var rs []*fnv1.Resource
+		// As Crossplane answers the function's requirements: the password
+		// Secret under one name, the CA bundle ConfigMap under the other.
+		key := map[string]string{"Secret": database.RequiredPasswordSecret, "ConfigMap": database.RequiredCABundle}
+		req.RequiredResources = map[string]*fnv1.Resources{}
 		for _, o := range readDocs(t, r) {
-			rs = append(rs, &fnv1.Resource{Resource: toStruct(t, o.Object)})
+			k := key[o.GetKind()]
+			if req.RequiredResources[k] == nil {
+				req.RequiredResources[k] = &fnv1.Resources{}
+			}
+			req.RequiredResources[k].Items = append(req.RequiredResources[k].Items, &fnv1.Resource{Resource: toStruct(t, o.Object)})
 		}
-		req.RequiredResources = map[string]*fnv1.Resources{database.RequiredPasswordSecret: {Items: rs}}
 	}
 	if e.Scenario == "nothing-exists" {
 		return req
@@ -218,6 +224,16 @@ func TestExamplesBecomeReady(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			req := e.request(t)
 			w := &world{t: t, xr: req.GetObserved().GetComposite().GetResource().AsMap(), input: req.GetInput(), credentials: req.GetCredentials()}
+			// What the platform keeps in the namespace before any app: the
+			// cloud providers' CA bundles.
+			if r := filepath.Join(e.Dir, "required", "all-ready.yaml"); fileExists(r) {
+				w.cluster = map[string]map[string]any{}
+				for _, o := range readDocs(t, r) {
+					if o.GetKind() == "ConfigMap" {
+						w.cluster[o.GetNamespace()+"/"+o.GetName()] = o.Object
+					}
+				}
+			}
 			var rsp *fnv1.RunFunctionResponse
 			rounds := 0
 			for rounds = 1; rounds <= maxRounds; rounds++ {

@@ -30,6 +30,12 @@ const (
 	ConditionResourcesReady = "ResourcesReady"
 	ReasonAllReady          = "AllReady"
 	ReasonWaiting           = "WaitingForResources"
+
+	// ConditionMigrated reports the migration Job of a new image.
+	ConditionMigrated        = "Migrated"
+	ReasonMigrating          = "Migrating"
+	ReasonMigrationSucceeded = "MigrationSucceeded"
+	ReasonMigrationFailed    = "MigrationFailed"
 )
 
 // Function composes full-stack applications.
@@ -133,6 +139,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Warning(rsp, errors.New(w)).TargetCompositeAndClaim()
 	}
 	setReadyCondition(rsp, waiting, len(p.Resources)+len(p.Pending))
+	setMigratedCondition(rsp, p.Migration)
 	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))
 	return rsp, nil
 }
@@ -171,6 +178,32 @@ func setReadyCondition(rsp *fnv1.RunFunctionResponse, waiting []string, total in
 	response.ConditionFalse(rsp, ConditionResourcesReady, ReasonWaiting).
 		WithMessage(fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), total, strings.Join(waiting, "; "))).
 		TargetCompositeAndClaim()
+}
+
+// setMigratedCondition reports a migration Job on the XR and its claim:
+// running, succeeded, or failed with the Job's reason, and which image
+// keeps serving.
+func setMigratedCondition(rsp *fnv1.RunFunctionResponse, m *composite.Migration) {
+	if m == nil {
+		return
+	}
+	serving := "no version serves until it succeeds"
+	if m.Serving != "" {
+		serving = fmt.Sprintf("%s keeps serving", m.Serving)
+	}
+	switch m.State {
+	case ready.JobSucceeded:
+		response.ConditionTrue(rsp, ConditionMigrated, ReasonMigrationSucceeded).
+			WithMessage(fmt.Sprintf("migration Job %s for %s succeeded", m.Job, m.Image)).TargetCompositeAndClaim()
+	case ready.JobFailed:
+		msg := fmt.Sprintf("migration Job %s for %s %s; %s. Fix the migration and set a new image, or delete the Job to run it again",
+			m.Job, m.Image, m.Message, serving)
+		response.ConditionFalse(rsp, ConditionMigrated, ReasonMigrationFailed).WithMessage(msg).TargetCompositeAndClaim()
+		response.Warning(rsp, errors.New(msg)).TargetCompositeAndClaim()
+	default:
+		response.ConditionFalse(rsp, ConditionMigrated, ReasonMigrating).
+			WithMessage(fmt.Sprintf("migration Job %s for %s %s; %s", m.Job, m.Image, m.Message, serving)).TargetCompositeAndClaim()
+	}
 }
 
 // setStatus merges a typed status into the XR's status, keeping what

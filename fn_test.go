@@ -148,7 +148,7 @@ func TestRunFunctionFatal(t *testing.T) {
 		},
 		"ReservedEnv": {
 			xr:   nodeApp(`backend: {image: ghcr.io/acme/api:1, env: [{name: DATABASE_URL, value: postgres://x}]}`),
-			want: `cannot compose XNodeApp "shop": spec.backend.env[0].name: Forbidden: DATABASE_URL is set by the platform; reserved names: API_URL, DATABASE_HOST, DATABASE_NAME, DATABASE_PASSWORD, DATABASE_PORT, DATABASE_SSLMODE, DATABASE_URL, DATABASE_USER, PORT`,
+			want: `cannot compose XNodeApp "shop": spec.backend.env[0].name: Forbidden: DATABASE_URL is set by the platform; reserved names: API_URL, DATABASE_HOST, DATABASE_JDBC_URL, DATABASE_NAME, DATABASE_PASSWORD, DATABASE_PORT, DATABASE_SSLMODE, DATABASE_SSLROOTCERT, DATABASE_URL, DATABASE_USER, PGSSLROOTCERT, PORT`,
 		},
 		"ClusterScopedWithoutClaim": {
 			xr: `apiVersion: legacy.platform.fullstack.io/v1alpha1

@@ -219,6 +219,36 @@ type Database struct {
 	// +optional
 	// +kubebuilder:default=false
 	AllowProviderChange bool `json:"allowProviderChange,omitempty"`
+	// Storage per instance, such as 25Gi; overrides the size's storage. It
+	// can grow, never shrink. Mapped to each provider's unit: GiB on RDS
+	// and Cloud SQL, and on Flexible Server the next storage tier (MiB).
+	// +optional
+	// +kubebuilder:validation:MaxLength=12
+	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,6}(Mi|Gi|Ti)$`
+	// +kubebuilder:validation:XValidation:rule="quantity(self).compareTo(quantity(oldSelf)) >= 0",message="spec.database.storage cannot shrink: storage can only grow"
+	Storage string `json:"storage,omitempty"`
+	// Migration runs a command with the new image before a new version of
+	// the backend serves: the workload keeps its current image until the
+	// migration Job has succeeded.
+	// +optional
+	Migration *Migration `json:"migration,omitempty"`
+}
+
+// Migration is the schema migration run before a new version of the
+// backend.
+type Migration struct {
+	// Command run in the new image, with the backend's database
+	// environment, such as ["npm", "run", "migrate"].
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=1024
+	Command []string `json:"command"`
+	// Seconds the migration may take before it counts as failed. Default:
+	// 600.
+	// +optional
+	// +kubebuilder:validation:Minimum=30
+	// +kubebuilder:validation:Maximum=86400
+	TimeoutSeconds *int64 `json:"timeoutSeconds,omitempty"`
 }
 
 // TLS asks cert-manager for a certificate for the Ingress host.
@@ -280,7 +310,8 @@ type DatabaseStatus struct {
 	// +optional
 	Name string `json:"name,omitempty"`
 	// The connection Secret the backend reads, with the same keys for every
-	// provider: host, port, username, password, dbname, uri, sslmode.
+	// provider: host, port, username, password, dbname, uri, sslmode,
+	// sslrootcert, jdbcUrl.
 	// +optional
 	SecretName string `json:"secretName,omitempty"`
 }

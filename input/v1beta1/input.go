@@ -107,6 +107,12 @@ type AWSDatabases struct {
 	// VPCSecurityGroupIDs attached to every instance. Required.
 	// +optional
 	VPCSecurityGroupIDs []string `json:"vpcSecurityGroupIds,omitempty"`
+	// CABundle is the ConfigMap, in each application's namespace, that
+	// holds the CA bundle the backend verifies the server's certificate
+	// with (sslmode=verify-full). Default: ConfigMap rds-ca-bundle, key ca.crt,
+	// holding the RDS global bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem).
+	// +optional
+	CABundle *CABundle `json:"caBundle,omitempty"`
 	// +optional
 	ProviderConfig ProviderConfig `json:"providerConfig,omitempty"`
 	// Sizes replaces the built-in catalog; every size an XR uses must be
@@ -132,6 +138,12 @@ type GCPDatabases struct {
 	// Required.
 	// +optional
 	PrivateNetwork string `json:"privateNetwork,omitempty"`
+	// CABundle is the ConfigMap, in each application's namespace, that
+	// holds the CA bundle the backend verifies the server's certificate
+	// with (sslmode=verify-full). Default: ConfigMap cloudsql-ca-bundle, key ca.crt,
+	// holding the server CA of the instances' region (serverCaMode GOOGLE_MANAGED_CAS_CA).
+	// +optional
+	CABundle *CABundle `json:"caBundle,omitempty"`
 	// +optional
 	ProviderConfig ProviderConfig `json:"providerConfig,omitempty"`
 	// +optional
@@ -160,6 +172,12 @@ type AzureDatabases struct {
 	// PrivateDNSZoneID for private access. Required.
 	// +optional
 	PrivateDNSZoneID string `json:"privateDnsZoneId,omitempty"`
+	// CABundle is the ConfigMap, in each application's namespace, that
+	// holds the CA bundle the backend verifies the server's certificate
+	// with (sslmode=verify-full). Default: ConfigMap azure-postgres-ca-bundle, key ca.crt,
+	// holding DigiCert Global Root G2 and Microsoft RSA Root Certificate Authority 2017.
+	// +optional
+	CABundle *CABundle `json:"caBundle,omitempty"`
 	// +optional
 	ProviderConfig ProviderConfig `json:"providerConfig,omitempty"`
 	// +optional
@@ -172,4 +190,17 @@ type AzureSize struct {
 	StorageMB           int64  `json:"storageMB"`
 	HighAvailability    bool   `json:"highAvailability,omitempty"`
 	BackupRetentionDays int64  `json:"backupRetentionDays,omitempty"`
+}
+
+// CABundle names a ConfigMap holding PEM certificates. A tool such as
+// trust-manager, or the platform's GitOps repository, keeps one in every
+// application namespace.
+type CABundle struct {
+	// ConfigMapName is the ConfigMap's name in the application's namespace.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ConfigMapName string `json:"configMapName,omitempty"`
+	// Key of the PEM bundle in the ConfigMap. Defaults to ca.crt.
+	// +optional
+	Key string `json:"key,omitempty"`
 }

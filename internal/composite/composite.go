@@ -75,6 +75,8 @@ type Plan struct {
 	Requirements map[string]*fnv1.ResourceSelector
 	// ConnectionDetails of a LegacyCluster XR (and so its claim).
 	ConnectionDetails resource.ConnectionDetails
+	// Migration is the migration Job composed for a new image, if any.
+	Migration *Migration
 }
 
 // A Planner plans the composed resources of one composite kind.
@@ -131,7 +133,7 @@ func (a *add) CRD(name resource.Name, obj any) {
 func (a *add) Frontend(m objects.Meta, fe resolve.Workload, api string) {
 	n := m.Names
 	env := []corev1.EnvVar{{Name: "API_URL", Value: objects.ServiceURL(m, api)}}
-	a.Object(ResFrontendDeployment, objects.Deployment(m, objects.ComponentFrontend, n.Frontend, fe, env))
+	a.Object(ResFrontendDeployment, objects.Deployment(m, objects.ComponentFrontend, n.Frontend, fe, objects.Wiring{Env: env}))
 	a.Object(ResFrontendService, objects.Service(m, objects.ComponentFrontend, n.Frontend))
 }
 

@@ -77,7 +77,7 @@ func FullStackService(r Request) (*Plan, error) {
 
 	plan := &Plan{}
 	a := &add{plan: plan}
-	env := objects.DatabaseEnv(n.DatabaseConnection)
+	wiring := objects.DatabaseWiring(m, svc.Database)
 	ingress := ""
 	if svc.Ingress.Enabled {
 		ingress = n.Ingress
@@ -88,16 +88,20 @@ func FullStackService(r Request) (*Plan, error) {
 		workloadKind, workloadAPIVersion = "Rollout", objects.RolloutAPIVersion
 	}
 
-	if w.deployment {
-		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, svc.Service, env))
+	// The image that serves is the Rollout's once there is one, else the
+	// Deployment's; a new one waits for its migration.
+	workload, compose := a.migrate(r, m, n.Service, []resource.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
+	if w.deployment && compose {
+		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, workload, wiring))
 	}
 	switch {
 	case w.retiring != nil:
 		a.CRD(ResServiceRollout, w.retiring)
+	case !compose:
 	case w.handover:
-		a.CRD(ResServiceRollout, objects.HandoverRollout(m, svc.Service, env))
+		a.CRD(ResServiceRollout, objects.HandoverRollout(m, workload, wiring))
 	case svc.Delivery.UsesRollout():
-		a.CRD(ResServiceRollout, objects.ServiceRollout(m, svc.Service, svc.Delivery, ingress, env))
+		a.CRD(ResServiceRollout, objects.ServiceRollout(m, workload, svc.Delivery, ingress, wiring))
 	}
 
 	managed := rolloutServices(svc, w, n.Service, n.Canary, n.Preview)

@@ -36,7 +36,10 @@ func NodeApp(r Request) (*Plan, error) {
 	plan := &Plan{}
 	a := &add{plan: plan}
 	a.Frontend(m, app.Frontend, n.Backend)
-	a.Object(ResBackendDeployment, objects.Deployment(m, objects.ComponentBackend, n.Backend, app.Backend, objects.DatabaseEnv(n.DatabaseConnection)))
+	wiring := objects.DatabaseWiring(m, app.Database)
+	if backend, ok := a.migrate(r, m, n.Backend, []resource.Name{ResBackendDeployment}, app.Backend, app.Database, wiring); ok {
+		a.Object(ResBackendDeployment, objects.Deployment(m, objects.ComponentBackend, n.Backend, backend, wiring))
+	}
 	a.Object(ResBackendService, objects.Service(m, objects.ComponentBackend, n.Backend))
 	if app.Ingress.Enabled {
 		a.Object(ResIngress, objects.Ingress(m, app.Ingress, []objects.Route{

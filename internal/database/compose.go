@@ -10,6 +10,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -21,6 +22,10 @@ import (
 // RequiredPasswordSecret is the name under which the function asks Crossplane
 // for the Secret that holds the database password a provider generated.
 const RequiredPasswordSecret = "database-password-secret"
+
+// RequiredCABundle is the name under which the function asks Crossplane for
+// the ConfigMap holding a cloud database's CA bundle.
+const RequiredCABundle = "database-ca-bundle"
 
 // PasswordSeedCredential names the function credentials (a Secret with key
 // "seed") from which passwords the function must supply are derived.
@@ -49,11 +54,13 @@ func Compose(in Input) (*Result, error) {
 		return nil, resolve.FieldErrors{err}
 	}
 	protected := in.protected()
-	db, warnings := in.decide(protected)
+	db, warnings, err := in.decide(protected)
+	if err != nil {
+		return nil, err
+	}
 	scope := objects.Scope{Namespaced: in.Namespaced, ClusterScopedName: in.ClusterScopedName, Protected: protected}
 	out := &Result{Warnings: warnings}
 	var conn Connection
-	var err error
 	switch db.Provider {
 	case resolve.ProviderAWS:
 		conn, err = in.aws(out, db, scope)
@@ -66,6 +73,9 @@ func Compose(in Input) (*Result, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if db.Provider != resolve.ProviderCNPG {
+		conn.CAKnown = in.requireCABundle(out, db.CABundle)
 	}
 	n := in.Meta.Names
 	out.Status = v1alpha1.DatabaseStatus{Provider: db.Provider, Host: conn.Host, Port: 5432, Name: db.Name, SecretName: n.DatabaseConnection}
@@ -80,7 +90,7 @@ func Compose(in Input) (*Result, error) {
 	}
 	if data == nil {
 		out.Pending = append(out.Pending, fmt.Sprintf("%s (Secret %s: waiting for the database %s)",
-			ResDatabaseConnection, n.DatabaseConnection, missing(conn)))
+			ResDatabaseConnection, n.DatabaseConnection, missing(conn, db.CABundle, in.Meta.Namespace)))
 		return out, nil
 	}
 	if err := out.add(ResDatabaseConnection, objects.ConnectionSecret(in.Meta, data)); err != nil {
@@ -116,7 +126,7 @@ func (in Input) cnpg(out *Result, db resolve.Database) (Connection, error) {
 		return Connection{}, err
 	}
 	password := in.requirePasswordSecret(out, in.Meta.Names.DatabaseAppSecret)
-	return Connection{Host: DatabaseHost(in.Meta), Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+	return Connection{Host: DatabaseHost(in.Meta), Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, CAKnown: true}, nil
 }
 
 // aws composes an RDS instance; RDS generates the master password into the
@@ -133,7 +143,7 @@ func (in Input) aws(out *Result, db resolve.Database, s objects.Scope) (Connecti
 		}
 	}
 	password := in.requirePasswordSecret(out, in.Meta.Names.DatabasePassword)
-	return Connection{Host: stringAt(observed, "status.atProvider.address"), Port: port, Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+	return Connection{Host: stringAt(observed, "status.atProvider.address"), Port: port, Username: db.Owner, Password: password, DBName: db.Name, CAKnown: true}, nil
 }
 
 // gcp composes a Cloud SQL instance, its database and user. Cloud SQL users
@@ -164,7 +174,7 @@ func (in Input) gcp(out *Result, db resolve.Database, s objects.Scope) (Connecti
 		}
 	}
 	host := stringAt(in.observed(ResDatabaseGCP), "status.atProvider.privateIpAddress")
-	return Connection{Host: host, Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+	return Connection{Host: host, Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, CAKnown: true}, nil
 }
 
 // azure composes a Flexible Server and its database; the provider generates
@@ -178,17 +188,13 @@ func (in Input) azure(out *Result, db resolve.Database, s objects.Scope) (Connec
 	}
 	password := in.requirePasswordSecret(out, in.Meta.Names.DatabasePassword)
 	host := stringAt(in.observed(ResDatabaseAzure), "status.atProvider.fqdn")
-	return Connection{Host: host, Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, SSLMode: "require"}, nil
+	return Connection{Host: host, Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, CAKnown: true}, nil
 }
 
 // requirePasswordSecret asks Crossplane for the Secret a provider writes the
 // generated password to, and returns the password once it is there.
 func (in Input) requirePasswordSecret(out *Result, name string) string {
-	ns := in.Meta.Namespace
-	out.Requirements = map[string]*fnv1.ResourceSelector{RequiredPasswordSecret: {
-		ApiVersion: "v1", Kind: "Secret", Namespace: &ns,
-		Match: &fnv1.ResourceSelector_MatchName{MatchName: name},
-	}}
+	out.require(RequiredPasswordSecret, "Secret", in.Meta.Namespace, name)
 	for _, r := range in.Required[RequiredPasswordSecret] {
 		if r.Resource == nil || r.Resource.GetName() != name {
 			continue
@@ -196,6 +202,32 @@ func (in Input) requirePasswordSecret(out *Result, name string) string {
 		return secretValue(r.Resource.Object, objects.PasswordKey)
 	}
 	return ""
+}
+
+// requireCABundle asks Crossplane for the ConfigMap holding a cloud
+// database's CA bundle, and reports whether it holds the key. The backend
+// mounts it; without it the pods could not start.
+func (in Input) requireCABundle(out *Result, ca resolve.CABundle) bool {
+	out.require(RequiredCABundle, "ConfigMap", in.Meta.Namespace, ca.ConfigMap)
+	for _, r := range in.Required[RequiredCABundle] {
+		if r.Resource == nil || r.Resource.GetName() != ca.ConfigMap {
+			continue
+		}
+		pem, _, _ := unstructured.NestedString(r.Resource.Object, "data", ca.Key)
+		return pem != ""
+	}
+	return false
+}
+
+// require asks Crossplane to fetch a resource by name for the next call.
+func (r *Result) require(key, kind, namespace, name string) {
+	if r.Requirements == nil {
+		r.Requirements = map[string]*fnv1.ResourceSelector{}
+	}
+	r.Requirements[key] = &fnv1.ResourceSelector{
+		ApiVersion: "v1", Kind: kind, Namespace: &namespace,
+		Match: &fnv1.ResourceSelector_MatchName{MatchName: name},
+	}
 }
 
 // derivePassword derives a password from the platform's secret seed and the
@@ -214,13 +246,16 @@ func DatabaseHost(m objects.Meta) string {
 }
 
 // missing says which parts of a connection are not known yet.
-func missing(c Connection) string {
+func missing(c Connection, ca resolve.CABundle, namespace string) string {
 	var parts []string
 	if c.Host == "" {
 		parts = append(parts, "endpoint")
 	}
 	if c.Password == "" {
 		parts = append(parts, "password")
+	}
+	if !c.CAKnown {
+		parts = append(parts, fmt.Sprintf("CA bundle (ConfigMap %s with key %s in namespace %s; README: Database TLS)", ca.ConfigMap, ca.Key, namespace))
 	}
 	if len(parts) == 0 {
 		return "connection details"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
@@ -149,37 +150,138 @@ func (in Input) protected() bool {
 }
 
 // decide returns the database to build: the name and owner it was created
-// with, storage never smaller than it is, and backups kept at least
-// MinProtectedBackupDays when protected. Every kept value gets a warning.
-func (in Input) decide(protected bool) (resolve.Database, []string) {
+// with, storage never smaller than it is (nor than the cloud grew it),
+// major version upgrades the provider accepts, and backups kept at least
+// MinProtectedBackupDays when protected. Every kept value gets a warning;
+// spec.database.storage below the database's storage is refused.
+func (in Input) decide(protected bool) (resolve.Database, []string, error) {
 	db := in.DB
 	warnings := in.keepIdentity(&db)
-	var warning string
+	var s storage
 	switch db.Provider {
 	case resolve.ProviderCNPG:
 		c := *db.CNPG
-		c.Storage, warning = keepLarger(in.observed(ResDatabase), "spec.storage.size", c.Storage, "")
+		s = in.storage(in.observed(ResDatabase), "spec.storage.size", "", c.Storage, "")
+		c.Storage = s.kept
 		db.CNPG = &c
 	case resolve.ProviderAWS:
 		c := *db.AWS
-		c.StorageGiB, warning = keepLargerInt(in.observed(ResDatabaseAWS), "spec.forProvider.allocatedStorage", c.StorageGiB, "GiB")
+		o := in.observed(ResDatabaseAWS)
+		s = in.storage(o, "spec.forProvider.allocatedStorage", "status.atProvider.allocatedStorage", strconv.FormatInt(c.StorageGiB, 10), "GiB")
+		c.StorageGiB = s.int(c.StorageGiB)
 		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
+		c.AllowMajorVersionUpgrade = majorUpgrade(o, "status.atProvider.engineVersionActual", "status.atProvider.engineVersion", db.Version) ||
+			boolAt(o, "spec.forProvider.allowMajorVersionUpgrade")
 		db.AWS = &c
 	case resolve.ProviderGCP:
 		c := *db.GCP
-		c.DiskSizeGB, warning = keepLargerInt(in.observed(ResDatabaseGCP), "spec.forProvider.settings.diskSize", c.DiskSizeGB, "GB")
+		s = in.storage(in.observed(ResDatabaseGCP), "spec.forProvider.settings.diskSize", "status.atProvider.settings.diskSize", strconv.FormatInt(c.DiskSizeGB, 10), "GB")
+		c.DiskSizeGB = s.int(c.DiskSizeGB)
 		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
 		db.GCP = &c
 	case resolve.ProviderAzure:
 		c := *db.Azure
-		c.StorageMB, warning = keepLargerInt(in.observed(ResDatabaseAzure), "spec.forProvider.storageMb", c.StorageMB, "MB")
+		o := in.observed(ResDatabaseAzure)
+		s = in.storage(o, "spec.forProvider.storageMb", "status.atProvider.storageMb", strconv.FormatInt(c.StorageMB, 10), "MB")
+		c.StorageMB = s.int(c.StorageMB)
 		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
+		c.UpgradeInPlace = majorUpgrade(o, "status.atProvider.version", "", db.Version) ||
+			stringAt(o, "spec.forProvider.createMode") == "Update"
 		db.Azure = &c
 	}
-	if warning != "" {
-		warnings = append(warnings, warning)
+	if s.refused != nil {
+		return db, nil, resolve.FieldErrors{s.refused}
 	}
-	return db, warnings
+	if s.warning != "" {
+		warnings = append(warnings, s.warning)
+	}
+	return db, warnings, nil
+}
+
+// storage is a storage decision: the size to compose, and why it differs
+// from the one asked for.
+type storage struct {
+	kept    string
+	warning string
+	refused *field.Error
+}
+
+func (s storage) int(want int64) int64 {
+	n, err := strconv.ParseInt(s.kept, 10, 64)
+	if err != nil {
+		return want
+	}
+	return n
+}
+
+// storage decides the storage of a database: never below what its spec
+// already has (specPath), nor below what the cloud reports (atPath) for
+// providers that grow disks themselves. spec.database.storage below the
+// spec's storage is refused; a size whose storage is smaller, or a disk the
+// cloud grew, keeps the larger value with a warning. unit follows numbers
+// that carry none (GiB of an RDS instance).
+func (in Input) storage(observed *composed.Unstructured, specPath, atPath, want, unit string) storage {
+	out := storage{kept: want}
+	wq, err := kresource.ParseQuantity(want)
+	if err != nil {
+		return out
+	}
+	if have, ok := parsedQuantityAt(observed, specPath); ok && have.Cmp(wq) > 0 {
+		raw := quantityAt(observed, specPath)
+		if in.DB.StorageSet {
+			out.refused = field.Forbidden(field.NewPath("spec", "database", "storage"), fmt.Sprintf(
+				"is %s (%s%s) but the database already has %s%s; storage can only grow: set at least %s%s",
+				in.DB.Storage, want, unit, raw, unit, raw, unit))
+			return out
+		}
+		out.kept = raw
+		out.warning = fmt.Sprintf("spec.database.size asks for %s%s of storage but the database already has %s%s; "+
+			"storage is never shrunk, so %s%s is kept", want, unit, out.kept, unit, out.kept, unit)
+		wq = have
+	}
+	if atPath == "" {
+		return out
+	}
+	if grown, ok := parsedQuantityAt(observed, atPath); ok && grown.Cmp(wq) > 0 {
+		out.kept = quantityAt(observed, atPath)
+		out.warning = fmt.Sprintf("the cloud grew the database's storage to %s%s, more than the %s%s asked for; %s%s is kept, "+
+			"since the provider would refuse a smaller size", out.kept, unit, want, unit, out.kept, unit)
+	}
+	return out
+}
+
+func parsedQuantityAt(u *composed.Unstructured, path string) (kresource.Quantity, bool) {
+	s := quantityAt(u, path)
+	if s == "" {
+		return kresource.Quantity{}, false
+	}
+	q, err := kresource.ParseQuantity(s)
+	return q, err == nil
+}
+
+// majorUpgrade reports whether the observed major version (the first path
+// that has one) is lower than the version asked for: the provider then
+// needs to be told that a major upgrade is meant.
+func majorUpgrade(o *composed.Unstructured, path, fallback, want string) bool {
+	have := stringAt(o, path)
+	if have == "" && fallback != "" {
+		have = stringAt(o, fallback)
+	}
+	if have == "" {
+		return false
+	}
+	major, _, _ := strings.Cut(have, ".")
+	h, err1 := strconv.Atoi(major)
+	w, err2 := strconv.Atoi(want)
+	return err1 == nil && err2 == nil && h < w
+}
+
+func boolAt(u *composed.Unstructured, path string) bool {
+	if u == nil {
+		return false
+	}
+	b, _ := u.GetBool(path)
+	return b
 }
 
 // keepIdentity keeps the name and owner an existing database was created
@@ -223,36 +325,6 @@ func (in Input) keepIdentity(db *resolve.Database) []string {
 		*f.want = f.have
 	}
 	return warnings
-}
-
-// keepLarger returns want, or the observed quantity at path when it is
-// larger, with a warning: storage is never shrunk. unit follows numbers
-// that carry none (GiB of an RDS instance).
-func keepLarger(observed *composed.Unstructured, path, want, unit string) (string, string) {
-	have := quantityAt(observed, path)
-	if have == "" {
-		return want, ""
-	}
-	hq, err := kresource.ParseQuantity(have)
-	if err != nil {
-		return want, ""
-	}
-	wq, err := kresource.ParseQuantity(want)
-	if err != nil || hq.Cmp(wq) <= 0 {
-		return want, ""
-	}
-	return have, fmt.Sprintf("spec.database.size asks for %s%s of storage but the database already has %s%s; "+
-		"storage is never shrunk, so %s%s is kept", want, unit, have, unit, have, unit)
-}
-
-// keepLargerInt is keepLarger for a size counted in unit.
-func keepLargerInt(observed *composed.Unstructured, path string, want int64, unit string) (int64, string) {
-	kept, warning := keepLarger(observed, path, strconv.FormatInt(want, 10), unit)
-	n, err := strconv.ParseInt(kept, 10, 64)
-	if err != nil {
-		return want, ""
-	}
-	return n, warning
 }
 
 // quantityAt reads a storage size: a quantity string, or a number (which

@@ -122,9 +122,11 @@ type RDSInstanceParameters struct {
 	BackupRetentionPeriod   int64        `json:"backupRetentionPeriod"`
 	AutoMinorVersionUpgrade bool         `json:"autoMinorVersionUpgrade"`
 	ApplyImmediately        bool         `json:"applyImmediately"`
-	DeletionProtection      bool         `json:"deletionProtection"`
-	SkipFinalSnapshot       bool         `json:"skipFinalSnapshot"`
-	FinalSnapshotIdentifier string       `json:"finalSnapshotIdentifier,omitempty"`
+	// AllowMajorVersionUpgrade is sent only for an upgrade (and kept after).
+	AllowMajorVersionUpgrade bool   `json:"allowMajorVersionUpgrade,omitempty"`
+	DeletionProtection       bool   `json:"deletionProtection"`
+	SkipFinalSnapshot        bool   `json:"skipFinalSnapshot"`
+	FinalSnapshotIdentifier  string `json:"finalSnapshotIdentifier,omitempty"`
 }
 
 // RDSInstance returns the RDS Instance of db, whose AWS settings are set.
@@ -134,26 +136,27 @@ func RDSInstance(m Meta, db resolve.Database, s Scope) Managed[RDSInstanceParame
 	c := db.AWS
 	apiVersion := s.api("rds.aws.m.upbound.io/v1beta1", "rds.aws.upbound.io/v1beta3")
 	r := managed(m, s, c.ProviderConfig, apiVersion, "Instance", "", RDSInstanceParameters{
-		Region:                  db.Region,
-		Engine:                  "postgres",
-		EngineVersion:           db.Version,
-		InstanceClass:           c.InstanceClass,
-		AllocatedStorage:        c.StorageGiB,
-		StorageType:             "gp3",
-		StorageEncrypted:        true,
-		DBName:                  db.Name,
-		Username:                db.Owner,
-		AutoGeneratePassword:    true,
-		PasswordSecretRef:       passwordRef(m, s),
-		DBSubnetGroupName:       c.DBSubnetGroupName,
-		VPCSecurityGroupIDs:     c.VPCSecurityGroupIDs,
-		PubliclyAccessible:      false,
-		MultiAZ:                 c.MultiAZ,
-		BackupRetentionPeriod:   c.BackupRetentionDays,
-		AutoMinorVersionUpgrade: true,
-		ApplyImmediately:        true,
-		DeletionProtection:      s.Protected,
-		SkipFinalSnapshot:       !s.Protected,
+		Region:                   db.Region,
+		Engine:                   "postgres",
+		EngineVersion:            db.Version,
+		InstanceClass:            c.InstanceClass,
+		AllocatedStorage:         c.StorageGiB,
+		StorageType:              "gp3",
+		StorageEncrypted:         true,
+		DBName:                   db.Name,
+		Username:                 db.Owner,
+		AutoGeneratePassword:     true,
+		PasswordSecretRef:        passwordRef(m, s),
+		DBSubnetGroupName:        c.DBSubnetGroupName,
+		VPCSecurityGroupIDs:      c.VPCSecurityGroupIDs,
+		PubliclyAccessible:       false,
+		MultiAZ:                  c.MultiAZ,
+		BackupRetentionPeriod:    c.BackupRetentionDays,
+		AutoMinorVersionUpgrade:  true,
+		ApplyImmediately:         true,
+		AllowMajorVersionUpgrade: c.AllowMajorVersionUpgrade,
+		DeletionProtection:       s.Protected,
+		SkipFinalSnapshot:        !s.Protected,
 	})
 	if s.Protected {
 		// Named after the instance, which is unique in its scope.
@@ -202,6 +205,10 @@ type CloudSQLIPConfiguration struct {
 	IPv4Enabled    bool   `json:"ipv4Enabled"`
 	PrivateNetwork string `json:"privateNetwork"`
 	SSLMode        string `json:"sslMode"`
+	// ServerCAMode GOOGLE_MANAGED_CAS_CA signs server certificates with a
+	// regional CA hierarchy and the instance's addresses as names, so
+	// clients can verify the name (verify-full).
+	ServerCAMode string `json:"serverCaMode,omitempty"`
 }
 
 // CloudSQLFinalBackupConfig takes a final backup when the instance is
@@ -260,7 +267,7 @@ func CloudSQLInstance(m Meta, db resolve.Database, s Scope) Managed[CloudSQLInst
 			PointInTimeRecoveryEnabled: s.Protected,
 			BackupRetentionSettings:    CloudSQLBackupRetentionSettings{RetainedBackups: c.BackupRetentionDays, RetentionUnit: "COUNT"},
 		},
-		IPConfiguration: CloudSQLIPConfiguration{IPv4Enabled: false, PrivateNetwork: c.PrivateNetwork, SSLMode: "ENCRYPTED_ONLY"},
+		IPConfiguration: CloudSQLIPConfiguration{IPv4Enabled: false, PrivateNetwork: c.PrivateNetwork, SSLMode: "ENCRYPTED_ONLY", ServerCAMode: "GOOGLE_MANAGED_CAS_CA"},
 	}
 	if s.Protected {
 		// A final backup, and the backups kept, when the instance is deleted.
@@ -311,6 +318,9 @@ type FlexibleServerParameters struct {
 	PublicNetworkAccessEnabled     bool                     `json:"publicNetworkAccessEnabled"`
 	BackupRetentionDays            int64                    `json:"backupRetentionDays"`
 	HighAvailability               *FlexibleServerHighAvail `json:"highAvailability,omitempty"`
+	// CreateMode Update upgrades the major version in place; without it a
+	// new version replaces the server.
+	CreateMode string `json:"createMode,omitempty"`
 }
 
 // FlexibleServerHighAvail places a standby.
@@ -349,6 +359,9 @@ func FlexibleServer(m Meta, db resolve.Database, s Scope) Managed[FlexibleServer
 	}
 	if c.HighAvailability {
 		fp.HighAvailability = &FlexibleServerHighAvail{Mode: "ZoneRedundant"}
+	}
+	if c.UpgradeInPlace {
+		fp.CreateMode = "Update"
 	}
 	return managed(m, s, c.ProviderConfig, apiVersion, "FlexibleServer", "", fp)
 }

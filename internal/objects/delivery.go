@@ -130,9 +130,9 @@ const ScaleDownDelaySeconds = 30
 // ServiceRollout returns the Rollout of an XFullStackService's service. ing
 // is the Ingress the canary's traffic is split on; empty when the Ingress is
 // off, and then the canary weights are approximated with replica counts.
-func ServiceRollout(m Meta, w resolve.Workload, d resolve.Delivery, ing string, env []corev1.EnvVar) *Rollout {
+func ServiceRollout(m Meta, w resolve.Workload, d resolve.Delivery, ing string, wiring Wiring) *Rollout {
 	n := m.Names
-	r := HandoverRollout(m, w, env)
+	r := HandoverRollout(m, w, wiring)
 	switch d.Strategy {
 	case resolve.StrategyCanary:
 		c := HandoverStrategy()
@@ -177,7 +177,7 @@ func ServiceRollout(m Meta, w resolve.Workload, d resolve.Delivery, ing string, 
 // composes while a Deployment hands over to a Rollout: the first revision of
 // a Rollout skips its steps anyway, and a Rollout that manages no Service
 // leaves the Service selecting both the Deployment's and the Rollout's pods.
-func HandoverRollout(m Meta, w resolve.Workload, env []corev1.EnvVar) *Rollout {
+func HandoverRollout(m Meta, w resolve.Workload, wiring Wiring) *Rollout {
 	return &Rollout{
 		APIVersion: RolloutAPIVersion,
 		Kind:       "Rollout",
@@ -186,7 +186,7 @@ func HandoverRollout(m Meta, w resolve.Workload, env []corev1.EnvVar) *Rollout {
 			Replicas:             replicas(w),
 			RevisionHistoryLimit: ptr.To[int32](5),
 			Selector:             &metav1.LabelSelector{MatchLabels: m.Selector(ComponentService)},
-			Template:             PodTemplate(m, ComponentService, w, env),
+			Template:             PodTemplate(m, ComponentService, w, wiring),
 			Strategy:             RolloutStrategy{Canary: HandoverStrategy()},
 		},
 	}

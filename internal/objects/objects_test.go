@@ -38,20 +38,26 @@ func TestDeploymentMeetsRestrictedPodSecurity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, component := range []string{ComponentFrontend, ComponentBackend} {
-		d := Deployment(meta(), component, "shop-"+component, workload(), nil)
-		results := eval.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()},
-			&d.Spec.Template.ObjectMeta, &d.Spec.Template.Spec)
+	cnpg := resolve.Database{Provider: resolve.ProviderCNPG}
+	aws := resolve.Database{Provider: resolve.ProviderAWS, CABundle: resolve.DefaultCABundles[resolve.ProviderAWS]}
+	templates := map[string]corev1.PodTemplateSpec{
+		"frontend":             Deployment(meta(), ComponentFrontend, "shop-frontend", workload(), Wiring{}).Spec.Template,
+		"backend (cnpg)":       Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), cnpg)).Spec.Template,
+		"backend (aws)":        Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), aws)).Spec.Template,
+		"migration Job (cnpg)": MigrationJob(meta(), "shop-backend-migrate", workload(), resolve.Migration{Command: []string{"npm", "run", "migrate"}, TimeoutSeconds: 600}, DatabaseWiring(meta(), cnpg)).Spec.Template,
+	}
+	for what, tpl := range templates {
+		results := eval.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}, &tpl.ObjectMeta, &tpl.Spec)
 		for _, r := range results {
 			if !r.Allowed {
-				t.Errorf("%s pod violates the restricted Pod Security Standard: %s: %s", component, r.ForbiddenReason, r.ForbiddenDetail)
+				t.Errorf("%s pod violates the restricted Pod Security Standard: %s: %s", what, r.ForbiddenReason, r.ForbiddenDetail)
 			}
 		}
 	}
 }
 
 func TestDeploymentEnvAndLabels(t *testing.T) {
-	d := Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseEnv("shop-db-connection"))
+	d := Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), resolve.Database{Provider: resolve.ProviderCNPG}))
 	ref := func(name, key string) corev1.EnvVar {
 		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 			LocalObjectReference: corev1.LocalObjectReference{Name: "shop-db-connection"}, Key: key,
@@ -61,10 +67,21 @@ func TestDeploymentEnvAndLabels(t *testing.T) {
 		{Name: "PORT", Value: "3001"},
 		ref("DATABASE_HOST", "host"), ref("DATABASE_PORT", "port"), ref("DATABASE_NAME", "dbname"),
 		ref("DATABASE_USER", "username"), ref("DATABASE_PASSWORD", "password"), ref("DATABASE_URL", "uri"), ref("DATABASE_SSLMODE", "sslmode"),
+		ref("DATABASE_SSLROOTCERT", "sslrootcert"), ref("PGSSLROOTCERT", "sslrootcert"), ref("DATABASE_JDBC_URL", "jdbcUrl"),
 		{Name: "LOG_LEVEL", Value: "info"},
 	}
 	if diff := cmp.Diff(wantEnv, d.Spec.Template.Spec.Containers[0].Env); diff != "" {
 		t.Errorf("backend env: -want, +got:\n%s", diff)
+	}
+	// Only the CA certificate of CloudNativePG's CA Secret is mounted, never
+	// its key, read-only where sslrootcert points.
+	wantMounts := []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}, {Name: "db-ca", MountPath: "/etc/fullstack/db-ca", ReadOnly: true}}
+	if diff := cmp.Diff(wantMounts, d.Spec.Template.Spec.Containers[0].VolumeMounts); diff != "" {
+		t.Errorf("backend mounts: -want, +got:\n%s", diff)
+	}
+	wantCA := &corev1.SecretVolumeSource{SecretName: "shop-db-ca", Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}, DefaultMode: ptr.To[int32](0o444)}
+	if diff := cmp.Diff(wantCA, d.Spec.Template.Spec.Volumes[1].Secret); diff != "" {
+		t.Errorf("backend CA volume: -want, +got:\n%s", diff)
 	}
 	wantLabels := map[string]string{
 		"app.kubernetes.io/name": "shop", "app.kubernetes.io/instance": "shop", "app.kubernetes.io/component": "backend",

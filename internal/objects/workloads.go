@@ -29,7 +29,7 @@ const RunAsUser = 1000
 // escalation, all capabilities dropped, RuntimeDefault seccomp. The root
 // filesystem is read-only; /tmp is an emptyDir. An autoscaled workload
 // leaves replicas to its HorizontalPodAutoscaler, so the two never fight.
-func Deployment(m Meta, component, name string, w resolve.Workload, env []corev1.EnvVar) *appsv1.Deployment {
+func Deployment(m Meta, component, name string, w resolve.Workload, wiring Wiring) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component), Annotations: m.Annotations},
@@ -44,7 +44,7 @@ func Deployment(m Meta, component, name string, w resolve.Workload, env []corev1
 					MaxSurge:       ptr.To(intstr.FromInt32(1)),
 				},
 			},
-			Template: PodTemplate(m, component, w, env),
+			Template: PodTemplate(m, component, w, wiring),
 		},
 	}
 }
@@ -58,7 +58,7 @@ func replicas(w resolve.Workload) *int32 {
 
 // PodTemplate returns the pod template of one workload, shared by its
 // Deployment and its Rollout.
-func PodTemplate(m Meta, component string, w resolve.Workload, env []corev1.EnvVar) corev1.PodTemplateSpec {
+func PodTemplate(m Meta, component string, w resolve.Workload, wiring Wiring) corev1.PodTemplateSpec {
 	ps := corev1.PodSpec{
 		AutomountServiceAccountToken: ptr.To(false),
 		EnableServiceLinks:           ptr.To(false),
@@ -73,18 +73,18 @@ func PodTemplate(m Meta, component string, w resolve.Workload, env []corev1.EnvV
 			Name:            component,
 			Image:           w.Image,
 			Ports:           []corev1.ContainerPort{{Name: PortName, ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}},
-			Env:             append(platformEnv(w.Port, env), userEnv(w.Env)...),
+			Env:             append(platformEnv(w.Port, wiring.Env), userEnv(w.Env)...),
 			Resources:       w.Resources,
 			StartupProbe:    httpProbe(w.HealthPath, 5, 30),
 			ReadinessProbe:  httpProbe(w.ReadinessPath, 10, 3),
 			LivenessProbe:   httpProbe(w.LivenessPath, 20, 3),
 			SecurityContext: containerSecurityContext(),
-			VolumeMounts:    []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+			VolumeMounts:    append([]corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}}, wiring.Mounts...),
 		}},
-		Volumes: []corev1.Volume{{
+		Volumes: append([]corev1.Volume{{
 			Name:         "tmp",
 			VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}},
-		}},
+		}}, wiring.Volumes...),
 	}
 	if w.Spread {
 		spread(&ps, m.Selector(component))
@@ -156,24 +156,4 @@ func userEnv(in []v1alpha1.EnvVar) []corev1.EnvVar {
 		out = append(out, corev1.EnvVar{Name: e.Name, Value: e.Value})
 	}
 	return out
-}
-
-// DatabaseEnv wires the backend to the database. Every value comes from the
-// Secret that holds the connection details, never as plain text.
-func DatabaseEnv(secret string) []corev1.EnvVar {
-	ref := func(env, key string) corev1.EnvVar {
-		return corev1.EnvVar{Name: env, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-			LocalObjectReference: corev1.LocalObjectReference{Name: secret},
-			Key:                  key,
-		}}}
-	}
-	return []corev1.EnvVar{
-		ref("DATABASE_HOST", "host"),
-		ref("DATABASE_PORT", "port"),
-		ref("DATABASE_NAME", "dbname"),
-		ref("DATABASE_USER", "username"),
-		ref("DATABASE_PASSWORD", "password"),
-		ref("DATABASE_URL", "uri"),
-		ref("DATABASE_SSLMODE", "sslmode"),
-	}
 }

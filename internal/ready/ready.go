@@ -40,6 +40,7 @@ var checks = map[schema.GroupKind]Check{
 	{Group: "", Kind: "Secret"}:                    exists,
 	{Group: "networking.k8s.io", Kind: "Ingress"}:  ingress,
 	{Group: "postgresql.cnpg.io", Kind: "Cluster"}: cnpgCluster,
+	{Group: "batch", Kind: "Job"}:                  job,
 
 	// Progressive delivery, scaling and monitoring. An AnalysisTemplate,
 	// an autoscaler, a disruption budget and a monitor have nothing to

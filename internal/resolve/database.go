@@ -2,7 +2,10 @@ package resolve
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+
+	kresource "k8s.io/apimachinery/pkg/api/resource"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -26,6 +29,16 @@ type Database struct {
 	// AllowProviderChange lets a change of Provider replace (delete) an
 	// existing database.
 	AllowProviderChange bool
+	// StorageSet is true when spec.database.storage chose the storage
+	// (already mapped into the provider's size below): it may only grow.
+	StorageSet bool
+	// Storage is spec.database.storage as written, for messages.
+	Storage string
+	// CABundle is where a cloud database's CA bundle comes from; empty for
+	// CloudNativePG, whose CA Secret the operator creates.
+	CABundle CABundle
+	// Migration runs before a new backend image serves; nil for none.
+	Migration *Migration
 
 	// The provider's size and settings; only the one for Provider is set.
 	CNPG  *CNPGSize
@@ -33,6 +46,39 @@ type Database struct {
 	GCP   *GCPDatabase
 	Azure *AzureDatabase
 }
+
+// CABundle is a ConfigMap key holding PEM certificates.
+type CABundle struct {
+	ConfigMap string
+	Key       string
+}
+
+// Default CA bundles of the cloud providers: ConfigMaps the platform keeps
+// in every application namespace (README: Database TLS).
+var DefaultCABundles = map[string]CABundle{
+	ProviderAWS:   {ConfigMap: "rds-ca-bundle", Key: DefaultCABundleKey},
+	ProviderGCP:   {ConfigMap: "cloudsql-ca-bundle", Key: DefaultCABundleKey},
+	ProviderAzure: {ConfigMap: "azure-postgres-ca-bundle", Key: DefaultCABundleKey},
+}
+
+// DefaultCABundleKey is the key of a CA bundle in its ConfigMap.
+const DefaultCABundleKey = "ca.crt"
+
+// Migration is spec.database.migration with its default applied.
+type Migration struct {
+	Command        []string
+	TimeoutSeconds int64
+}
+
+// DefaultMigrationTimeoutSeconds bounds a migration Job.
+const DefaultMigrationTimeoutSeconds = 600
+
+// Minimum storage of each cloud provider, in GiB: RDS gp3 20 GiB, Cloud
+// SQL 10 GB, Flexible Server's smallest tier 32 GiB.
+var minStorageGiB = map[string]int64{ProviderAWS: 20, ProviderGCP: 10, ProviderAzure: 32}
+
+// AzureStorageTiersMB are the storage sizes a Flexible Server accepts.
+var AzureStorageTiersMB = []int64{32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608, 16777216, 33553408}
 
 // CNPGSize is what one database size means for a CloudNativePG Cluster.
 type CNPGSize struct {
@@ -88,6 +134,9 @@ type AWSDatabase struct {
 	DBSubnetGroupName   string
 	VPCSecurityGroupIDs []string
 	ProviderConfig      ProviderConfig
+	// AllowMajorVersionUpgrade is decided from observed state: the running
+	// engine's major version is lower than Version.
+	AllowMajorVersionUpgrade bool
 }
 
 // GCPDatabase is a Cloud SQL instance's size and platform settings.
@@ -104,6 +153,10 @@ type AzureDatabase struct {
 	DelegatedSubnetID string
 	PrivateDNSZoneID  string
 	ProviderConfig    ProviderConfig
+	// UpgradeInPlace is decided from observed state: the server's major
+	// version is lower than Version, so the provider must upgrade it in
+	// place (createMode Update) rather than replace it.
+	UpgradeInPlace bool
 }
 
 // resolveDatabase resolves the database fields both composites share, and
@@ -121,8 +174,17 @@ func resolveDatabase(path *field.Path, in v1alpha1.Database, size, engine string
 		Region:              in.Region,
 		Protection:          orDefault(in.Protection, ProtectionDefault),
 		AllowProviderChange: in.AllowProviderChange,
+		Storage:             in.Storage,
+		StorageSet:          in.Storage != "",
+	}
+	if m := in.Migration; m != nil {
+		out.Migration = &Migration{Command: m.Command, TimeoutSeconds: DefaultMigrationTimeoutSeconds}
+		if m.TimeoutSeconds != nil {
+			out.Migration.TimeoutSeconds = *m.TimeoutSeconds
+		}
 	}
 	var errs field.ErrorList
+	errs = append(errs, out.checkMigration(path.Child("migration"))...)
 	for _, f := range []struct{ name, value string }{{"name", out.Name}, {"owner", out.Owner}} {
 		if !identifierRE.MatchString(f.value) {
 			errs = append(errs, field.Invalid(path.Child(f.name), f.value,
@@ -140,10 +202,101 @@ func resolveDatabase(path *field.Path, in v1alpha1.Database, size, engine string
 	if out.Region != "" && !regionRE.MatchString(out.Region) {
 		errs = append(errs, field.Invalid(path.Child("region"), out.Region, "must be a region or location name such as eu-west-1, europe-west1 or westeurope"))
 	}
+	var storage int64
+	if out.StorageSet {
+		var err *field.Error
+		if storage, err = storageBytes(path.Child("storage"), out.Storage); err != nil {
+			errs = append(errs, err)
+		} else if min, ok := minStorageGiB[out.Provider]; ok && storage < min*gib {
+			errs = append(errs, field.Invalid(path.Child("storage"), out.Storage, fmt.Sprintf("the %s database needs at least %dGi of storage", out.Provider, min)))
+		}
+	}
 	if len(errs) > 0 {
 		return out, errs
 	}
-	return out, out.provider(path, p.Databases)
+	if errs := out.provider(path, p.Databases); len(errs) > 0 {
+		return out, errs
+	}
+	return out, out.overrideStorage(path.Child("storage"), storage)
+}
+
+// checkMigration checks a migration's command and timeout.
+func (db *Database) checkMigration(path *field.Path) field.ErrorList {
+	m := db.Migration
+	if m == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	if len(m.Command) == 0 {
+		errs = append(errs, field.Required(path.Child("command"), "the command the migration runs in the new image, such as [\"npm\", \"run\", \"migrate\"]"))
+	}
+	for i, c := range m.Command {
+		if c == "" {
+			errs = append(errs, field.Invalid(path.Child("command").Index(i), c, "must not be empty"))
+		}
+	}
+	if m.TimeoutSeconds < 30 || m.TimeoutSeconds > 86400 {
+		errs = append(errs, field.Invalid(path.Child("timeoutSeconds"), m.TimeoutSeconds, "must be between 30 and 86400"))
+	}
+	return errs
+}
+
+// storageBytes parses spec.database.storage.
+func storageBytes(path *field.Path, s string) (int64, *field.Error) {
+	if !storageRE.MatchString(s) {
+		return 0, field.Invalid(path, s, "must be a size in Mi, Gi or Ti, such as 25Gi")
+	}
+	q, err := kresource.ParseQuantity(s)
+	if err != nil {
+		return 0, field.Invalid(path, s, "must be a size in Mi, Gi or Ti, such as 25Gi")
+	}
+	return q.Value(), nil
+}
+
+var (
+	configMapNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	configMapKeyRE  = regexp.MustCompile(`^[-._a-zA-Z0-9]{1,253}$`)
+)
+
+var storageRE = regexp.MustCompile(`^[1-9][0-9]{0,6}(Mi|Gi|Ti)$`)
+
+const (
+	mib = int64(1) << 20
+	gib = int64(1) << 30
+)
+
+// overrideStorage puts spec.database.storage into the provider's size, in
+// the provider's unit: a quantity for CloudNativePG, whole GiB for RDS and
+// Cloud SQL (rounded up), the next storage tier for Flexible Server.
+func (db *Database) overrideStorage(path *field.Path, bytes int64) field.ErrorList {
+	if !db.StorageSet {
+		return nil
+	}
+	ceilDiv := func(a, b int64) int64 { return (a + b - 1) / b }
+	switch db.Provider {
+	case ProviderCNPG:
+		c := *db.CNPG
+		c.Storage = db.Storage
+		db.CNPG = &c
+	case ProviderAWS:
+		db.AWS.StorageGiB = ceilDiv(bytes, gib)
+	case ProviderGCP:
+		db.GCP.DiskSizeGB = ceilDiv(bytes, gib)
+	case ProviderAzure:
+		want := ceilDiv(bytes, mib)
+		tier := AzureStorageTiersMB[len(AzureStorageTiersMB)-1]
+		if want > tier {
+			return field.ErrorList{field.Invalid(path, db.Storage, fmt.Sprintf("a Flexible Server holds at most %dMi", tier))}
+		}
+		for _, t := range AzureStorageTiersMB {
+			if t >= want {
+				tier = t
+				break
+			}
+		}
+		db.Azure.StorageMB = tier
+	}
+	return nil
 }
 
 // provider looks the size up in the provider's catalog and fills in the
@@ -181,6 +334,7 @@ func (db *Database) provider(path *field.Path, platform v1beta1.Databases) field
 		if len(cfg.VPCSecurityGroupIDs) == 0 {
 			require("", "databases.aws.vpcSecurityGroupIds")
 		}
+		db.CABundle = caBundle(ProviderAWS, cfg.CABundle)
 		db.AWS = &AWSDatabase{AWSSize: s, DBSubnetGroupName: cfg.DBSubnetGroupName, VPCSecurityGroupIDs: cfg.VPCSecurityGroupIDs,
 			ProviderConfig: providerConfig(cfg.ProviderConfig)}
 	case ProviderGCP:
@@ -194,6 +348,7 @@ func (db *Database) provider(path *field.Path, platform v1beta1.Databases) field
 		}
 		region(cfg.Region, "databases.gcp.region")
 		require(cfg.PrivateNetwork, "databases.gcp.privateNetwork")
+		db.CABundle = caBundle(ProviderGCP, cfg.CABundle)
 		db.GCP = &GCPDatabase{GCPSize: s, PrivateNetwork: cfg.PrivateNetwork, ProviderConfig: providerConfig(cfg.ProviderConfig)}
 	case ProviderAzure:
 		cfg := v1beta1.AzureDatabases{}
@@ -208,10 +363,21 @@ func (db *Database) provider(path *field.Path, platform v1beta1.Databases) field
 		require(cfg.ResourceGroupName, "databases.azure.resourceGroupName")
 		require(cfg.DelegatedSubnetID, "databases.azure.delegatedSubnetId")
 		require(cfg.PrivateDNSZoneID, "databases.azure.privateDnsZoneId")
+		db.CABundle = caBundle(ProviderAzure, cfg.CABundle)
 		db.Azure = &AzureDatabase{AzureSize: s, ResourceGroupName: cfg.ResourceGroupName, DelegatedSubnetID: cfg.DelegatedSubnetID,
 			PrivateDNSZoneID: cfg.PrivateDNSZoneID, ProviderConfig: providerConfig(cfg.ProviderConfig)}
 	}
 	return errs
+}
+
+// caBundle is the Input's CA bundle of a provider, defaults applied.
+func caBundle(provider string, in *v1beta1.CABundle) CABundle {
+	out := DefaultCABundles[provider]
+	if in != nil {
+		out.ConfigMap = orDefault(in.ConfigMapName, out.ConfigMap)
+		out.Key = orDefault(in.Key, out.Key)
+	}
+	return out
 }
 
 // sizeFor returns a size from the Input's catalog when one is given, else
@@ -254,9 +420,18 @@ func databasesInput(in *v1beta1.Databases) field.ErrorList {
 	}
 	root := field.NewPath("databases")
 	var errs field.ErrorList
-	kind := func(provider string, pc v1beta1.ProviderConfig) {
+	kind := func(provider string, pc v1beta1.ProviderConfig, ca *v1beta1.CABundle) {
 		if pc.Kind != "" {
 			errs = append(errs, oneOf(root.Child(provider, "providerConfig", "kind"), pc.Kind, ProviderConfigKinds)...)
+		}
+		if ca == nil {
+			return
+		}
+		if ca.ConfigMapName != "" && !configMapNameRE.MatchString(ca.ConfigMapName) {
+			errs = append(errs, field.Invalid(root.Child(provider, "caBundle", "configMapName"), ca.ConfigMapName, "must be a ConfigMap name: lower-case letters, digits, - and ."))
+		}
+		if ca.Key != "" && !configMapKeyRE.MatchString(ca.Key) {
+			errs = append(errs, field.Invalid(root.Child(provider, "caBundle", "key"), ca.Key, "must be a ConfigMap key: letters, digits, -, _ and ."))
 		}
 	}
 	catalog := func(provider, classField, storageField string, entries []catalogEntry) {
@@ -273,15 +448,15 @@ func databasesInput(in *v1beta1.Databases) field.ErrorList {
 		}
 	}
 	if c := in.AWS; c != nil {
-		kind("aws", c.ProviderConfig)
+		kind("aws", c.ProviderConfig, c.CABundle)
 		catalog("aws", "instanceClass", "storageGiB", entriesOf(c.Sizes, func(s v1beta1.AWSSize) (string, int64) { return s.InstanceClass, s.StorageGiB }))
 	}
 	if c := in.GCP; c != nil {
-		kind("gcp", c.ProviderConfig)
+		kind("gcp", c.ProviderConfig, c.CABundle)
 		catalog("gcp", "tier", "diskSizeGB", entriesOf(c.Sizes, func(s v1beta1.GCPSize) (string, int64) { return s.Tier, s.DiskSizeGB }))
 	}
 	if c := in.Azure; c != nil {
-		kind("azure", c.ProviderConfig)
+		kind("azure", c.ProviderConfig, c.CABundle)
 		catalog("azure", "skuName", "storageMB", entriesOf(c.Sizes, func(s v1beta1.AzureSize) (string, int64) { return s.SKUName, s.StorageMB }))
 	}
 	return errs

@@ -24,6 +24,7 @@ func TestResolveCloudDatabase(t *testing.T) {
 			size:      "large",
 			databases: v1beta1.Databases{AWS: aws},
 			want: Database{Name: "app", Owner: "app", Size: "large", Engine: "postgres", Version: "17", Provider: "aws", Region: "eu-west-1", Protection: "Default",
+				CABundle: CABundle{ConfigMap: "rds-ca-bundle", Key: "ca.crt"},
 				AWS: &AWSDatabase{
 					AWSSize:           v1beta1.AWSSize{InstanceClass: "db.r6g.xlarge", StorageGiB: 500, MultiAZ: true, BackupRetentionDays: 14},
 					DBSubnetGroupName: "apps", VPCSecurityGroupIDs: []string{"sg-1"},
@@ -39,6 +40,7 @@ func TestResolveCloudDatabase(t *testing.T) {
 				Sizes:          map[string]v1beta1.GCPSize{"small": {Tier: "db-f1-micro", DiskSizeGB: 10}},
 			}},
 			want: Database{Name: "app", Owner: "app", Size: "small", Engine: "postgres", Version: "17", Provider: "gcp", Region: "us-central1", Protection: "Default",
+				CABundle: CABundle{ConfigMap: "cloudsql-ca-bundle", Key: "ca.crt"},
 				GCP: &GCPDatabase{
 					GCPSize:        v1beta1.GCPSize{Tier: "db-f1-micro", DiskSizeGB: 10},
 					PrivateNetwork: "projects/p/global/networks/apps",
@@ -50,8 +52,10 @@ func TestResolveCloudDatabase(t *testing.T) {
 			size: "medium",
 			databases: v1beta1.Databases{Azure: &v1beta1.AzureDatabases{
 				Location: "westeurope", ResourceGroupName: "apps", DelegatedSubnetID: "subnet", PrivateDNSZoneID: "zone",
+				CABundle: &v1beta1.CABundle{ConfigMapName: "digicert-roots"},
 			}},
 			want: Database{Name: "app", Owner: "app", Size: "medium", Engine: "postgres", Version: "17", Provider: "azure", Region: "westeurope", Protection: "Default",
+				CABundle: CABundle{ConfigMap: "digicert-roots", Key: "ca.crt"},
 				Azure: &AzureDatabase{
 					AzureSize:         v1beta1.AzureSize{SKUName: "GP_Standard_D2ds_v5", StorageMB: 131072, BackupRetentionDays: 7},
 					ResourceGroupName: "apps", DelegatedSubnetID: "subnet", PrivateDNSZoneID: "zone",

@@ -189,6 +189,23 @@ func TestResolveNodeAppErrors(t *testing.T) {
 			in:   func(n *v1alpha1.XNodeAppSpec) { n.Owner = "group:default/" + strings.Repeat("t", 64) },
 			want: []string{`spec.owner: Invalid value: "group:default/` + strings.Repeat("t", 64) + `": must be no more than 63 bytes`},
 		},
+		"StorageNotASize": {
+			in:   func(n *v1alpha1.XNodeAppSpec) { n.Database.Storage = "25GB" },
+			want: []string{`spec.database.storage: Invalid value: "25GB": must be a size in Mi, Gi or Ti, such as 25Gi`},
+		},
+		"StorageBelowTheProvidersMinimum": {
+			in:   func(n *v1alpha1.XNodeAppSpec) { n.Database.Provider = "aws"; n.Database.Storage = "10Gi" },
+			want: []string{`spec.database.storage: Invalid value: "10Gi": the aws database needs at least 20Gi of storage`},
+		},
+		"MigrationWithoutCommand": {
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Database.Migration = &v1alpha1.Migration{Command: []string{"npm", ""}, TimeoutSeconds: i64(5)}
+			},
+			want: []string{
+				`spec.database.migration.command[1]: Invalid value: "": must not be empty`,
+				`spec.database.migration.timeoutSeconds: Invalid value: 5: must be between 30 and 86400`,
+			},
+		},
 		"SuperuserAsOwner": {
 			in:   func(n *v1alpha1.XNodeAppSpec) { n.Database.Owner = "postgres" },
 			want: []string{"spec.database.owner: Forbidden: postgres is the superuser; choose an application role name"},

@@ -128,6 +128,11 @@ var ReservedEnv = map[string]bool{
 	"DATABASE_USER":     true,
 	"DATABASE_PASSWORD": true,
 	"DATABASE_SSLMODE":  true,
+	// The CA the backend verifies the database with, for the app and for
+	// libpq (psql, psycopg, pgx read PGSSLROOTCERT), and the JDBC URL.
+	"DATABASE_SSLROOTCERT": true,
+	"PGSSLROOTCERT":        true,
+	"DATABASE_JDBC_URL":    true,
 }
 
 // Database engines.
