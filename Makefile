@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz xpkg ci-lint e2e forms check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz xpkg ci-lint clients e2e forms check tools clean
 
 all: check
 
@@ -49,6 +49,10 @@ generate:
 generate-check:
 	hack/generate-check.sh
 
+## clients: real PostgreSQL clients (psql, node-postgres, JDBC) connect with the backend's environment as composed; a wrong CA is refused
+clients:
+	test/clients/run.sh
+
 ## render: render every example with the pinned Crossplane CLI and core, compare with golden files, validate against CRDs
 render:
 	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist: point it at the upstream CRDs (../shared/crds)"; exit 1; }
@@ -90,7 +94,7 @@ forms:
 	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
 	E2E_RUN='TestE2E/every_Backstage_form' test/e2e/run.sh
 
-check: test render e2e
+check: test render clients e2e
 
 clean:
 	rm -rf _output
