@@ -425,10 +425,10 @@ func (c *cluster) httpClient() (*http.Client, error) {
 func (c *cluster) startControllerManager() error {
 	// Only what the tests need: the garbage collector deletes composed
 	// resources when their XR goes; namespace deletion; service accounts;
-	// the Deployment and ReplicaSet controllers, whose pods kwok runs.
+	// the Deployment, ReplicaSet and Job controllers, whose pods kwok runs.
 	return c.start("kube-controller-manager", nil, env("E2E_KUBE_CONTROLLER_MANAGER"),
 		"--kubeconfig="+c.kubeconfig,
-		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,deployment,replicaset",
+		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,deployment,replicaset,job",
 		"--service-account-private-key-file="+c.pki.path("sa.key"),
 		"--root-ca-file="+c.pki.path("ca.crt"),
 		"--leader-elect=false",

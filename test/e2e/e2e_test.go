@@ -149,6 +149,19 @@ func TestE2E(t *testing.T) {
 	cloudSQL := cloud("fullstack-gcp", "catalog", "xnodeapp-gcp")
 	flexible := cloud("fullstack-azure", "billing", "xnodeapp-azure")
 	rdsClaim := cloud("nodeapp-claim-aws", "invoices", "xnodeapp-legacy-aws")
+	// The platform keeps the cloud providers' CA bundles in every
+	// application namespace (README: Database TLS).
+	for _, ex := range []string{"fullstack-aws", "fullstack-gcp", "fullstack-azure", "nodeapp-claim-aws"} {
+		docs, err := readManifests(filepath.Join(env("E2E_REPO"), "example", ex, "required", "all-ready.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			if d["kind"] == "ConfigMap" {
+				cloudObjs = append([]map[string]any{d}, cloudObjs...)
+			}
+		}
+	}
 	// Cloud SQL users get a password derived from the platform's seed.
 	seed := manifest(t, "fullstack-gcp", "credentials.yaml")
 	// XFullStackServices use the package's default Composition, whose Input
@@ -199,6 +212,10 @@ func TestE2E(t *testing.T) {
 		{"every Backstage form submission is accepted and composes", func(t *testing.T) { formSubmissions(ctx, t) }},
 		{"day 2 changes update in place", func(t *testing.T) { dayTwo(ctx, t, xnode, xrObj) }},
 		{"invalid spec is reported and changes nothing", func(t *testing.T) { invalidSpec(ctx, t, xnode, xrObj) }},
+		{"spec.database.storage grows in place and cannot shrink", func(t *testing.T) { storageGrows(ctx, t, claimObj) }},
+		{"a new image waits for its migration Job on the real Job controller; a failed one keeps the old image", func(t *testing.T) {
+			migrations(ctx, t, xrObj)
+		}},
 		{"rollingUpdate to canary and back hands the pods over; the Service and Ingress stay", func(t *testing.T) {
 			switchStrategy(ctx, t, dev, manifest(t, "fullstack-dev", "xr.yaml"))
 		}},

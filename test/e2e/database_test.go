@@ -1,0 +1,263 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// storageGrows sets spec.database.storage on the blog claim: 10Gi, then
+// 25Gi, on the same CloudNativePG Cluster (same UID); 20Gi after that is
+// refused by the API server with the XRD's message, and nothing changes.
+func storageGrows(ctx context.Context, t *testing.T, claimObj map[string]any) {
+	claim := (&unstructured.Unstructured{Object: claimObj}).DeepCopy().Object
+	database := func() map[string]any {
+		db, _ := specOf(claim)["database"].(map[string]any)
+		if db == nil {
+			db = map[string]any{}
+			specOf(claim)["database"] = db
+		}
+		return db
+	}
+	cluster := func(size string) types.UID {
+		t.Helper()
+		var uid types.UID
+		if err := cl.waitFor(120*time.Second, "Cluster blog-db storage "+size, func() error {
+			o, err := kc.get(ctx, "postgresql.cnpg.io/v1", "Cluster", "blog", "blog-db")
+			if err != nil {
+				return err
+			}
+			got, _, _ := unstructured.NestedString(o.Object, "spec", "storage", "size")
+			if got != size {
+				return fmt.Errorf("spec.storage.size %q", got)
+			}
+			uid = o.GetUID()
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return uid
+	}
+	var uids []types.UID
+	for _, size := range []string{"10Gi", "25Gi"} {
+		database()["storage"] = size
+		start := time.Now()
+		if err := kc.apply(ctx, claim); err != nil {
+			t.Fatal(err)
+		}
+		uids = append(uids, cluster(size))
+		t.Logf("NodeApp blog spec.database.storage %s -> Cluster blog-db spec.storage.size %s (uid %s) in %s", size, size, uids[len(uids)-1], time.Since(start).Round(time.Second))
+	}
+	if uids[0] != uids[1] {
+		t.Errorf("the Cluster was replaced: uid %s became %s", uids[0], uids[1])
+	}
+	database()["storage"] = "20Gi"
+	err := kc.apply(ctx, claim)
+	if err == nil || !strings.Contains(err.Error(), "storage can only grow") {
+		t.Fatalf("shrinking spec.database.storage to 20Gi: want the API server to refuse it, got %v", err)
+	}
+	t.Logf("NodeApp blog spec.database.storage 20Gi refused: %v", err)
+	cluster("25Gi")
+}
+
+// migrations gives the shop XNodeApp a migration and new backend images,
+// with the real Job controller: kwok runs the first Job's pod to success,
+// and the backend takes the new image only after it; for the second image
+// the node is cordoned and the harness plays the kubelet failing the pods,
+// so the Job controller fails the Job: the backend keeps the image it
+// serves and the XR's Migrated condition names the Job and the reason.
+func migrations(ctx context.Context, t *testing.T, xrObj map[string]any) {
+	live, err := kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xr := (&unstructured.Unstructured{Object: xrObj}).DeepCopy().Object
+	specOf(xr)["database"] = live.Object["spec"].(map[string]any)["database"]
+	db := specOf(xr)["database"].(map[string]any)
+	db["migration"] = map[string]any{"command": []any{"npm", "run", "migrate"}}
+	backendImage := func() string {
+		d, err := kc.get(ctx, "apps/v1", "Deployment", "shop", "shop-backend")
+		if err != nil {
+			return err.Error()
+		}
+		cs, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+		return cs[0].(map[string]any)["image"].(string)
+	}
+	serving := backendImage()
+	job := func(image string) *unstructured.Unstructured {
+		t.Helper()
+		var found *unstructured.Unstructured
+		if err := cl.waitFor(120*time.Second, "the migration Job of "+image, func() error {
+			r, err := kc.resource("batch/v1", "Job", "shop")
+			if err != nil {
+				return err
+			}
+			l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=migration"})
+			if err != nil {
+				return err
+			}
+			for i := range l.Items {
+				cs, _, _ := unstructured.NestedSlice(l.Items[i].Object, "spec", "template", "spec", "containers")
+				if cs[0].(map[string]any)["image"] == image {
+					found = &l.Items[i]
+					return nil
+				}
+			}
+			return fmt.Errorf("%d migration Jobs, none with %s", len(l.Items), image)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	setImage := func(image string) {
+		t.Helper()
+		specOf(xr)["backend"].(map[string]any)["image"] = image
+		if err := kc.apply(ctx, xr); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Success: kwok runs the Job's pod, the Job controller completes it.
+	start := time.Now()
+	setImage("ghcr.io/acme/shop-api:2.0.0")
+	j := job("ghcr.io/acme/shop-api:2.0.0")
+	if got := backendImage(); got != serving {
+		t.Errorf("the backend moved to %s while its migration Job %s has not succeeded", got, j.GetName())
+	}
+	t.Logf("Job %s created with the new image after %s; the backend still serves %s", j.GetName(), time.Since(start).Round(time.Second), serving)
+	if err := cl.waitFor(180*time.Second, "the backend to take the new image after the migration", func() error {
+		if got := backendImage(); got != "ghcr.io/acme/shop-api:2.0.0" {
+			o, _ := kc.get(ctx, "batch/v1", "Job", "shop", j.GetName())
+			return fmt.Errorf("backend image %s; Job %s", got, jobConditions(o))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Job %s succeeded (real Job controller, pod run by kwok); the backend took ghcr.io/acme/shop-api:2.0.0 %s after the change", j.GetName(), time.Since(start).Round(time.Second))
+	if err := cl.waitFor(120*time.Second, "the finished Job to leave desired state", func() error {
+		_, err := kc.get(ctx, "batch/v1", "Job", "shop", j.GetName())
+		if err == nil {
+			return fmt.Errorf("Job %s still exists", j.GetName())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Failure: no node takes the pods; the harness plays the kubelet.
+	cordon := func(on bool) {
+		t.Helper()
+		r, err := kc.resource("v1", "Node", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Patch(ctx, "kwok-node-0", types.MergePatchType, []byte(fmt.Sprintf(`{"spec":{"unschedulable":%v}}`, on)), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cordon(true)
+	defer cordon(false)
+	start = time.Now()
+	setImage("ghcr.io/acme/shop-api:3.0.0")
+	j = job("ghcr.io/acme/shop-api:3.0.0")
+	pods, err := kc.resource("v1", "Pod", "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.waitFor(180*time.Second, "the Job controller to fail Job "+j.GetName(), func() error {
+		o, err := kc.get(ctx, "batch/v1", "Job", "shop", j.GetName())
+		if err != nil {
+			return err
+		}
+		if s, _ := jobCondition(o, "Failed"); s == "True" {
+			return nil
+		}
+		l, err := pods.List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + j.GetName()})
+		if err != nil {
+			return err
+		}
+		for i := range l.Items {
+			p := &l.Items[i]
+			if phase, _, _ := unstructured.NestedString(p.Object, "status", "phase"); phase == "Failed" {
+				continue
+			}
+			now := time.Now().UTC().Format(time.RFC3339)
+			if err := kc.patchStatus(ctx, p, map[string]any{"phase": "Failed", "containerStatuses": []any{map[string]any{
+				"name": "migration", "image": "ghcr.io/acme/shop-api:3.0.0", "imageID": "", "ready": false, "restartCount": 0,
+				"state": map[string]any{"terminated": map[string]any{"exitCode": 1, "reason": "Error", "startedAt": now, "finishedAt": now}},
+			}}}); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("Job %s, %d pods", jobConditions(o), len(l.Items))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{example: "xnodeapp", namespace: "shop", xr: func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop")
+	}}
+	got := waitXR(ctx, t, a, "Migrated=False naming the failed Job", func(xr *unstructured.Unstructured) error {
+		s, msg := condition(xr, "Migrated")
+		if s != "False" || !strings.Contains(msg, j.GetName()) || !strings.Contains(msg, "BackoffLimitExceeded") {
+			return fmt.Errorf("XR conditions: %s", conditions(xr))
+		}
+		return nil
+	})
+	_, msg := condition(got, "Migrated")
+	if img := backendImage(); img != "ghcr.io/acme/shop-api:2.0.0" {
+		t.Errorf("the backend moved to %s although its migration failed", img)
+	}
+	t.Logf("failed migration after %s: backend still %s; Migrated=False: %s", time.Since(start).Round(time.Second), backendImage(), msg)
+
+	// Back to the image that serves: the failed Job leaves, nothing runs.
+	cordon(false)
+	setImage("ghcr.io/acme/shop-api:2.0.0")
+	if err := cl.waitFor(120*time.Second, "the failed Job to leave desired state", func() error {
+		if _, err := kc.get(ctx, "batch/v1", "Job", "shop", j.GetName()); err == nil {
+			return fmt.Errorf("Job %s still exists", j.GetName())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func jobCondition(o *unstructured.Unstructured, typ string) (string, string) {
+	if o == nil {
+		return "", ""
+	}
+	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	for _, c := range conds {
+		m := c.(map[string]any)
+		if m["type"] == typ {
+			s, _ := m["status"].(string)
+			r, _ := m["reason"].(string)
+			return s, r
+		}
+	}
+	return "", ""
+}
+
+func jobConditions(o *unstructured.Unstructured) string {
+	if o == nil {
+		return "not found"
+	}
+	var out []string
+	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	for _, c := range conds {
+		m := c.(map[string]any)
+		out = append(out, fmt.Sprintf("%v=%v(%v)", m["type"], m["status"], m["reason"]))
+	}
+	active, _, _ := unstructured.NestedInt64(o.Object, "status", "active")
+	failed, _, _ := unstructured.NestedInt64(o.Object, "status", "failed")
+	return fmt.Sprintf("%s active=%d failed=%d", strings.Join(out, ","), active, failed)
+}
