@@ -238,11 +238,11 @@ type Database struct {
 // backend.
 type Migration struct {
 	// Command run in the new image, with the backend's database
-	// environment, such as ["npm", "run", "migrate"].
-	// +kubebuilder:validation:MinItems=1
+	// environment, such as ["npm", "run", "migrate"]. Empty: no migration.
+	// +optional
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MaxLength=1024
-	Command []string `json:"command"`
+	Command []string `json:"command,omitempty"`
 	// Seconds the migration may take before it counts as failed. Default:
 	// 600.
 	// +optional

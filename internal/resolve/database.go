@@ -177,7 +177,8 @@ func resolveDatabase(path *field.Path, in v1alpha1.Database, size, engine string
 		Storage:             in.Storage,
 		StorageSet:          in.Storage != "",
 	}
-	if m := in.Migration; m != nil {
+	// A migration without a command (what a form may send) is none.
+	if m := in.Migration; m != nil && len(m.Command) > 0 {
 		out.Migration = &Migration{Command: m.Command, TimeoutSeconds: DefaultMigrationTimeoutSeconds}
 		if m.TimeoutSeconds != nil {
 			out.Migration.TimeoutSeconds = *m.TimeoutSeconds
@@ -227,9 +228,6 @@ func (db *Database) checkMigration(path *field.Path) field.ErrorList {
 		return nil
 	}
 	var errs field.ErrorList
-	if len(m.Command) == 0 {
-		errs = append(errs, field.Required(path.Child("command"), "the command the migration runs in the new image, such as [\"npm\", \"run\", \"migrate\"]"))
-	}
 	for i, c := range m.Command {
 		if c == "" {
 			errs = append(errs, field.Invalid(path.Child("command").Index(i), c, "must not be empty"))

@@ -77,3 +77,32 @@ func TestResolveCloudDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrationFromAForm shows a migration without a command, as a
+// generated form may send it, is no migration; one with a command gets the
+// default timeout.
+func TestMigrationFromAForm(t *testing.T) {
+	cases := map[string]struct {
+		in   *v1alpha1.Migration
+		want *Migration
+	}{
+		"None":           {in: nil, want: nil},
+		"EmptyFromAForm": {in: &v1alpha1.Migration{}, want: nil},
+		"EmptyCommand":   {in: &v1alpha1.Migration{Command: []string{}}, want: nil},
+		"CommandWithDefaultTimeout": {in: &v1alpha1.Migration{Command: []string{"npm", "run", "migrate"}},
+			want: &Migration{Command: []string{"npm", "run", "migrate"}, TimeoutSeconds: 600}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := minimal()
+			in.Database.Migration = tc.in
+			got, errs := ResolveNodeApp(in, Platform{}, Composite{Name: "shop"})
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			if diff := cmp.Diff(tc.want, got.Database.Migration); diff != "" {
+				t.Errorf("Migration: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
