@@ -178,7 +178,7 @@ func migrations(ctx context.Context, t *testing.T, xrObj map[string]any) {
 		if err != nil {
 			return err
 		}
-		if s, _ := jobCondition(o, "Failed"); s == "True" {
+		if s, _ := condition(o, "Failed"); s == "True" {
 			return nil
 		}
 		l, err := pods.List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + j.GetName()})
@@ -229,22 +229,6 @@ func migrations(ctx context.Context, t *testing.T, xrObj map[string]any) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func jobCondition(o *unstructured.Unstructured, typ string) (string, string) {
-	if o == nil {
-		return "", ""
-	}
-	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
-	for _, c := range conds {
-		m := c.(map[string]any)
-		if m["type"] == typ {
-			s, _ := m["status"].(string)
-			r, _ := m["reason"].(string)
-			return s, r
-		}
-	}
-	return "", ""
 }
 
 func jobConditions(o *unstructured.Unstructured) string {
