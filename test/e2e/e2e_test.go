@@ -601,7 +601,7 @@ func assertConnectionSecret(ctx context.Context, t *testing.T, a *app) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if want := "dbname host password port sslmode uri username"; strings.Join(keys, " ") != want {
+	if want := "dbname host jdbcUrl password port sslmode sslrootcert uri username"; strings.Join(keys, " ") != want {
 		t.Errorf("%s: connection Secret keys %v, want %s", a.example, keys, want)
 	}
 	t.Logf("%s: connection Secret %s has keys %v", a.example, name, keys)
