@@ -332,7 +332,7 @@ func newServerCert(t *testing.T, caPEM, caKeyPEM []byte, dnsNames []string) (cer
 
 type postgres struct {
 	bin, socket, port string
-	cred        *syscall.Credential
+	cred              *syscall.Credential
 }
 
 // startPostgres runs Debian's PostgreSQL as the postgres user: TLS on with
