@@ -97,7 +97,7 @@ func FullStackService(r Request) (*Plan, error) {
 	switch {
 	case w.retiring != nil:
 		a.CRD(ResServiceRollout, w.retiring)
-	case !compose:
+	case !compose: // a new service waits for its first migration
 	case w.handover:
 		a.CRD(ResServiceRollout, objects.HandoverRollout(m, workload, wiring))
 	case svc.Delivery.UsesRollout():

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
@@ -51,13 +52,11 @@ func (a *add) migrate(r Request, m objects.Meta, workload string, observed []res
 	name := objects.MigrationJobName(workload, w.Image)
 	res := resource.Name(ResMigrationPrefix + objects.ImageHash(w.Image))
 	a.Object(res, objects.MigrationJob(m, name, w, *db.Migration, wiring))
-	var state ready.JobState
-	var msg string
+	var job *unstructured.Unstructured
 	if o := r.observed(res); o != nil {
-		state, msg = ready.JobOf(&o.Unstructured)
-	} else {
-		state, msg = ready.JobOf(nil)
+		job = &o.Unstructured
 	}
+	state, msg := ready.JobOf(job)
 	a.plan.Migration = &Migration{Job: name, State: state, Message: msg, Serving: serving, Image: w.Image}
 	if state == ready.JobSucceeded {
 		return w, true

@@ -25,12 +25,7 @@ func JobOf(u *unstructured.Unstructured) (JobState, string) {
 	if s, _, ok := condition(u, "Complete"); ok && s == "True" {
 		return JobSucceeded, "succeeded"
 	}
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if !ok || m["type"] != "Failed" || m["status"] != "True" {
-			continue
-		}
+	if m := conditionOf(u, "Failed"); m != nil && m["status"] == "True" {
 		reason, _ := m["reason"].(string)
 		msg, _ := m["message"].(string)
 		return JobFailed, fmt.Sprintf("failed: %s: %s", reason, msg)

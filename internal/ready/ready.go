@@ -88,17 +88,24 @@ func exists(_ *unstructured.Unstructured, _ Options) Result {
 // condition returns the status and message of a status condition, and
 // whether it exists.
 func condition(u *unstructured.Unstructured, typ string) (status, message string, found bool) {
+	m := conditionOf(u, typ)
+	if m == nil {
+		return "", "", false
+	}
+	s, _ := m["status"].(string)
+	msg, _ := m["message"].(string)
+	return s, msg, true
+}
+
+// conditionOf returns a status condition, or nil.
+func conditionOf(u *unstructured.Unstructured, typ string) map[string]any {
 	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if !ok || m["type"] != typ {
-			continue
+		if m, ok := c.(map[string]any); ok && m["type"] == typ {
+			return m
 		}
-		s, _ := m["status"].(string)
-		msg, _ := m["message"].(string)
-		return s, msg, true
 	}
-	return "", "", false
+	return nil
 }
 
 // integer reads an integer field that may arrive as int64 or float64 (JSON

@@ -74,8 +74,8 @@ func storageGrows(ctx context.Context, t *testing.T, claimObj map[string]any) {
 // the node is cordoned and the harness plays the kubelet failing the pods,
 // so the Job controller fails the Job: the backend keeps the image it
 // serves and the XR's Migrated condition names the Job and the reason.
-func migrations(ctx context.Context, t *testing.T, xrObj map[string]any) {
-	live, err := kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop")
+func migrations(ctx context.Context, t *testing.T, a *app, xrObj map[string]any) {
+	live, err := a.xr(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +202,6 @@ func migrations(ctx context.Context, t *testing.T, xrObj map[string]any) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a := &app{example: "xnodeapp", namespace: "shop", xr: func(ctx context.Context) (*unstructured.Unstructured, error) {
-		return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", "shop", "shop")
-	}}
 	got := waitXR(ctx, t, a, "Migrated=False naming the failed Job", func(xr *unstructured.Unstructured) error {
 		s, msg := condition(xr, "Migrated")
 		if s != "False" || !strings.Contains(msg, j.GetName()) || !strings.Contains(msg, "BackoffLimitExceeded") {

@@ -214,7 +214,7 @@ func TestE2E(t *testing.T) {
 		{"invalid spec is reported and changes nothing", func(t *testing.T) { invalidSpec(ctx, t, xnode, xrObj) }},
 		{"spec.database.storage grows in place and cannot shrink", func(t *testing.T) { storageGrows(ctx, t, claimObj) }},
 		{"a new image waits for its migration Job on the real Job controller; a failed one keeps the old image", func(t *testing.T) {
-			migrations(ctx, t, xrObj)
+			migrations(ctx, t, xnode, xrObj)
 		}},
 		{"rollingUpdate to canary and back hands the pods over; the Service and Ingress stay", func(t *testing.T) {
 			switchStrategy(ctx, t, dev, manifest(t, "fullstack-dev", "xr.yaml"))
