@@ -63,7 +63,8 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RunFunction over gRPC: %v", err)
 	}
-	if diff := cmp.Diff([]string{"backend-deployment", "backend-service", "database", "frontend-deployment", "frontend-service", "ingress"}, sortedNames(rsp.GetDesired().GetResources())); diff != "" {
+	if diff := cmp.Diff([]string{"backend-deployment", "backend-service", "database", "frontend-deployment", "frontend-service", "ingress",
+		"network-policy-api", "network-policy-database", "network-policy-frontend"}, sortedNames(rsp.GetDesired().GetResources())); diff != "" {
 		t.Errorf("desired resources over gRPC: -want, +got:\n%s", diff)
 	}
 

@@ -11,6 +11,9 @@ const (
 	// IdentifierPattern matches a PostgreSQL database or role name that
 	// needs no quoting.
 	IdentifierPattern = `^[a-z_][a-z0-9_]{0,62}$`
+	// WritablePathPattern matches an absolute file system path of a
+	// writable directory.
+	WritablePathPattern = `^(/[A-Za-z0-9._@+-]+)+$`
 	// HTTPPathPattern matches an absolute HTTP path.
 	HTTPPathPattern = `^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
 	// RegionPattern matches a cloud region or location name.
@@ -125,6 +128,17 @@ type Pods struct {
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
 	ReadinessPath string `json:"readinessPath,omitempty"`
+	// Absolute paths the container may write to besides /tmp (the root
+	// filesystem is read-only), such as /app/.next/cache: each is an empty
+	// directory for the life of the pod. HOME is /tmp unless env sets it.
+	// Default: none, except the XNodeApp frontend's /app/.next/cache
+	// (Next.js's cache); setting the list replaces the default.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MaxLength=255
+	// +kubebuilder:validation:items:Pattern=`^(/[A-Za-z0-9._@+-]+)+$`
+	WritablePaths []string `json:"writablePaths,omitempty"`
 }
 
 // Frontend is a web frontend, served at / on the ingress host.

@@ -90,6 +90,16 @@ type XFullStackServiceSpec struct {
 	// production.
 	// +optional
 	Availability Availability `json:"availability,omitempty"`
+	// NetworkPolicies let the application's pods talk only to what they
+	// need: the ingress controller to the frontend and the service, the
+	// frontend to the service, the service to its database, DNS, and
+	// Prometheus when monitoring is on; everything else is denied. Default
+	// follows the platform (on unless the function Input turns it off);
+	// Enabled or Disabled decide.
+	// +optional
+	// +kubebuilder:default=Default
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	NetworkPolicies string `json:"networkPolicies,omitempty"`
 }
 
 // ServiceFrontend is an XFullStackService's optional web frontend: on when

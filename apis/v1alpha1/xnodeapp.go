@@ -58,6 +58,16 @@ type XNodeAppSpec struct {
 	// +optional
 	// +kubebuilder:default={}
 	Monitoring Monitoring `json:"monitoring,omitempty"`
+	// NetworkPolicies let the application's pods talk only to what they
+	// need: the ingress controller to the frontend and the API, the
+	// frontend to the API, the API to its database, DNS, and Prometheus
+	// when monitoring is on; everything else is denied. Default follows the
+	// platform (on unless the function Input turns it off); Enabled or
+	// Disabled decide.
+	// +optional
+	// +kubebuilder:default=Default
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	NetworkPolicies string `json:"networkPolicies,omitempty"`
 }
 
 // NodeAppDatabase is an XNodeApp's database.

@@ -67,6 +67,47 @@ type Input struct {
 	// config and the size catalog per provider.
 	// +optional
 	Databases *Databases `json:"databases,omitempty"`
+
+	// NetworkPolicies configures the NetworkPolicies composed for every
+	// application: on by default, and where the ingress controller,
+	// Prometheus, the CloudNativePG operator and cloud databases are.
+	// +optional
+	NetworkPolicies *NetworkPolicies `json:"networkPolicies,omitempty"`
+}
+
+// NetworkPolicies configures the NetworkPolicies composed for every
+// application. Namespaces are matched by their kubernetes.io/metadata.name
+// label, which Kubernetes sets on every namespace.
+type NetworkPolicies struct {
+	// Enabled composes NetworkPolicies for every XR whose
+	// spec.networkPolicies is Default. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+	// IngressNamespace is where the ingress controller runs; its pods may
+	// reach the frontend and the API. Default: ingress-nginx.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	IngressNamespace string `json:"ingressNamespace,omitempty"`
+	// PrometheusNamespace is where Prometheus runs; with monitoring on, its
+	// pods may scrape the API and PostgreSQL. Default: monitoring.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	PrometheusNamespace string `json:"prometheusNamespace,omitempty"`
+	// CloudNativePGNamespace is where the CloudNativePG operator runs; its
+	// pods may reach the database's instance manager and PostgreSQL.
+	// Default: cnpg-system.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	CloudNativePGNamespace string `json:"cloudNativePGNamespace,omitempty"`
+	// DatabaseCIDRs are the address ranges of cloud database endpoints (the
+	// RDS subnet group's subnets, Cloud SQL's private services range, the
+	// Flexible Server delegated subnet); the API may reach them on the
+	// PostgreSQL port. Default: any address (0.0.0.0/0 and ::/0) on that
+	// port.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	DatabaseCIDRs []string `json:"databaseCIDRs,omitempty"`
 }
 
 // Databases configures the cloud database providers. Region, network and

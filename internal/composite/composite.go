@@ -40,6 +40,11 @@ const (
 	// The monitors both kinds compose when monitoring is on.
 	ResServiceMonitor  resource.Name = "service-monitor"
 	ResDatabaseMonitor resource.Name = "database-monitor"
+	// The NetworkPolicies both kinds compose when they are on.
+	ResFrontendPolicy  resource.Name = "network-policy-frontend"
+	ResAPIPolicy       resource.Name = "network-policy-api"
+	ResMigrationPolicy resource.Name = "network-policy-migration"
+	ResDatabasePolicy  resource.Name = "network-policy-database"
 )
 
 // Request is what a planner reads.
@@ -147,6 +152,25 @@ func (a *add) Monitors(m objects.Meta, mon resolve.Monitoring, sm *objects.Servi
 	a.CRD(ResServiceMonitor, sm)
 	if provider == resolve.ProviderCNPG {
 		a.CRD(ResDatabaseMonitor, objects.DatabaseScrape(m))
+	}
+}
+
+// NetworkPolicies adds, when they are on, the NetworkPolicies of the
+// frontend (if any), the API (named apiName), the migration Jobs (with a
+// migration) and an in-cluster database.
+func (a *add) NetworkPolicies(m objects.Meta, net *resolve.Network, api objects.API, apiName string, frontend *resolve.Workload, reach objects.Reach, db resolve.Database) {
+	if net == nil {
+		return
+	}
+	if frontend != nil {
+		a.Object(ResFrontendPolicy, objects.FrontendPolicy(m, *net, *frontend, api, reach))
+	}
+	a.Object(ResAPIPolicy, objects.APIPolicy(m, *net, apiName, api, frontend != nil, reach, db))
+	if db.Migration != nil {
+		a.Object(ResMigrationPolicy, objects.MigrationPolicy(m, *net, db))
+	}
+	if db.Provider == resolve.ProviderCNPG {
+		a.Object(ResDatabasePolicy, objects.DatabasePolicy(m, *net, api, db.Migration != nil, reach))
 	}
 }
 

@@ -138,6 +138,8 @@ func FullStackService(r Request) (*Plan, error) {
 	sm := objects.ServiceScrape(m, objects.ComponentService, n.Service, svc.Monitoring.Path)
 	sm.Spec.Selector.MatchLabels[objects.LabelTraffic] = objects.TrafficStable
 	a.Monitors(m, svc.Monitoring, sm, svc.Database.Provider)
+	a.NetworkPolicies(m, svc.Network, objects.API{Component: objects.ComponentService, Port: svc.Service.Port}, n.Service, svc.Frontend,
+		objects.Reach{Ingress: svc.Ingress.Enabled, Monitoring: svc.Monitoring.Enabled}, svc.Database)
 	if a.err != nil {
 		return nil, a.err
 	}

@@ -48,6 +48,8 @@ func NodeApp(r Request) (*Plan, error) {
 		}))
 	}
 	a.Monitors(m, app.Monitoring, objects.ServiceScrape(m, objects.ComponentBackend, n.Backend, app.Monitoring.Path), app.Database.Provider)
+	a.NetworkPolicies(m, app.Network, objects.API{Component: objects.ComponentBackend, Port: app.Backend.Port}, n.Backend, &app.Frontend,
+		objects.Reach{Ingress: app.Ingress.Enabled, Monitoring: app.Monitoring.Enabled}, app.Database)
 	if a.err != nil {
 		return nil, a.err
 	}

@@ -110,6 +110,8 @@ type Names struct {
 	// DatabasePassword holds a password: the one the function supplies
 	// (Cloud SQL) or the one the provider generates (RDS, Flexible Server).
 	DatabasePassword string
+	// Migration names the NetworkPolicy of the migration Jobs' pods.
+	Migration string
 }
 
 // MaxDatabaseLength bounds the CloudNativePG Cluster name. CloudNativePG
@@ -138,5 +140,6 @@ func For(base string) Names {
 		Preview:            Join(base, "preview", MaxLength),
 		AnalysisTemplate:   Join(base, "success-rate", MaxLength),
 		DatabasePassword:   Join(base, "db-password", MaxLength),
+		Migration:          Join(base, "migration", MaxLength),
 	}
 }

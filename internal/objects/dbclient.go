@@ -16,7 +16,7 @@ import (
 // Where the backend finds the database's CA bundle: a read-only volume
 // holding one file.
 const (
-	DatabaseCADir  = "/etc/fullstack/db-ca"
+	DatabaseCADir  = resolve.DatabaseCADir
 	DatabaseCAFile = "ca.crt"
 	DatabaseCAPath = DatabaseCADir + "/" + DatabaseCAFile
 )

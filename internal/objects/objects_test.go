@@ -40,8 +40,10 @@ func TestDeploymentMeetsRestrictedPodSecurity(t *testing.T) {
 	}
 	cnpg := resolve.Database{Provider: resolve.ProviderCNPG}
 	aws := resolve.Database{Provider: resolve.ProviderAWS, CABundle: resolve.DefaultCABundles[resolve.ProviderAWS]}
+	next := workload()
+	next.WritablePaths = resolve.DefaultNodeFrontendWritablePaths
 	templates := map[string]corev1.PodTemplateSpec{
-		"frontend":             Deployment(meta(), ComponentFrontend, "shop-frontend", workload(), Wiring{}).Spec.Template,
+		"frontend":             Deployment(meta(), ComponentFrontend, "shop-frontend", next, Wiring{}).Spec.Template,
 		"backend (cnpg)":       Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), cnpg)).Spec.Template,
 		"backend (aws)":        Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), aws)).Spec.Template,
 		"migration Job (cnpg)": MigrationJob(meta(), "shop-backend-migrate", workload(), resolve.Migration{Command: []string{"npm", "run", "migrate"}, TimeoutSeconds: 600}, DatabaseWiring(meta(), cnpg)).Spec.Template,
@@ -64,7 +66,7 @@ func TestDeploymentEnvAndLabels(t *testing.T) {
 		}}}
 	}
 	wantEnv := []corev1.EnvVar{
-		{Name: "PORT", Value: "3001"},
+		{Name: "PORT", Value: "3001"}, {Name: "HOME", Value: "/tmp"},
 		ref("DATABASE_HOST", "host"), ref("DATABASE_PORT", "port"), ref("DATABASE_NAME", "dbname"),
 		ref("DATABASE_USER", "username"), ref("DATABASE_PASSWORD", "password"), ref("DATABASE_URL", "uri"), ref("DATABASE_SSLMODE", "sslmode"),
 		ref("DATABASE_SSLROOTCERT", "sslrootcert"), ref("PGSSLROOTCERT", "sslrootcert"), ref("DATABASE_JDBC_URL", "jdbcUrl"),
@@ -96,6 +98,54 @@ func TestDeploymentEnvAndLabels(t *testing.T) {
 	wantSelector := map[string]string{"app.kubernetes.io/instance": "shop", "app.kubernetes.io/component": "backend"}
 	if diff := cmp.Diff(wantSelector, d.Spec.Selector.MatchLabels); diff != "" {
 		t.Errorf("selector: -want, +got:\n%s", diff)
+	}
+}
+
+// TestWritablePathsAndHome: each writable path is an emptyDir of its own
+// after /tmp, and HOME is /tmp unless the workload's env sets it.
+func TestWritablePathsAndHome(t *testing.T) {
+	empty := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+	cases := map[string]struct {
+		writable []string
+		env      []v1alpha1.EnvVar
+		volumes  []corev1.Volume
+		mounts   []corev1.VolumeMount
+		wantEnv  []corev1.EnvVar
+	}{
+		"OnlyTmp": {
+			volumes: []corev1.Volume{{Name: "tmp", VolumeSource: empty}},
+			mounts:  []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+			wantEnv: []corev1.EnvVar{{Name: "PORT", Value: "3000"}, {Name: "HOME", Value: "/tmp"}},
+		},
+		"NextCacheAndAnother": {
+			writable: []string{"/app/.next/cache", "/var/cache/nginx"},
+			volumes:  []corev1.Volume{{Name: "tmp", VolumeSource: empty}, {Name: "writable-0", VolumeSource: empty}, {Name: "writable-1", VolumeSource: empty}},
+			mounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}, {Name: "writable-0", MountPath: "/app/.next/cache"},
+				{Name: "writable-1", MountPath: "/var/cache/nginx"}},
+			wantEnv: []corev1.EnvVar{{Name: "PORT", Value: "3000"}, {Name: "HOME", Value: "/tmp"}},
+		},
+		"HomeFromEnv": {
+			writable: []string{"/home/node"},
+			env:      []v1alpha1.EnvVar{{Name: "HOME", Value: "/home/node"}},
+			volumes:  []corev1.Volume{{Name: "tmp", VolumeSource: empty}, {Name: "writable-0", VolumeSource: empty}},
+			mounts:   []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}, {Name: "writable-0", MountPath: "/home/node"}},
+			wantEnv:  []corev1.EnvVar{{Name: "PORT", Value: "3000"}, {Name: "HOME", Value: "/home/node"}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := resolve.Workload{Image: "ghcr.io/acme/web:1", Port: 3000, WritablePaths: tc.writable, Env: tc.env}
+			ps := Deployment(meta(), ComponentFrontend, "shop-frontend", w, Wiring{}).Spec.Template.Spec
+			if diff := cmp.Diff(tc.volumes, ps.Volumes); diff != "" {
+				t.Errorf("volumes: -want, +got:\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.mounts, ps.Containers[0].VolumeMounts); diff != "" {
+				t.Errorf("mounts: -want, +got:\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantEnv, ps.Containers[0].Env); diff != "" {
+				t.Errorf("env: -want, +got:\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package objects
 
 import (
+	"slices"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -27,7 +28,8 @@ const RunAsUser = 1000
 // Deployment returns the Deployment of one workload. Its pods meet the
 // Kubernetes restricted Pod Security Standard: non-root, no privilege
 // escalation, all capabilities dropped, RuntimeDefault seccomp. The root
-// filesystem is read-only; /tmp is an emptyDir. An autoscaled workload
+// filesystem is read-only; /tmp and the workload's writablePaths are
+// emptyDirs. An autoscaled workload
 // leaves replicas to its HorizontalPodAutoscaler, so the two never fight.
 func Deployment(m Meta, component, name string, w resolve.Workload, wiring Wiring) *appsv1.Deployment {
 	return &appsv1.Deployment{
@@ -73,18 +75,15 @@ func PodTemplate(m Meta, component string, w resolve.Workload, wiring Wiring) co
 			Name:            component,
 			Image:           w.Image,
 			Ports:           []corev1.ContainerPort{{Name: PortName, ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}},
-			Env:             append(platformEnv(w.Port, wiring.Env), userEnv(w.Env)...),
+			Env:             append(platformEnv(w, wiring.Env), userEnv(w.Env)...),
 			Resources:       w.Resources,
 			StartupProbe:    httpProbe(w.HealthPath, 5, 30),
 			ReadinessProbe:  httpProbe(w.ReadinessPath, 10, 3),
 			LivenessProbe:   httpProbe(w.LivenessPath, 20, 3),
 			SecurityContext: containerSecurityContext(),
-			VolumeMounts:    append([]corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}}, wiring.Mounts...),
+			VolumeMounts:    append(writableMounts(w), wiring.Mounts...),
 		}},
-		Volumes: append([]corev1.Volume{{
-			Name:         "tmp",
-			VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}},
-		}}, wiring.Volumes...),
+		Volumes: append(writableVolumes(w), wiring.Volumes...),
 	}
 	if w.Spread {
 		spread(&ps, m.Selector(component))
@@ -143,12 +142,37 @@ func httpProbe(path string, period, failures int32) *corev1.Probe {
 	}
 }
 
-// platformEnv is what the platform sets: the port to listen on, then what
-// the caller adds (API_URL, DATABASE_*).
-func platformEnv(port int32, extra []corev1.EnvVar) []corev1.EnvVar {
-	out := []corev1.EnvVar{{Name: "PORT", Value: strconv.Itoa(int(port))}}
+// platformEnv is what the platform sets: the port to listen on, HOME in
+// the writable /tmp (npm, corepack and many tools write there) unless the
+// workload's env sets it, then what the caller adds (API_URL, DATABASE_*).
+func platformEnv(w resolve.Workload, extra []corev1.EnvVar) []corev1.EnvVar {
+	out := []corev1.EnvVar{{Name: "PORT", Value: strconv.Itoa(int(w.Port))}}
+	if !slices.ContainsFunc(w.Env, func(e v1alpha1.EnvVar) bool { return e.Name == "HOME" }) {
+		out = append(out, corev1.EnvVar{Name: "HOME", Value: resolve.TmpDir})
+	}
 	return append(out, extra...)
 }
+
+// writableVolumes are the empty directories a workload may write to: /tmp,
+// then its writablePaths in their order.
+func writableVolumes(w resolve.Workload) []corev1.Volume {
+	out := []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+	for i := range w.WritablePaths {
+		out = append(out, corev1.Volume{Name: writableVolume(i), VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	}
+	return out
+}
+
+// writableMounts mounts writableVolumes.
+func writableMounts(w resolve.Workload) []corev1.VolumeMount {
+	out := []corev1.VolumeMount{{Name: "tmp", MountPath: resolve.TmpDir}}
+	for i, p := range w.WritablePaths {
+		out = append(out, corev1.VolumeMount{Name: writableVolume(i), MountPath: p})
+	}
+	return out
+}
+
+func writableVolume(i int) string { return "writable-" + strconv.Itoa(i) }
 
 func userEnv(in []v1alpha1.EnvVar) []corev1.EnvVar {
 	out := make([]corev1.EnvVar, 0, len(in))

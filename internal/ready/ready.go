@@ -35,12 +35,13 @@ type Check func(observed *unstructured.Unstructured, o Options) Result
 // checks maps each kind this function composes to its check. The version is
 // left out: a check reads fields every served version has.
 var checks = map[schema.GroupKind]Check{
-	{Group: "apps", Kind: "Deployment"}:            deployment,
-	{Group: "", Kind: "Service"}:                   exists,
-	{Group: "", Kind: "Secret"}:                    exists,
-	{Group: "networking.k8s.io", Kind: "Ingress"}:  ingress,
-	{Group: "postgresql.cnpg.io", Kind: "Cluster"}: cnpgCluster,
-	{Group: "batch", Kind: "Job"}:                  job,
+	{Group: "apps", Kind: "Deployment"}:                 deployment,
+	{Group: "", Kind: "Service"}:                        exists,
+	{Group: "", Kind: "Secret"}:                         exists,
+	{Group: "networking.k8s.io", Kind: "Ingress"}:       ingress,
+	{Group: "networking.k8s.io", Kind: "NetworkPolicy"}: exists,
+	{Group: "postgresql.cnpg.io", Kind: "Cluster"}:      cnpgCluster,
+	{Group: "batch", Kind: "Job"}:                       job,
 
 	// Progressive delivery, scaling and monitoring. An AnalysisTemplate,
 	// an autoscaler, a disruption budget and a monitor have nothing to

@@ -48,6 +48,8 @@ func Input(in *v1beta1.Input) (Platform, error) {
 		databases = *in.Databases
 	}
 	errs = append(errs, databasesInput(in.Databases)...)
+	network, nerrs := networkInput(in.NetworkPolicies)
+	errs = append(errs, nerrs...)
 	if len(errs) > 0 {
 		return Platform{}, FieldErrors(errs)
 	}
@@ -57,5 +59,6 @@ func Input(in *v1beta1.Input) (Platform, error) {
 		PrometheusAddress: in.PrometheusAddress,
 		ImageRegistry:     in.ImageRegistry,
 		Databases:         databases,
+		Network:           network,
 	}, nil
 }

@@ -16,6 +16,8 @@ type NodeApp struct {
 	Database    Database
 	Ingress     Ingress
 	Monitoring  Monitoring
+	// Network is nil when the application composes no NetworkPolicies.
+	Network *Network
 }
 
 // ResolveNodeApp applies defaults to an XNodeApp spec and validates it. It
@@ -37,7 +39,7 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform, c Composite) (*NodeApp
 	var werrs field.ErrorList
 	app.Frontend, werrs = resolveWorkload(root.Child("frontend"), in.Frontend.Image, in.Frontend.Pods, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
 		port: DefaultFrontendPort, replicas: replicas, health: DefaultFrontendHealth, resources: DefaultFrontendResources,
-		registry: p.ImageRegistry,
+		registry: p.ImageRegistry, writable: DefaultNodeFrontendWritablePaths,
 	})
 	errs = append(errs, werrs...)
 	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Image, in.Backend.Pods, in.Backend.Port, in.Backend.HealthPath, workloadDefaults{
@@ -53,6 +55,9 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform, c Composite) (*NodeApp
 	errs = append(errs, werrs...)
 
 	app.Monitoring, werrs = resolveMonitoring(root.Child("monitoring"), in.Monitoring)
+	errs = append(errs, werrs...)
+
+	app.Network, werrs = resolveNetwork(root.Child("networkPolicies"), in.NetworkPolicies, p.Network)
 	errs = append(errs, werrs...)
 
 	if len(errs) > 0 {

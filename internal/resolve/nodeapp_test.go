@@ -46,7 +46,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       Owner{Name: "team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi")},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
@@ -67,7 +67,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       Owner{Name: "team-shop", Ref: "group:default/team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi")},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.apps.example.com"},
@@ -86,7 +86,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "production",
 				Owner:       Owner{Name: "team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "1Gi")},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
@@ -101,7 +101,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       Owner{Name: "team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
 				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi")},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{},
@@ -204,6 +204,21 @@ func TestResolveNodeAppErrors(t *testing.T) {
 			want: []string{
 				`spec.database.migration.command[1]: Invalid value: "": must not be empty`,
 				`spec.database.migration.timeoutSeconds: Invalid value: 5: must be between 30 and 86400`,
+			},
+		},
+		"WritablePathsRefused": {
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Frontend.WritablePaths = []string{"/app/../etc", "/tmp/cache", "/etc/fullstack", "relative", "/app/.next/cache", "/app/.next/cache", "/data/"}
+				n.NetworkPolicies = "Sometimes"
+			},
+			want: []string{
+				`spec.frontend.writablePaths[0]: Invalid value: "/app/../etc": must be an absolute, clean directory path such as /app/.next/cache (no . or .. parts, no trailing /)`,
+				`spec.frontend.writablePaths[1]: Invalid value: "/tmp/cache": /tmp is always writable`,
+				`spec.frontend.writablePaths[2]: Invalid value: "/etc/fullstack": must not hold or lie under /etc/fullstack/db-ca, where the database's CA bundle is mounted`,
+				`spec.frontend.writablePaths[3]: Invalid value: "relative": must be an absolute, clean directory path such as /app/.next/cache (no . or .. parts, no trailing /)`,
+				`spec.frontend.writablePaths[5]: Duplicate value: "/app/.next/cache"`,
+				`spec.frontend.writablePaths[6]: Invalid value: "/data/": must be an absolute, clean directory path such as /app/.next/cache (no . or .. parts, no trailing /)`,
+				`spec.networkPolicies: Unsupported value: "Sometimes": supported values: "Default", "Enabled", "Disabled"`,
 			},
 		},
 		"SuperuserAsOwner": {

@@ -22,10 +22,11 @@ import (
 )
 
 var (
-	imageRE      = regexp.MustCompile(v1alpha1.ImagePattern)
-	identifierRE = regexp.MustCompile(v1alpha1.IdentifierPattern)
-	regionRE     = regexp.MustCompile(v1alpha1.RegionPattern)
-	httpPathRE   = regexp.MustCompile(v1alpha1.HTTPPathPattern)
+	imageRE        = regexp.MustCompile(v1alpha1.ImagePattern)
+	identifierRE   = regexp.MustCompile(v1alpha1.IdentifierPattern)
+	regionRE       = regexp.MustCompile(v1alpha1.RegionPattern)
+	httpPathRE     = regexp.MustCompile(v1alpha1.HTTPPathPattern)
+	writablePathRE = regexp.MustCompile(v1alpha1.WritablePathPattern)
 )
 
 // Platform holds the defaults a platform engineer sets in the function's
@@ -43,6 +44,8 @@ type Platform struct {
 	ImageRegistry string
 	// Databases configures the cloud database providers.
 	Databases v1beta1.Databases
+	// Network is the platform's NetworkPolicy settings.
+	Network NetworkPlatform
 }
 
 // Decode reads the spec of a composite resource into out. Unknown fields are

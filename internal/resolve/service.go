@@ -33,6 +33,8 @@ type FullStackService struct {
 	Autoscaling *Autoscaling
 	// DisruptionBudget composes a PodDisruptionBudget for the service.
 	DisruptionBudget bool
+	// Network is nil when the service composes no NetworkPolicies.
+	Network *Network
 }
 
 // Delivery is a Delivery with every default applied.
@@ -158,6 +160,8 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	errs = append(errs, werrs...)
 
 	out.Monitoring, werrs = resolveMonitoring(root.Child("monitoring"), in.Monitoring)
+	errs = append(errs, werrs...)
+	out.Network, werrs = resolveNetwork(root.Child("networkPolicies"), in.NetworkPolicies, p.Network)
 	errs = append(errs, werrs...)
 
 	out.Autoscaling, werrs = resolveAutoscaling(root.Child("autoscaling"), in.Autoscaling, profile, out.Service.Replicas)

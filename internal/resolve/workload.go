@@ -28,6 +28,8 @@ type Workload struct {
 	Autoscaled bool
 	// Spread prefers pods on different nodes and zones.
 	Spread bool
+	// WritablePaths are empty directories mounted besides /tmp.
+	WritablePaths []string
 }
 
 type workloadDefaults struct {
@@ -39,6 +41,8 @@ type workloadDefaults struct {
 	liveness, readiness string
 	resources           v1alpha1.Resources
 	registry            string
+	// writable are the writablePaths when the spec names none.
+	writable []string
 }
 
 // resolveWorkload resolves a workload's container and the port and health
@@ -86,6 +90,8 @@ func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *i
 
 	var rerrs field.ErrorList
 	out.Resources, rerrs = resolveResources(path.Child("resources"), in.Resources, d.resources)
+	errs = append(errs, rerrs...)
+	out.WritablePaths, rerrs = resolveWritablePaths(path.Child("writablePaths"), in.WritablePaths, d.writable)
 	errs = append(errs, rerrs...)
 
 	seen := map[string]bool{}

@@ -392,7 +392,7 @@ func reportHealthy(ctx context.Context, t *testing.T, a *app) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.kind == "Deployment" || r.kind == "Rollout" {
+		if r.kind == "Deployment" || r.kind == "Rollout" || r.kind == "Job" {
 			continue // The real controllers run these; kwok runs their pods.
 		}
 		status, created, ok := fake.Report(o.Object, time.Now())

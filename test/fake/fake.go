@@ -40,6 +40,8 @@ func Report(obj map[string]any, now time.Time) (status map[string]any, created [
 		return status, []map[string]any{secret}, true
 	case "Ingress":
 		return Ingress(), nil, true
+	case "Job":
+		return Job(now), nil, true
 	case "Instance", "DatabaseInstance", "Database", "User", "FlexibleServer", "FlexibleServerDatabase":
 		status, secret := Managed(obj, now)
 		if secret != nil {
@@ -67,6 +69,19 @@ func Deployment(obj map[string]any, now time.Time) map[string]any {
 	return map[string]any{
 		"observedGeneration": g, "replicas": n, "updatedReplicas": n, "readyReplicas": n, "availableReplicas": n,
 		"conditions": []any{map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastTransitionTime": ts, "lastUpdateTime": ts}},
+	}
+}
+
+// Job is the status the Job controller reports once a Job's pod has
+// succeeded.
+func Job(now time.Time) map[string]any {
+	ts := now.UTC().Format(time.RFC3339)
+	return map[string]any{
+		"succeeded": int64(1), "startTime": ts, "completionTime": ts,
+		"conditions": []any{
+			map[string]any{"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": ts},
+			map[string]any{"type": "Complete", "status": "True", "lastTransitionTime": ts},
+		},
 	}
 }
 
