@@ -20,6 +20,7 @@ vet:
 	$(GO) vet -tags e2e ./test/e2e/
 	$(GO) vet -tags xpkg ./test/xpkg/
 	cd test/gitops && $(GO) vet ./...
+	cd test/netpol && $(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -32,6 +33,7 @@ lint:
 tidy-check:
 	@$(GO) mod tidy -diff >/dev/null 2>&1 || { echo "go.mod/go.sum are not tidy; run 'go mod tidy':"; $(GO) mod tidy -diff; exit 1; }
 	@cd test/gitops && { $(GO) mod tidy -diff >/dev/null 2>&1 || { echo "test/gitops: go.mod/go.sum are not tidy; run 'go mod tidy' there:"; $(GO) mod tidy -diff; exit 1; }; }
+	@cd test/netpol && { $(GO) mod tidy -diff >/dev/null 2>&1 || { echo "test/netpol: go.mod/go.sum are not tidy; run 'go mod tidy' there:"; $(GO) mod tidy -diff; exit 1; }; }
 
 ## ci-lint: actionlint on .github/workflows, and the workflow's list of upstream CRDs against CRDS_DIR
 ci-lint:
@@ -40,6 +42,7 @@ ci-lint:
 unit:
 	$(GO) test -count=1 ./...
 	cd test/gitops && $(GO) test -count=1 ./...
+	cd test/netpol && $(GO) test -count=1 ./...
 
 ## generate: regenerate the Input CRD, the apis/ deepcopy code, the XRDs, LegacyCluster XRDs and legacy Compositions
 generate:
