@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// The tests in this file run the built binary, as Crossplane runs it: over
+// gRPC on loopback, with mTLS unless a test says otherwise.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds the function once per test run and returns its path.
+func binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "function-fullstack-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "function-fullstack")
+		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+		out, err := exec.Command(goCmd, "build", "-trimpath", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// pki is a CA and what it signed: the server's certificate (for 127.0.0.1)
+// and a client's, as Crossplane has one.
+type pki struct {
+	dir        string // holds tls.crt, tls.key, ca.crt for --tls-certs-dir
+	caPool     *x509.CertPool
+	client     tls.Certificate
+	serverName string
+}
+
+func newCA(t testing.TB, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, key
+}
+
+func issue(t testing.TB, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, usage x509.ExtKeyUsage, ips ...net.IP) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, IPAddresses: ips,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+func newPKI(t testing.TB) *pki {
+	t.Helper()
+	ca, caKey := newCA(t, "crossplane-root-ca")
+	dir := t.TempDir()
+	srvCert, srvKey := issue(t, ca, caKey, "function-fullstack", x509.ExtKeyUsageServerAuth, net.IPv4(127, 0, 0, 1))
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
+	for name, b := range map[string][]byte{"tls.crt": srvCert, "tls.key": srvKey, "ca.crt": caPEM} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cliCert, cliKey := issue(t, ca, caKey, "crossplane", x509.ExtKeyUsageClientAuth)
+	client, err := tls.X509KeyPair(cliCert, cliKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return &pki{dir: dir, caPool: pool, client: client, serverName: "127.0.0.1"}
+}
+
+// clientTLS is what Crossplane's function runner uses: the client
+// certificate, and the CA the server's certificate must chain to.
+func (p *pki) clientTLS() *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: p.caPool, Certificates: []tls.Certificate{p.client}, ServerName: p.serverName}
+}
+
+// proc is one run of the binary.
+type proc struct {
+	cmd     *exec.Cmd
+	addr    string
+	metrics string
+	mu      sync.Mutex
+	out     bytes.Buffer
+	done    chan struct{}
+	err     error
+}
+
+type lockedWriter struct{ p *proc }
+
+func (w lockedWriter) Write(b []byte) (int, error) {
+	w.p.mu.Lock()
+	defer w.p.mu.Unlock()
+	return w.p.out.Write(b)
+}
+
+// Output is what the binary has logged so far, stdout and stderr.
+func (p *proc) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// start runs the binary on free loopback ports with args and waits until
+// it accepts connections. It is killed when the test ends, if still
+// running.
+func start(t testing.TB, args ...string) *proc {
+	t.Helper()
+	p := &proc{addr: freeAddr(t), metrics: freeAddr(t), done: make(chan struct{})}
+	p.cmd = exec.Command(binary(t), append([]string{"--address=" + p.addr, "--metrics-address=" + p.metrics}, args...)...)
+	p.cmd.Stdout, p.cmd.Stderr = lockedWriter{p}, lockedWriter{p}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			t.Fatalf("the function exited: %v\n%s", p.err, p.Output())
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", p.addr, 100*time.Millisecond); err == nil {
+			_ = c.Close()
+			return p
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the function does not listen at %s:\n%s", p.addr, p.Output())
+	return nil
+}
+
+// wait waits for the binary to exit and returns its exit code.
+func (p *proc) wait(t testing.TB, d time.Duration) int {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(d):
+		t.Fatalf("the function still runs after %s:\n%s", d, p.Output())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// peakRSS is the highest resident set size the process has had (VmHWM).
+func (p *proc) peakRSS(t testing.TB) int64 {
+	t.Helper()
+	return procStatus(t, p.cmd.Process.Pid, "VmHWM")
+}
+
+func procStatus(t testing.TB, pid int, key string) int64 {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), key+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb * 1024
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", key, pid)
+	return 0
+}
+
+// metric reads one unlabelled gauge from the function's Prometheus
+// endpoint.
+func (p *proc) metric(t testing.TB, name string) float64 {
+	t.Helper()
+	rsp, err := http.Get("http://" + p.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	s := bufio.NewScanner(rsp.Body)
+	s.Buffer(make([]byte, 1<<20), 1<<20)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), name+" "); ok {
+			v, err := strconv.ParseFloat(rest, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+func dial(t testing.TB, addr string, creds credentials.TransportCredentials) fnv1.FunctionRunnerServiceClient {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return fnv1.NewFunctionRunnerServiceClient(conn)
+}
+
+func mtls(p *pki) credentials.TransportCredentials { return credentials.NewTLS(p.clientTLS()) }
+
+var plaintext = insecure.NewCredentials()
+
+// sigterm asks the binary to stop, as the kubelet does.
+func (p *proc) sigterm(t testing.TB) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// allRequests is every example scenario's request, each with its own tag.
+func allRequests(t testing.TB) []*fnv1.RunFunctionRequest {
+	t.Helper()
+	var out []*fnv1.RunFunctionRequest
+	for _, e := range examples(t) {
+		out = append(out, e.request(t))
+	}
+	return out
+}
+
+func execCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, name, args...)
+}
+
+func callCtx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
