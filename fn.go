@@ -49,52 +49,53 @@ type Function struct {
 // readiness from observed state, and writes desired state and status.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
+	log := f.log.WithValues("tag", req.GetMeta().GetTag())
 
 	in := &v1beta1.Input{}
 	if req.GetInput() != nil {
 		if err := request.GetInput(req, in); err != nil {
-			response.Fatal(rsp, errors.Wrap(err, "cannot get the function input from the Composition"))
+			fatal(rsp, log, errors.Wrap(err, "cannot get the function input from the Composition"))
 			return rsp, nil
 		}
 	}
 	platform, err := resolve.Input(in)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "invalid function input in the Composition"))
+		fatal(rsp, log, errors.Wrap(err, "invalid function input in the Composition"))
 		return rsp, nil
 	}
 
 	xr, err := request.GetObservedCompositeResource(req)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the observed composite resource"))
+		fatal(rsp, log, errors.Wrap(err, "cannot get the observed composite resource"))
 		return rsp, nil
 	}
-	log := f.log.WithValues("xr-kind", xr.Resource.GetKind(), "xr-name", xr.Resource.GetName(), "xr-namespace", xr.Resource.GetNamespace())
+	log = log.WithValues("xr-kind", xr.Resource.GetKind(), "xr-name", xr.Resource.GetName(), "xr-namespace", xr.Resource.GetNamespace())
 
 	plan, ok := composite.Planners[xr.Resource.GetKind()]
 	if !ok {
-		response.Fatal(rsp, errors.New(field.NotSupported(field.NewPath("kind"), xr.Resource.GetKind(), composite.Kinds()).Error()))
+		fatal(rsp, log, errors.New(field.NotSupported(field.NewPath("kind"), xr.Resource.GetKind(), composite.Kinds()).Error()))
 		return rsp, nil
 	}
 
 	observed, err := request.GetObservedComposedResources(req)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the observed composed resources"))
+		fatal(rsp, log, errors.Wrap(err, "cannot get the observed composed resources"))
 		return rsp, nil
 	}
 	desired, err := request.GetDesiredComposedResources(req)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the desired composed resources"))
+		fatal(rsp, log, errors.Wrap(err, "cannot get the desired composed resources"))
 		return rsp, nil
 	}
 	dxr, err := request.GetDesiredCompositeResource(req)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the desired composite resource"))
+		fatal(rsp, log, errors.Wrap(err, "cannot get the desired composite resource"))
 		return rsp, nil
 	}
 
 	required, err := request.GetRequiredResources(req)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the required resources"))
+		fatal(rsp, log, errors.Wrap(err, "cannot get the required resources"))
 		return rsp, nil
 	}
 	var seed []byte
@@ -110,7 +111,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		PasswordSeed: seed,
 	})
 	if err != nil {
-		response.Fatal(rsp, errors.Wrapf(err, "cannot compose %s %q", xr.Resource.GetKind(), xr.Resource.GetName()))
+		fatal(rsp, log, errors.Wrapf(err, "cannot compose %s %q", xr.Resource.GetKind(), xr.Resource.GetName()))
 		return rsp, nil
 	}
 
@@ -123,15 +124,15 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		dxr.ConnectionDetails = p.ConnectionDetails
 	}
 	if err := setStatus(dxr, p.Status); err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot set the status of the composite resource"))
+		fatal(rsp, log, errors.Wrap(err, "cannot set the status of the composite resource"))
 		return rsp, nil
 	}
 	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composed resources"))
+		fatal(rsp, log, errors.Wrap(err, "cannot set the desired composed resources"))
 		return rsp, nil
 	}
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
+		fatal(rsp, log, errors.Wrap(err, "cannot set the desired composite resource"))
 		return rsp, nil
 	}
 
@@ -142,6 +143,13 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	setMigratedCondition(rsp, p.Migration)
 	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))
 	return rsp, nil
+}
+
+// fatal sets the one Fatal result of a call, which leaves desired state as
+// it came, and logs it.
+func fatal(rsp *fnv1.RunFunctionResponse, log logging.Logger, err error) {
+	log.Info("cannot compose", "error", err.Error())
+	response.Fatal(rsp, err)
 }
 
 // markReadiness adds the planned resources to desired state, each marked
