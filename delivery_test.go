@@ -10,6 +10,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -153,6 +154,18 @@ func TestFullStackServiceFatal(t *testing.T) {
 			input: noPrometheus,
 			want:  `spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.enabled to false, or a domain in the function Input`,
 		},
+		"ServiceWritablePathDuplicated": {
+			spec: `service: {image: "ghcr.io/acme/orders:1", writablePaths: [/var/cache/app, /var/cache/app]}`,
+			want: `spec.service.writablePaths[1]: Duplicate value: "/var/cache/app"`,
+		},
+		"FrontendWritablePathRoot": {
+			spec: `frontend: {image: "ghcr.io/acme/web:1", writablePaths: [/]}`,
+			want: `spec.frontend.writablePaths[0]: Invalid value: "/": must be an absolute, clean directory path such as /app/.next/cache (no . or .. parts, no trailing /)`,
+		},
+		"NetworkPoliciesBoolean": {
+			spec: `networkPolicies: true`,
+			want: `spec.networkPolicies: Invalid value: "bool": must be of type string`,
+		},
 		"EngineNotPostgres": {
 			spec: `database: {engine: mysql}`,
 			want: `spec.database.engine: Unsupported value: "mysql": supported values: "postgres"`,
@@ -174,7 +187,7 @@ func TestFullStackServiceFatal(t *testing.T) {
 			if diff := cmp.Diff([]string{prefix + tc.want}, messages(rsp, fnv1.Severity_SEVERITY_FATAL)); diff != "" {
 				t.Errorf("fatal results: -want, +got:\n%s", diff)
 			}
-			if diff := cmp.Diff([]string{"from-an-earlier-step"}, sortedNames(rsp.GetDesired().GetResources())); diff != "" {
+			if diff := cmp.Diff(req.GetDesired(), rsp.GetDesired(), protocmp.Transform()); diff != "" {
 				t.Errorf("desired state changed: -want, +got:\n%s", diff)
 			}
 		})

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
@@ -163,6 +164,81 @@ metadata: {name: shop}
 spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {enabled: false}}`,
 			want: `cannot compose XNodeApp "shop": metadata.labels[crossplane.io/claim-namespace]: Required value: a cluster-scoped XNodeApp composes namespaced objects and needs a namespace: ` +
 				`create it through its claim, which sets this label, or use the namespaced XRD`,
+		},
+		"WritablePathUnderTmp": {
+			xr:   nodeApp(`frontend: {image: "ghcr.io/acme/web:1", writablePaths: [/tmp/next]}`),
+			want: `cannot compose XNodeApp "shop": spec.frontend.writablePaths[0]: Invalid value: "/tmp/next": /tmp is always writable`,
+		},
+		"WritablePathNotClean": {
+			xr:   nodeApp(`backend: {image: "ghcr.io/acme/api:1", writablePaths: [/app/../etc]}`),
+			want: `cannot compose XNodeApp "shop": spec.backend.writablePaths[0]: Invalid value: "/app/../etc": must be an absolute, clean directory path such as /app/.next/cache (no . or .. parts, no trailing /)`,
+		},
+		"WritablePathOverTheCABundle": {
+			xr:   nodeApp(`backend: {image: "ghcr.io/acme/api:1", writablePaths: [/etc/fullstack]}`),
+			want: `cannot compose XNodeApp "shop": spec.backend.writablePaths[0]: Invalid value: "/etc/fullstack": must not hold or lie under /etc/fullstack/db-ca, where the database's CA bundle is mounted`,
+		},
+		"WritablePathsOfWrongType": {
+			xr:   nodeApp(`frontend: {image: "ghcr.io/acme/web:1", writablePaths: /app/.next/cache}`),
+			want: `cannot compose XNodeApp "shop": spec.frontend.writablePaths: Invalid value: "string": must be of type array`,
+		},
+		"NetworkPoliciesUnknown": {
+			xr:   nodeApp(`networkPolicies: "Off"`),
+			want: `cannot compose XNodeApp "shop": spec.networkPolicies: Unsupported value: "Off": supported values: "Default", "Enabled", "Disabled"`,
+		},
+		"TooManyReplicas": {
+			xr:   nodeApp(`backend: {image: "ghcr.io/acme/api:1", replicas: 500}`),
+			want: `cannot compose XNodeApp "shop": spec.backend.replicas: Invalid value: 500: must be between 0 and 50, inclusive`,
+		},
+		"RequestAboveLimit": {
+			xr:   nodeApp(`frontend: {image: "ghcr.io/acme/web:1", resources: {requests: {memory: 1Gi}, limits: {memory: 256Mi}}}`),
+			want: `cannot compose XNodeApp "shop": spec.frontend.resources.requests.memory: Invalid value: "1Gi": must be less than or equal to memory limit 256Mi`,
+		},
+		"LivenessPathRelative": {
+			xr:   nodeApp(`backend: {image: "ghcr.io/acme/api:1", livenessPath: healthz}`),
+			want: `cannot compose XNodeApp "shop": spec.backend.livenessPath: Invalid value: "healthz": must be an absolute HTTP path starting with /`,
+		},
+		"OwnerNotATeam": {
+			xr:   nodeApp(`owner: "team shop!"`),
+			want: `cannot compose XNodeApp "shop": spec.owner: Invalid value: "team shop!": must be a team name such as team-payments, or an entity reference such as group:default/team-payments`,
+		},
+		"FrontendNotAnObject": {
+			xr:   nodeApp(`frontend: [web]`),
+			want: `cannot compose XNodeApp "shop": spec.frontend: Invalid value: "array": must be of type object`,
+		},
+		"UnknownProvider": {
+			xr:   nodeApp(`database: {provider: oracle}`),
+			want: `cannot compose XNodeApp "shop": spec.database.provider: Unsupported value: "oracle": supported values: "cnpg", "aws", "gcp", "azure"`,
+		},
+		"StorageInGB": {
+			xr:   nodeApp(`database: {storage: 25GB}`),
+			want: `cannot compose XNodeApp "shop": spec.database.storage: Invalid value: "25GB": must be a size in Mi, Gi or Ti, such as 25Gi`,
+		},
+		"MigrationTimeoutTooShort": {
+			xr:   nodeApp(`database: {migration: {command: [npm, run, migrate], timeoutSeconds: 5}}`),
+			want: `cannot compose XNodeApp "shop": spec.database.migration.timeoutSeconds: Invalid value: 5: must be between 30 and 86400`,
+		},
+		"VersionUnknown": {
+			xr:   nodeApp(`database: {version: "9"}`),
+			want: `cannot compose XNodeApp "shop": spec.database.version: Unsupported value: "9": supported values: "14", "15", "16", "17", "18"`,
+		},
+		"IssuerMissingForTLS": {
+			xr:   nodeApp(`ingress: {host: shop.example.com, tls: {enabled: true}}`),
+			want: `cannot compose XNodeApp "shop": spec.ingress.tls.issuerName: Required value: the cert-manager issuer that signs the certificate`,
+		},
+		"InputDatabaseCIDRNotCanonical": {
+			xr:    nodeApp(""),
+			input: "apiVersion: fullstack.fn.crossplane.io/v1beta1\nkind: Input\nnetworkPolicies: {databaseCIDRs: [10.20.1.0/16]}",
+			want:  `invalid function input in the Composition: networkPolicies.databaseCIDRs[0]: Invalid value: "10.20.1.0/16": must be a canonical CIDR (no host bits set), such as 10.20.0.0/16`,
+		},
+		"InputDatabaseCIDRNotACIDR": {
+			xr:    nodeApp(""),
+			input: "apiVersion: fullstack.fn.crossplane.io/v1beta1\nkind: Input\nnetworkPolicies: {databaseCIDRs: [rds.amazonaws.com]}",
+			want:  `invalid function input in the Composition: networkPolicies.databaseCIDRs[0]: Invalid value: "rds.amazonaws.com": must be a CIDR such as 10.20.0.0/16 or fd00::/64`,
+		},
+		"InputIngressNamespaceInvalid": {
+			xr:    nodeApp(""),
+			input: "apiVersion: fullstack.fn.crossplane.io/v1beta1\nkind: Input\nnetworkPolicies: {ingressNamespace: Ingress_NGINX}",
+			want:  `invalid function input in the Composition: networkPolicies.ingressNamespace: Invalid value: "Ingress_NGINX": ` + validation.IsDNS1123Label("Ingress_NGINX")[0],
 		},
 		"BadInput": {
 			xr:    nodeApp(""),
