@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz xpkg ci-lint clients e2e forms check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz fuzz-short xpkg ci-lint clients e2e forms check tools clean
 
 all: check
 
@@ -13,7 +13,7 @@ build:
 	$(GO) build -trimpath -o _output/function-fullstack .
 
 ## test: vet, gofmt, golangci-lint, go.mod tidiness, unit and golden tests, generated-file drift, the GitHub workflow
-test: vet fmt-check lint tidy-check unit generate-check ci-lint
+test: vet fmt-check lint tidy-check unit fuzz-short generate-check ci-lint
 
 vet:
 	$(GO) vet ./...
@@ -75,6 +75,10 @@ bench:
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) .
+
+## fuzz-short: the fuzz CI runs, 20 s (the long one, FUZZTIME=10m or more, stays out of CI)
+fuzz-short:
+	$(MAKE) fuzz FUZZTIME=20s
 
 ## xpkg: the Function package (linux/amd64 and linux/arm64, runtime image built without Docker) and the Configuration package, under _output/xpkg, then test/xpkg opens and checks them
 xpkg:
