@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,8 +50,8 @@ func binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "function-fullstack")
-		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goCmd, "build", "-trimpath", "-o", binPath, ".").CombinedOutput()
+		// go test puts its own GOROOT/bin first on the PATH of tests.
+		out, err := exec.Command("go", "build", "-trimpath", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
