@@ -4,15 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -29,6 +23,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/fullstack-fn/function-fullstack/test/pki"
 )
 
 // The tests in this file run the built binary, as Crossplane runs it: over
@@ -62,85 +58,46 @@ func binary(t testing.TB) string {
 	return binPath
 }
 
-// pki is a CA and what it signed: the server's certificate (for 127.0.0.1)
-// and a client's, as Crossplane has one.
-type pki struct {
-	dir        string // holds tls.crt, tls.key, ca.crt for --tls-certs-dir
-	caPool     *x509.CertPool
-	client     tls.Certificate
-	serverName string
+// certs is a CA and what it signed: the server's certificate (for
+// 127.0.0.1) in a directory for --tls-certs-dir, and a client's, as
+// Crossplane has one.
+type certs struct {
+	dir    string // holds tls.crt, tls.key, ca.crt
+	caPool *x509.CertPool
+	client tls.Certificate
 }
 
-func newCA(t testing.TB, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
+func newPKI(t testing.TB) *certs {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := pki.NewCA("crossplane-root-ca")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	srvCert, srvKey, err := ca.Server(nil, []net.IP{net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ca, key
-}
-
-func issue(t testing.TB, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, usage x509.ExtKeyUsage, ips ...net.IP) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, IPAddresses: ips,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
-}
-
-func newPKI(t testing.TB) *pki {
-	t.Helper()
-	ca, caKey := newCA(t, "crossplane-root-ca")
 	dir := t.TempDir()
-	srvCert, srvKey := issue(t, ca, caKey, "function-fullstack", x509.ExtKeyUsageServerAuth, net.IPv4(127, 0, 0, 1))
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
-	for name, b := range map[string][]byte{"tls.crt": srvCert, "tls.key": srvKey, "ca.crt": caPEM} {
+	for name, b := range map[string][]byte{"tls.crt": srvCert, "tls.key": srvKey, "ca.crt": ca.PEM} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cliCert, cliKey := issue(t, ca, caKey, "crossplane", x509.ExtKeyUsageClientAuth)
+	cliCert, cliKey, err := ca.Client("crossplane")
+	if err != nil {
+		t.Fatal(err)
+	}
 	client, err := tls.X509KeyPair(cliCert, cliKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return &pki{dir: dir, caPool: pool, client: client, serverName: "127.0.0.1"}
+	return &certs{dir: dir, caPool: ca.Pool(), client: client}
 }
 
 // clientTLS is what Crossplane's function runner uses: the client
 // certificate, and the CA the server's certificate must chain to.
-func (p *pki) clientTLS() *tls.Config {
-	return &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: p.caPool, Certificates: []tls.Certificate{p.client}, ServerName: p.serverName}
+func (p *certs) clientTLS() *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: p.caPool, Certificates: []tls.Certificate{p.client}, ServerName: "127.0.0.1"}
 }
 
 // proc is one run of the binary.
@@ -278,7 +235,7 @@ func dial(t testing.TB, addr string, creds credentials.TransportCredentials) fnv
 	return fnv1.NewFunctionRunnerServiceClient(conn)
 }
 
-func mtls(p *pki) credentials.TransportCredentials { return credentials.NewTLS(p.clientTLS()) }
+func mtls(p *certs) credentials.TransportCredentials { return credentials.NewTLS(p.clientTLS()) }
 
 var plaintext = insecure.NewCredentials()
 

@@ -4,14 +4,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"os/exec"
 	"os/user"
@@ -27,6 +20,7 @@ import (
 
 	"github.com/fullstack-fn/function-fullstack/internal/composite"
 	"github.com/fullstack-fn/function-fullstack/internal/database"
+	"github.com/fullstack-fn/function-fullstack/test/pki"
 )
 
 // TestRealClientsConnect gives the backend's environment, exactly as the
@@ -68,9 +62,19 @@ func TestRealClientsConnect(t *testing.T) {
 			addr := fmt.Sprintf("127.0.0.%d", 42+i)
 
 			// The provider's PKI, and the objects it keeps it in.
-			ca, caKey := newCA(t, "database CA of "+tc.example)
-			wrongCA, _ := newCA(t, "another CA")
-			serverCert, serverKey := newServerCert(t, ca, caKey, serverNames(host))
+			dbCA, err := pki.NewCA("database CA of " + tc.example)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := pki.NewCA("another CA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ca, caKey, wrongCA := dbCA.PEM, dbCA.KeyPEM, other.PEM
+			serverCert, serverKey, err := dbCA.Server(serverNames(host), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			objects := map[string]map[string][]byte{conn.Name: conn.Data}
 			for _, v := range pod.Volumes {
 				switch {
@@ -274,60 +278,6 @@ func serverNames(host string) []string {
 		out = append(out, s, s+"."+ns, s+"."+ns+".svc", s+"."+ns+".svc.cluster.local")
 	}
 	return out
-}
-
-func newCA(t *testing.T, cn string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
-}
-
-func newServerCert(t *testing.T, caPEM, caKeyPEM []byte, dnsNames []string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	cb, _ := pem.Decode(caPEM)
-	caCert, err := x509.ParseCertificate(cb.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := pem.Decode(caKeyPEM)
-	caKey, err := x509.ParseECPrivateKey(kb.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: dnsNames[0]}, DNSNames: dnsNames,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
 }
 
 type postgres struct {
