@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz fuzz-short xpkg ci-lint clients e2e forms check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz fuzz-short bench-smoke xpkg ci-lint clients e2e forms check tools clean
 
 all: check
 
@@ -13,7 +13,7 @@ build:
 	$(GO) build -trimpath -o _output/function-fullstack .
 
 ## test: vet, gofmt, golangci-lint, go.mod tidiness, unit and golden tests, generated-file drift, the GitHub workflow
-test: vet fmt-check lint tidy-check unit fuzz-short generate-check ci-lint
+test: vet fmt-check lint tidy-check unit fuzz-short bench-smoke generate-check ci-lint
 
 vet:
 	$(GO) vet ./...
@@ -66,10 +66,14 @@ render-update:
 	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
 	hack/render.sh --update
 
-## bench: BenchmarkRunFunction for every example; compare runs with benchstat
+## bench: BenchmarkRunFunction (with each scenario's floor and the ratio) and BenchmarkGRPC (the built binary at 1/16/128 callers); compare runs with benchstat
 bench:
 	@mkdir -p _output
-	$(GO) test -run='^$$' -bench=BenchmarkRunFunction -benchmem -count=5 . | tee _output/bench.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 . | tee _output/bench.txt
+
+## bench-smoke: every benchmark once, so they build and run in CI
+bench-smoke:
+	$(GO) test -run='^$$' -bench=. -benchtime=1x .
 
 ## fuzz: feed arbitrary specs to RunFunction for FUZZTIME (no panic; compose or one Fatal with desired state untouched)
 FUZZTIME ?= 60s

@@ -131,8 +131,14 @@ func (p *proc) Output() string {
 // running.
 func start(t testing.TB, args ...string) *proc {
 	t.Helper()
+	return startBinary(t, binary(t), args...)
+}
+
+// startBinary runs the function binary at path, as start does.
+func startBinary(t testing.TB, path string, args ...string) *proc {
+	t.Helper()
 	p := &proc{addr: freeAddr(t), metrics: freeAddr(t), done: make(chan struct{})}
-	p.cmd = exec.Command(binary(t), append([]string{"--address=" + p.addr, "--metrics-address=" + p.metrics}, args...)...)
+	p.cmd = exec.Command(path, append([]string{"--address=" + p.addr, "--metrics-address=" + p.metrics}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = lockedWriter{p}, lockedWriter{p}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -35,12 +36,23 @@ func (r Result) PerSecond() float64 {
 func Run(ctx context.Context, c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.RunFunctionRequest, callers int, d time.Duration) Result {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	return run(ctx, c, reqs, callers, -1)
+}
+
+// RunN makes n calls in all, as Run does.
+func RunN(ctx context.Context, c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.RunFunctionRequest, callers, n int) Result {
+	return run(ctx, c, reqs, callers, n)
+}
+
+// run calls until ctx ends or, with n >= 0, n calls have started.
+func run(ctx context.Context, c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.RunFunctionRequest, callers, n int) Result {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
 		errs      int
 		first     error
 		wg        sync.WaitGroup
+		started   atomic.Int64
 	)
 	start := time.Now()
 	for i := range callers {
@@ -50,8 +62,12 @@ func Run(ctx context.Context, c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.R
 			var own []time.Duration
 			ownErrs := 0
 			var ownFirst error
-			for n := i; ctx.Err() == nil; n += callers {
-				req := reqs[n%len(reqs)]
+			for ctx.Err() == nil {
+				k := started.Add(1) - 1
+				if n >= 0 && k >= int64(n) {
+					break
+				}
+				req := reqs[int(k)%len(reqs)]
 				t0 := time.Now()
 				// Each call gets its own deadline: the run's end must not
 				// cut a call that started in time.
