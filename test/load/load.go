@@ -55,9 +55,9 @@ func run(ctx context.Context, c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.R
 		started   atomic.Int64
 	)
 	start := time.Now()
-	for i := range callers {
+	for range callers {
 		wg.Add(1)
-		go func(i int) {
+		go func() {
 			defer wg.Done()
 			var own []time.Duration
 			ownErrs := 0
@@ -92,7 +92,7 @@ func run(ctx context.Context, c fnv1.FunctionRunnerServiceClient, reqs []*fnv1.R
 			if first == nil {
 				first = ownFirst
 			}
-		}(i)
+		}()
 	}
 	wg.Wait()
 	r := Result{Callers: callers, Calls: len(latencies), Errors: errs, FirstErr: first, Elapsed: time.Since(start)}
