@@ -4,7 +4,7 @@
 package objects
 
 import (
-	"encoding/json"
+	"reflect"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
@@ -96,19 +96,16 @@ func (m Meta) Selector(component string) map[string]string {
 
 // FromTyped converts a typed Kubernetes object into a composed resource.
 //
-// It uses encoding/json, so omitempty works as everywhere else in
-// Kubernetes: zero integers and false booleans are left out rather than sent
-// as an opinion (the SDK's composed.From would send successThreshold: 0 and
-// hostPort: 0, and drop emptyDir: {}). What encoding/json adds that no one
-// asked for, null values such as metadata.creationTimestamp and the zero
-// status struct, is removed.
+// It uses apimachinery's unstructured converter, which follows the JSON
+// tags as encoding/json does, without writing and parsing JSON: omitempty
+// works as everywhere else in Kubernetes, so zero integers and false
+// booleans are left out rather than sent as an opinion (the SDK's
+// composed.From would send successThreshold: 0 and hostPort: 0, and drop
+// emptyDir: {}). What the JSON form has that no one asked for, null values
+// such as metadata.creationTimestamp and the zero status struct, is removed.
 func FromTyped(o runtime.Object) (*composed.Unstructured, error) {
-	b, err := json.Marshal(o)
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
 	if err != nil {
-		return nil, err
-	}
-	obj := map[string]any{}
-	if err := json.Unmarshal(b, &obj); err != nil {
 		return nil, err
 	}
 	dropNulls(obj)
@@ -138,20 +135,24 @@ func dropNulls(m map[string]any) {
 }
 
 // FromCRD converts a local struct of a custom resource into a composed
-// resource. The structs use pointers and omitempty throughout, so
-// encoding/json emits only what is set.
+// resource. The structs use pointers and omitempty throughout, so only
+// what is set is emitted.
 func FromCRD(o any) (*composed.Unstructured, error) {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return nil, err
+	// The converter reads through a pointer.
+	if v := reflect.ValueOf(o); v.Kind() != reflect.Pointer {
+		p := reflect.New(v.Type())
+		p.Elem().Set(v)
+		o = p.Interface()
 	}
-	u := composed.New()
-	if err := json.Unmarshal(b, &u.Object); err != nil {
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
 		return nil, err
 	}
 	// Embedded Kubernetes types (a Rollout's pod template) bring null
 	// creationTimestamps with them.
-	dropNulls(u.Object)
+	dropNulls(obj)
+	u := composed.New()
+	u.Object = obj
 	return u, nil
 }
 
