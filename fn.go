@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -82,16 +82,6 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		fatal(rsp, log, errors.Wrap(err, "cannot get the observed composed resources"))
 		return rsp, nil
 	}
-	desired, err := request.GetDesiredComposedResources(req)
-	if err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot get the desired composed resources"))
-		return rsp, nil
-	}
-	dxr, err := request.GetDesiredCompositeResource(req)
-	if err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot get the desired composite resource"))
-		return rsp, nil
-	}
 
 	required, err := request.GetRequiredResources(req)
 	if err != nil {
@@ -115,25 +105,25 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
+	desired := make(map[resource.Name]*resource.DesiredComposed, len(p.Resources))
 	waiting := markReadiness(p.Resources, observed, desired, ready.Options{Ingress: ready.IngressPolicy(in.IngressReadiness)})
 	waiting = append(waiting, p.Pending...)
-	if len(p.Requirements) > 0 {
-		rsp.Requirements = &fnv1.Requirements{Resources: p.Requirements}
-	}
-	if p.ConnectionDetails != nil {
-		dxr.ConnectionDetails = p.ConnectionDetails
-	}
-	if err := setStatus(dxr, p.Status); err != nil {
+	status, err := statusFields(p.Status)
+	if err != nil {
 		fatal(rsp, log, errors.Wrap(err, "cannot set the status of the composite resource"))
 		return rsp, nil
 	}
+	// Desired state arrives in the response as the request sent it (earlier
+	// steps' resources and XR); it is changed only here, where nothing can
+	// fail: the composed resources are added, and the XR gets its status
+	// and connection details.
 	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
 		fatal(rsp, log, errors.Wrap(err, "cannot set the desired composed resources"))
 		return rsp, nil
 	}
-	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot set the desired composite resource"))
-		return rsp, nil
+	setDesiredComposite(rsp, status, p.ConnectionDetails)
+	if len(p.Requirements) > 0 {
+		rsp.Requirements = &fnv1.Requirements{Resources: p.Requirements}
 	}
 
 	for _, w := range p.Warnings {
@@ -214,23 +204,51 @@ func setMigratedCondition(rsp *fnv1.RunFunctionResponse, m *composite.Migration)
 	}
 }
 
-// setStatus merges a typed status into the XR's status, keeping what
-// earlier functions in the pipeline set under other keys.
-func setStatus(xr *resource.Composite, status any) error {
-	b, err := json.Marshal(status)
+// statusFields turns a typed status into the fields of the XR's status.
+func statusFields(status any) (map[string]*structpb.Value, error) {
+	m, err := objects.ToMap(status)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	typed := map[string]any{}
-	if err := json.Unmarshal(b, &typed); err != nil {
-		return err
+	out := make(map[string]*structpb.Value, len(m))
+	for k, v := range m {
+		if out[k], err = structpb.NewValue(v); err != nil {
+			return nil, err
+		}
 	}
-	merged, _ := xr.Resource.Object["status"].(map[string]any)
-	if merged == nil {
-		merged = map[string]any{}
+	return out, nil
+}
+
+// setDesiredComposite merges the status fields into the desired XR's
+// status, keeping what earlier functions in the pipeline set under other
+// keys, and sets its connection details when the plan has them.
+func setDesiredComposite(rsp *fnv1.RunFunctionResponse, status map[string]*structpb.Value, cd resource.ConnectionDetails) {
+	if rsp.Desired == nil {
+		rsp.Desired = &fnv1.State{}
 	}
-	for k, v := range typed {
-		merged[k] = v
+	dc := rsp.Desired.GetComposite()
+	if dc == nil {
+		dc = &fnv1.Resource{}
+		rsp.Desired.Composite = dc
 	}
-	return xr.Resource.SetValue("status", merged)
+	if dc.Resource == nil {
+		dc.Resource = &structpb.Struct{}
+	}
+	if dc.Resource.Fields == nil {
+		dc.Resource.Fields = map[string]*structpb.Value{}
+	}
+	st := dc.Resource.Fields["status"].GetStructValue()
+	if st == nil {
+		st = &structpb.Struct{}
+		dc.Resource.Fields["status"] = structpb.NewStructValue(st)
+	}
+	if st.Fields == nil {
+		st.Fields = make(map[string]*structpb.Value, len(status))
+	}
+	for k, v := range status {
+		st.Fields[k] = v
+	}
+	if cd != nil {
+		dc.ConnectionDetails = cd
+	}
 }

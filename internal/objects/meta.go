@@ -134,17 +134,23 @@ func dropNulls(m map[string]any) {
 	}
 }
 
-// FromCRD converts a local struct of a custom resource into a composed
-// resource. The structs use pointers and omitempty throughout, so only
-// what is set is emitted.
-func FromCRD(o any) (*composed.Unstructured, error) {
+// ToMap converts a struct (or a pointer to one) to its JSON form as a map,
+// without writing and parsing JSON.
+func ToMap(o any) (map[string]any, error) {
 	// The converter reads through a pointer.
 	if v := reflect.ValueOf(o); v.Kind() != reflect.Pointer {
 		p := reflect.New(v.Type())
 		p.Elem().Set(v)
 		o = p.Interface()
 	}
-	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	return runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+}
+
+// FromCRD converts a local struct of a custom resource into a composed
+// resource. The structs use pointers and omitempty throughout, so only
+// what is set is emitted.
+func FromCRD(o any) (*composed.Unstructured, error) {
+	obj, err := ToMap(o)
 	if err != nil {
 		return nil, err
 	}
