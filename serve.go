@@ -95,9 +95,14 @@ func (s *server) run(ctx context.Context, fn fnv1.FunctionRunnerServiceServer) e
 	var ms *http.Server
 	if metrics != nil {
 		metrics.InitializeMetrics(srv)
-		ms = &http.Server{Addr: s.metricsAddress, Handler: promhttp.Handler(), ReadHeaderTimeout: 30 * time.Second}
+		ml, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.metricsAddress)
+		if err != nil {
+			_ = lis.Close()
+			return fmt.Errorf("cannot serve metrics at %q: %w; move them with --metrics-address, or turn them off with --metrics-address=", s.metricsAddress, err)
+		}
+		ms = &http.Server{Handler: promhttp.Handler(), ReadHeaderTimeout: 30 * time.Second}
 		go func() {
-			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := ms.Serve(ml); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.log.Info("metrics server stopped", "address", s.metricsAddress, "error", err.Error())
 			}
 		}()

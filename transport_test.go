@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -211,4 +212,19 @@ func runToExit(t *testing.T, args ...string) (string, int) {
 		t.Fatal(err)
 	}
 	return string(out), 0
+}
+
+// TestMetricsPortTaken: a metrics address another process holds (such as
+// Crossplane's own metrics port) stops the function at start, saying which
+// flag moves it, rather than serving without metrics unnoticed.
+func TestMetricsPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	out, code := runToExit(t, "--insecure", "--address="+freeAddr(t), "--metrics-address="+l.Addr().String())
+	if code == 0 || !strings.Contains(out, "cannot serve metrics at") || !strings.Contains(out, "--metrics-address") {
+		t.Errorf("with the metrics port taken: exit code %d, output:\n%s", code, out)
+	}
 }

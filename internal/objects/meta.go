@@ -4,6 +4,7 @@
 package objects
 
 import (
+	"encoding/json"
 	"reflect"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -96,16 +97,19 @@ func (m Meta) Selector(component string) map[string]string {
 
 // FromTyped converts a typed Kubernetes object into a composed resource.
 //
-// It uses apimachinery's unstructured converter, which follows the JSON
-// tags as encoding/json does, without writing and parsing JSON: omitempty
-// works as everywhere else in Kubernetes, so zero integers and false
-// booleans are left out rather than sent as an opinion (the SDK's
-// composed.From would send successThreshold: 0 and hostPort: 0, and drop
-// emptyDir: {}). What the JSON form has that no one asked for, null values
-// such as metadata.creationTimestamp and the zero status struct, is removed.
+// It uses encoding/json, so omitempty works as everywhere else in
+// Kubernetes: zero integers and false booleans are left out rather than sent
+// as an opinion (the SDK's composed.From would send successThreshold: 0 and
+// hostPort: 0, and drop emptyDir: {}). What encoding/json adds that no one
+// asked for, null values such as metadata.creationTimestamp and the zero
+// status struct, is removed.
 func FromTyped(o runtime.Object) (*composed.Unstructured, error) {
-	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	b, err := json.Marshal(o)
 	if err != nil {
+		return nil, err
+	}
+	obj := map[string]any{}
+	if err := json.Unmarshal(b, &obj); err != nil {
 		return nil, err
 	}
 	dropNulls(obj)
@@ -147,18 +151,20 @@ func ToMap(o any) (map[string]any, error) {
 }
 
 // FromCRD converts a local struct of a custom resource into a composed
-// resource. The structs use pointers and omitempty throughout, so only
-// what is set is emitted.
+// resource. The structs use pointers and omitempty throughout, so
+// encoding/json emits only what is set.
 func FromCRD(o any) (*composed.Unstructured, error) {
-	obj, err := ToMap(o)
+	b, err := json.Marshal(o)
 	if err != nil {
+		return nil, err
+	}
+	u := composed.New()
+	if err := json.Unmarshal(b, &u.Object); err != nil {
 		return nil, err
 	}
 	// Embedded Kubernetes types (a Rollout's pod template) bring null
 	// creationTimestamps with them.
-	dropNulls(obj)
-	u := composed.New()
-	u.Object = obj
+	dropNulls(u.Object)
 	return u, nil
 }
 

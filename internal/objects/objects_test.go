@@ -220,7 +220,7 @@ func TestFromTypedOmitsZeroValues(t *testing.T) {
 		"spec": map[string]any{
 			"type":     "ClusterIP",
 			"selector": map[string]any{"app.kubernetes.io/instance": "shop", "app.kubernetes.io/component": "frontend"},
-			"ports":    []any{map[string]any{"name": "http", "port": int64(80), "targetPort": "http", "protocol": "TCP"}},
+			"ports":    []any{map[string]any{"name": "http", "port": float64(80), "targetPort": "http", "protocol": "TCP"}},
 		},
 	}
 	if diff := cmp.Diff(want, u.Object); diff != "" {
