@@ -3,8 +3,6 @@ package resolve
 import (
 	"fmt"
 	"net/netip"
-	"path"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -99,52 +97,4 @@ func resolveNetwork(p *field.Path, mode string, platform NetworkPlatform) (*Netw
 	}
 	n := platform.Network
 	return &n, nil
-}
-
-// Directories a container always has, which writablePaths cannot name or
-// nest under: the writable /tmp and the database's CA bundle.
-const (
-	TmpDir        = "/tmp"
-	DatabaseCADir = "/etc/fullstack/db-ca"
-)
-
-// DefaultNodeFrontendWritablePaths is where Next.js writes its cache (image
-// optimisation, fetch cache) in the official Docker image layout (WORKDIR
-// /app).
-var DefaultNodeFrontendWritablePaths = []string{"/app/.next/cache"}
-
-// MaxWritablePaths bounds writablePaths (the schema's maxItems).
-const MaxWritablePaths = 8
-
-// resolveWritablePaths validates a workload's writablePaths; nil takes
-// the default.
-func resolveWritablePaths(p *field.Path, in, def []string) ([]string, field.ErrorList) {
-	if in == nil {
-		return def, nil
-	}
-	var errs field.ErrorList
-	if len(in) > MaxWritablePaths {
-		return nil, field.ErrorList{field.TooMany(p, len(in), MaxWritablePaths)}
-	}
-	seen := map[string]bool{}
-	for i, w := range in {
-		ip := p.Index(i)
-		switch {
-		case len(w) > 255 || !writablePathRE.MatchString(w) || path.Clean(w) != w || w == "/":
-			errs = append(errs, field.Invalid(ip, w, "must be an absolute, clean directory path such as /app/.next/cache (no . or .. parts, no trailing /)"))
-		case within(w, TmpDir):
-			errs = append(errs, field.Invalid(ip, w, "/tmp is always writable"))
-		case within(w, DatabaseCADir) || within(DatabaseCADir, w):
-			errs = append(errs, field.Invalid(ip, w, fmt.Sprintf("must not hold or lie under %s, where the database's CA bundle is mounted", DatabaseCADir)))
-		case seen[w]:
-			errs = append(errs, field.Duplicate(ip, w))
-		}
-		seen[w] = true
-	}
-	return in, errs
-}
-
-// within says whether p is dir or lies under it.
-func within(p, dir string) bool {
-	return p == dir || strings.HasPrefix(p, dir+"/")
 }
