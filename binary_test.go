@@ -263,10 +263,6 @@ func allRequests(t testing.TB) []*fnv1.RunFunctionRequest {
 	return out
 }
 
-func execCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, name, args...)
-}
-
 func callCtx(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

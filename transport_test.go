@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -202,7 +203,7 @@ func runToExit(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cmd := execCommand(ctx, binary(t), args...)
+	cmd := exec.CommandContext(ctx, binary(t), args...)
 	out, err := cmd.CombinedOutput()
 	var ee interface{ ExitCode() int }
 	if errors.As(err, &ee) {
