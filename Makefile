@@ -75,17 +75,18 @@ bench:
 bench-smoke:
 	$(GO) test -run='^$$' -bench=. -benchtime=1x .
 
-## fuzz: feed arbitrary specs to RunFunction for FUZZTIME (no panic; compose or one Fatal with desired state untouched)
+## fuzz: feed arbitrary specs to RunFunction for FUZZTIME (no panic; compose or one Fatal with desired state untouched), then arbitrary JSON objects to the Struct encoder for FUZZTIME (the same Struct as encoding/json's road)
 FUZZTIME ?= 60s
 # Minimizing each new interesting input for the default 60 s stalls the
 # search (no executions counted meanwhile); 1000 tries are plenty here.
 FUZZMINIMIZE ?= 1000x
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) .
+	$(GO) test -run='^$$' -fuzz=FuzzStruct -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/objects/
 
-## fuzz-short: the fuzz CI runs, 20 s (the long one, FUZZTIME=10m or more, stays out of CI)
+## fuzz-short: the fuzz CI runs, 15 s per target (the long one, FUZZTIME=10m or more, stays out of CI)
 fuzz-short:
-	$(MAKE) fuzz FUZZTIME=20s
+	$(MAKE) fuzz FUZZTIME=15s
 
 ## xpkg: the Function package (linux/amd64 and linux/arm64, runtime image built without Docker) and the Configuration package, under _output/xpkg, then test/xpkg opens and checks them
 xpkg:

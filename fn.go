@@ -105,7 +105,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	desired := make(map[resource.Name]*resource.DesiredComposed, len(p.Resources))
+	desired := make(map[string]*fnv1.Resource, len(p.Resources))
 	waiting := markReadiness(p.Resources, observed, desired, ready.Options{Ingress: ready.IngressPolicy(in.IngressReadiness)})
 	waiting = append(waiting, p.Pending...)
 	status, err := statusFields(p.Status)
@@ -117,10 +117,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	// steps' resources and XR); it is changed only here, where nothing can
 	// fail: the composed resources are added, and the XR gets its status
 	// and connection details.
-	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot set the desired composed resources"))
-		return rsp, nil
-	}
+	setDesiredComposed(rsp, desired)
 	setDesiredComposite(rsp, status, p.ConnectionDetails)
 	if len(p.Requirements) > 0 {
 		rsp.Requirements = &fnv1.Requirements{Resources: p.Requirements}
@@ -144,21 +141,21 @@ func fatal(rsp *fnv1.RunFunctionResponse, log logging.Logger, err error) {
 
 // markReadiness adds the planned resources to desired state, each marked
 // ready or not from its observed state, and returns what is not ready and why.
-func markReadiness(planned []objects.Composed, observed map[resource.Name]resource.ObservedComposed, desired map[resource.Name]*resource.DesiredComposed, opts ready.Options) []string {
+func markReadiness(planned []objects.Composed, observed map[resource.Name]resource.ObservedComposed, desired map[string]*fnv1.Resource, opts ready.Options) []string {
 	var waiting []string
 	for _, r := range planned {
 		var obs *unstructured.Unstructured
 		if o, ok := observed[r.Name]; ok && o.Resource != nil {
 			obs = &o.Resource.Unstructured
 		}
-		res := ready.Of(r.Object.GroupVersionKind().GroupKind(), obs, opts)
-		dc := &resource.DesiredComposed{Resource: r.Object, Ready: resource.ReadyFalse}
+		res := ready.Of(r.GroupKind(), obs, opts)
+		dc := &fnv1.Resource{Resource: r.Object, Ready: fnv1.Ready_READY_FALSE}
 		if res.Ready {
-			dc.Ready = resource.ReadyTrue
+			dc.Ready = fnv1.Ready_READY_TRUE
 		} else {
-			waiting = append(waiting, fmt.Sprintf("%s (%s %s: %s)", r.Name, r.Object.GetKind(), r.Object.GetName(), res.Reason))
+			waiting = append(waiting, fmt.Sprintf("%s (%s %s: %s)", r.Name, r.Kind(), r.ObjectName(), res.Reason))
 		}
-		desired[r.Name] = dc
+		desired[string(r.Name)] = dc
 	}
 	return waiting
 }
@@ -217,6 +214,20 @@ func statusFields(status any) (map[string]*structpb.Value, error) {
 		}
 	}
 	return out, nil
+}
+
+// setDesiredComposed adds the composed resources to desired state, keeping
+// what earlier functions in the pipeline composed under other names.
+func setDesiredComposed(rsp *fnv1.RunFunctionResponse, desired map[string]*fnv1.Resource) {
+	if rsp.Desired == nil {
+		rsp.Desired = &fnv1.State{}
+	}
+	if rsp.Desired.Resources == nil {
+		rsp.Desired.Resources = make(map[string]*fnv1.Resource, len(desired))
+	}
+	for name, r := range desired {
+		rsp.Desired.Resources[name] = r
+	}
 }
 
 // setDesiredComposite merges the status fields into the desired XR's

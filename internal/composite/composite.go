@@ -13,6 +13,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/resource/composite"
+	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -111,7 +112,7 @@ type add struct {
 	err  error
 }
 
-func (a *add) put(name resource.Name, u *composed.Unstructured, err error) {
+func (a *add) put(name resource.Name, u *structpb.Struct, err error) {
 	if err != nil {
 		if a.err == nil {
 			a.err = err

@@ -111,7 +111,7 @@ func TestStorageNeverShrinks(t *testing.T) {
 			var storage any
 			for _, r := range got.Resources {
 				if r.Name == tc.res {
-					storage, _ = r.Object.GetValue(joinPath(tc.path))
+					storage, _ = r.Unstructured().GetValue(joinPath(tc.path))
 				}
 			}
 			if diff := cmp.Diff(tc.storage, storage); diff != "" {
@@ -188,7 +188,7 @@ func TestMajorVersionUpgrade(t *testing.T) {
 			var value any
 			for _, r := range got.Resources {
 				if r.Name == tc.res {
-					value, _ = r.Object.GetValue(tc.path)
+					value, _ = r.Unstructured().GetValue(tc.path)
 				}
 			}
 			if diff := cmp.Diff(tc.want, value); diff != "" {

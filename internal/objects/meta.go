@@ -4,12 +4,13 @@
 package objects
 
 import (
-	"encoding/json"
 	"reflect"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 )
@@ -95,47 +96,18 @@ func (m Meta) Selector(component string) map[string]string {
 	}
 }
 
-// FromTyped converts a typed Kubernetes object into a composed resource.
+// FromTyped converts a typed Kubernetes object into the Struct of a
+// composed resource.
 //
-// It uses encoding/json, so omitempty works as everywhere else in
-// Kubernetes: zero integers and false booleans are left out rather than sent
-// as an opinion (the SDK's composed.From would send successThreshold: 0 and
-// hostPort: 0, and drop emptyDir: {}). What encoding/json adds that no one
-// asked for, null values such as metadata.creationTimestamp and the zero
-// status struct, is removed.
-func FromTyped(o runtime.Object) (*composed.Unstructured, error) {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return nil, err
-	}
-	obj := map[string]any{}
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, err
-	}
-	dropNulls(obj)
-	// Status belongs to the object's controller; desired state has none.
-	delete(obj, "status")
-	u := composed.New()
-	u.Object = obj
-	return u, nil
-}
-
-// dropNulls removes null values from nested maps and lists of maps.
-func dropNulls(m map[string]any) {
-	for k, v := range m {
-		switch t := v.(type) {
-		case nil:
-			delete(m, k)
-		case map[string]any:
-			dropNulls(t)
-		case []any:
-			for _, e := range t {
-				if em, ok := e.(map[string]any); ok {
-					dropNulls(em)
-				}
-			}
-		}
-	}
+// It follows encoding/json (see Struct), so omitempty works as everywhere
+// else in Kubernetes: zero integers and false booleans are left out rather
+// than sent as an opinion (the SDK's composed.From would send
+// successThreshold: 0 and hostPort: 0, and drop emptyDir: {}). What
+// encoding/json adds that no one asked for, null values such as
+// metadata.creationTimestamp and the zero status struct, is left out:
+// status belongs to the object's controller; desired state has none.
+func FromTyped(o runtime.Object) (*structpb.Struct, error) {
+	return Struct(o, true)
 }
 
 // ToMap converts a struct (or a pointer to one) to its JSON form as a map,
@@ -150,22 +122,12 @@ func ToMap(o any) (map[string]any, error) {
 	return runtime.DefaultUnstructuredConverter.ToUnstructured(o)
 }
 
-// FromCRD converts a local struct of a custom resource into a composed
-// resource. The structs use pointers and omitempty throughout, so
-// encoding/json emits only what is set.
-func FromCRD(o any) (*composed.Unstructured, error) {
-	b, err := json.Marshal(o)
-	if err != nil {
-		return nil, err
-	}
-	u := composed.New()
-	if err := json.Unmarshal(b, &u.Object); err != nil {
-		return nil, err
-	}
-	// Embedded Kubernetes types (a Rollout's pod template) bring null
-	// creationTimestamps with them.
-	dropNulls(u.Object)
-	return u, nil
+// FromCRD converts a local struct of a custom resource into the Struct of
+// a composed resource. The structs use pointers and omitempty throughout,
+// so only what is set is sent; embedded Kubernetes types (a Rollout's pod
+// template) lose their null creationTimestamps as in FromTyped.
+func FromCRD(o any) (*structpb.Struct, error) {
+	return Struct(o, false)
 }
 
 // CRDMeta is the metadata of a custom resource built from a local struct.
@@ -179,8 +141,33 @@ type CRDMeta struct {
 
 // Composed is one composed resource: its name in the pipeline (stable for
 // the life of the XR, so Crossplane never deletes and recreates it) and the
-// object.
+// object, already in the form the response carries.
 type Composed struct {
 	Name   resource.Name
-	Object *composed.Unstructured
+	Object *structpb.Struct
+}
+
+// GroupKind is the object's API group and kind.
+func (c Composed) GroupKind() schema.GroupKind {
+	return schema.FromAPIVersionAndKind(c.str("apiVersion"), c.Kind()).GroupKind()
+}
+
+// Kind is the object's kind.
+func (c Composed) Kind() string { return c.str("kind") }
+
+// ObjectName is the object's metadata.name.
+func (c Composed) ObjectName() string {
+	return c.Object.GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue()
+}
+
+func (c Composed) str(key string) string {
+	return c.Object.GetFields()[key].GetStringValue()
+}
+
+// Unstructured returns a copy of the object to read with unstructured's
+// and fieldpath's helpers.
+func (c Composed) Unstructured() *composed.Unstructured {
+	u := composed.New()
+	u.Object = c.Object.AsMap()
+	return u
 }

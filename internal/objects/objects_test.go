@@ -223,7 +223,7 @@ func TestFromTypedOmitsZeroValues(t *testing.T) {
 			"ports":    []any{map[string]any{"name": "http", "port": float64(80), "targetPort": "http", "protocol": "TCP"}},
 		},
 	}
-	if diff := cmp.Diff(want, u.Object); diff != "" {
+	if diff := cmp.Diff(want, u.AsMap()); diff != "" {
 		t.Errorf("FromTyped(Service): -want, +got:\n%s", diff)
 	}
 }
