@@ -60,6 +60,89 @@ type encodeState struct {
 	err        error
 	// depth counts objects entered; the top-level object is 1.
 	depth int
+
+	// members holds the members of the objects being encoded.
+	members []member
+
+	// Chunks of values not yet handed out, and the size of the last chunk
+	// of each kind.
+	values                                    []structpb.Value
+	strs                                      []structpb.Value_StringValue
+	nums                                      []structpb.Value_NumberValue
+	objects                                   []structpb.Value_StructValue
+	structs                                   []structpb.Struct
+	nValues, nStrs, nNums, nObjects, nStructs int
+}
+
+// The values of one encoding are allocated in chunks, a few allocations
+// for hundreds of values: they live and die together with the response.
+const (
+	firstChunk = 16
+	maxChunk   = 512
+)
+
+func chunk[T any](c *[]T, n *int) *T {
+	if len(*c) == 0 {
+		*n = min(max(*n*2, firstChunk), maxChunk)
+		*c = make([]T, *n)
+	}
+	x := &(*c)[0]
+	*c = (*c)[1:]
+	return x
+}
+
+func (e *encodeState) newValue() *structpb.Value { return chunk(&e.values, &e.nValues) }
+
+func (e *encodeState) str(s string) *structpb.Value {
+	k := chunk(&e.strs, &e.nStrs)
+	k.StringValue = s
+	v := e.newValue()
+	v.Kind = k
+	return v
+}
+
+func (e *encodeState) num(f float64) *structpb.Value {
+	k := chunk(&e.nums, &e.nNums)
+	k.NumberValue = f
+	v := e.newValue()
+	v.Kind = k
+	return v
+}
+
+func (e *encodeState) boolean(b bool) *structpb.Value {
+	v := e.newValue()
+	v.Kind = &structpb.Value_BoolValue{BoolValue: b}
+	return v
+}
+
+func (e *encodeState) null() *structpb.Value {
+	v := e.newValue()
+	v.Kind = &structpb.Value_NullValue{}
+	return v
+}
+
+func (e *encodeState) object(s *structpb.Struct) *structpb.Value {
+	k := chunk(&e.objects, &e.nObjects)
+	k.StructValue = s
+	v := e.newValue()
+	v.Kind = k
+	return v
+}
+
+func (e *encodeState) newStruct(n int) *structpb.Struct {
+	s := chunk(&e.structs, &e.nStructs)
+	s.Fields = make(map[string]*structpb.Value, n)
+	return s
+}
+
+func (e *encodeState) list(l *structpb.ListValue) *structpb.Value {
+	v := e.newValue()
+	v.Kind = &structpb.Value_ListValue{ListValue: l}
+	return v
+}
+
+func (e *encodeState) newList(n int) *structpb.ListValue {
+	return &structpb.ListValue{Values: make([]*structpb.Value, n)}
 }
 
 func (e *encodeState) fail(err error) *structpb.Value {
@@ -67,6 +150,11 @@ func (e *encodeState) fail(err error) *structpb.Value {
 		e.err = err
 	}
 	return nil
+}
+
+type member struct {
+	name string
+	val  *structpb.Value
 }
 
 // encoderFunc encodes one value. dropNulls says whether nulls are left out
@@ -127,14 +215,14 @@ func newEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 	}
 	switch t.Kind() {
 	case reflect.Bool:
-		return func(_ *encodeState, v reflect.Value, _ bool) *structpb.Value { return structpb.NewBoolValue(v.Bool()) }
+		return func(e *encodeState, v reflect.Value, _ bool) *structpb.Value { return e.boolean(v.Bool()) }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(_ *encodeState, v reflect.Value, _ bool) *structpb.Value {
-			return structpb.NewNumberValue(float64(v.Int()))
+		return func(e *encodeState, v reflect.Value, _ bool) *structpb.Value {
+			return e.num(float64(v.Int()))
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return func(_ *encodeState, v reflect.Value, _ bool) *structpb.Value {
-			return structpb.NewNumberValue(float64(v.Uint()))
+		return func(e *encodeState, v reflect.Value, _ bool) *structpb.Value {
+			return e.num(float64(v.Uint()))
 		}
 	case reflect.Float32:
 		// encoding/json writes a float32 with float32 precision, which then
@@ -144,7 +232,7 @@ func newEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 				return e.fail(fmt.Errorf("unsupported value: %v", v.Float()))
 			}
-			return structpb.NewNumberValue(f)
+			return e.num(f)
 		}
 	case reflect.Float64:
 		return func(e *encodeState, v reflect.Value, _ bool) *structpb.Value {
@@ -152,11 +240,11 @@ func newEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 			if math.IsInf(f, 0) || math.IsNaN(f) {
 				return e.fail(fmt.Errorf("json: unsupported value: %v", f))
 			}
-			return structpb.NewNumberValue(f)
+			return e.num(f)
 		}
 	case reflect.String:
-		return func(_ *encodeState, v reflect.Value, _ bool) *structpb.Value {
-			return structpb.NewStringValue(validUTF8(v.String()))
+		return func(e *encodeState, v reflect.Value, _ bool) *structpb.Value {
+			return e.str(validUTF8(v.String()))
 		}
 	case reflect.Interface:
 		return func(e *encodeState, v reflect.Value, d bool) *structpb.Value {
@@ -173,11 +261,11 @@ func newEncoder(t reflect.Type, allowAddr bool) encoderFunc {
 		if t.Elem().Kind() == reflect.Uint8 {
 			p := reflect.PointerTo(t.Elem())
 			if !p.Implements(marshalerType) && !p.Implements(textMarshalerType) {
-				return func(_ *encodeState, v reflect.Value, _ bool) *structpb.Value {
+				return func(e *encodeState, v reflect.Value, _ bool) *structpb.Value {
 					if v.IsNil() {
 						return nullValue
 					}
-					return structpb.NewStringValue(base64.StdEncoding.EncodeToString(v.Bytes()))
+					return e.str(base64.StdEncoding.EncodeToString(v.Bytes()))
 				}
 			}
 		}
@@ -249,7 +337,7 @@ func (e *encodeState) text(m encoding.TextMarshaler, t reflect.Type) *structpb.V
 	if err != nil {
 		return e.fail(fmt.Errorf("json: error calling MarshalText for type %s: %w", t, err))
 	}
-	return structpb.NewStringValue(validUTF8(string(b)))
+	return e.str(validUTF8(string(b)))
 }
 
 // marshaled turns what a json.Marshaler writes into a value. The common
@@ -262,14 +350,14 @@ func (e *encodeState) marshaled(m json.Marshaler, t reflect.Type, d bool) *struc
 	}
 	switch {
 	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && simpleString(b[1:len(b)-1]):
-		return structpb.NewStringValue(string(b[1 : len(b)-1]))
+		return e.str(string(b[1 : len(b)-1]))
 	case string(b) == "null":
 		return nullValue
 	case string(b) == "true", string(b) == "false":
-		return structpb.NewBoolValue(string(b) == "true")
+		return e.boolean(string(b) == "true")
 	case jsonNumber(b):
 		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
-			return structpb.NewNumberValue(f)
+			return e.num(f)
 		}
 	}
 	var x any
@@ -308,33 +396,33 @@ func simpleString(b []byte) bool {
 func (e *encodeState) generic(x any, dropNulls bool) *structpb.Value {
 	switch t := x.(type) {
 	case nil:
-		return structpb.NewNullValue()
+		return e.null()
 	case bool:
-		return structpb.NewBoolValue(t)
+		return e.boolean(t)
 	case float64:
-		return structpb.NewNumberValue(t)
+		return e.num(t)
 	case string:
-		return structpb.NewStringValue(t)
+		return e.str(t)
 	case []any:
-		l := &structpb.ListValue{Values: make([]*structpb.Value, len(t))}
+		l := e.newList(len(t))
 		for i, el := range t {
 			_, list := el.([]any)
 			l.Values[i] = e.generic(el, !list && dropNulls)
 		}
-		return structpb.NewListValue(l)
+		return e.list(l)
 	case map[string]any:
-		s := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(t))}
+		s := e.newStruct(len(t))
 		for k, el := range t {
 			if el == nil && dropNulls {
 				continue
 			}
 			if el == nil {
-				s.Fields[k] = structpb.NewNullValue()
+				s.Fields[k] = e.null()
 				continue
 			}
 			s.Fields[k] = e.generic(el, true)
 		}
-		return structpb.NewStructValue(s)
+		return e.object(s)
 	}
 	return e.fail(fmt.Errorf("json: unexpected %T", x))
 }
@@ -363,14 +451,14 @@ func newArrayEncoder(t reflect.Type) encoderFunc {
 	kind := elemKindOf(t.Elem())
 	return func(e *encodeState, v reflect.Value, d bool) *structpb.Value {
 		n := v.Len()
-		l := &structpb.ListValue{Values: make([]*structpb.Value, n)}
+		l := e.newList(n)
 		for i := range n {
 			el := elem(e, v.Index(i), d && kind == objectElem)
 			if el == nil {
 				return nil
 			}
 			if el == nullValue {
-				el = structpb.NewNullValue()
+				el = e.null()
 			}
 			if d && kind == dynamicElem {
 				if s := el.GetStructValue(); s != nil {
@@ -379,7 +467,7 @@ func newArrayEncoder(t reflect.Type) encoderFunc {
 			}
 			l.Values[i] = el
 		}
-		return structpb.NewListValue(l)
+		return e.list(l)
 	}
 }
 
@@ -434,7 +522,7 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 		if v.IsNil() {
 			return nullValue
 		}
-		s := &structpb.Struct{Fields: make(map[string]*structpb.Value, v.Len())}
+		s := e.newStruct(v.Len())
 		it := v.MapRange()
 		for it.Next() {
 			k, err := key(it.Key())
@@ -449,11 +537,11 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 				if d {
 					continue
 				}
-				el = structpb.NewNullValue()
+				el = e.null()
 			}
 			s.Fields[k] = el
 		}
-		return structpb.NewStructValue(s)
+		return e.object(s)
 	}
 }
 
@@ -500,7 +588,10 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 	return func(e *encodeState, v reflect.Value, d bool) *structpb.Value {
 		e.depth++
 		defer func() { e.depth-- }()
-		s := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(fields))}
+		// The members go on a shared stack first, so the map is made
+		// with room for what is set rather than for every field.
+		base := len(e.members)
+		defer func() { e.members = e.members[:base] }()
 	next:
 		for i := range fields {
 			f := &fields[i]
@@ -536,11 +627,15 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 				if d {
 					continue
 				}
-				val = structpb.NewNullValue()
+				val = e.null()
 			}
-			s.Fields[f.name] = val
+			e.members = append(e.members, member{f.name, val})
 		}
-		return structpb.NewStructValue(s)
+		s := e.newStruct(len(e.members) - base)
+		for _, m := range e.members[base:] {
+			s.Fields[m.name] = m.val
+		}
+		return e.object(s)
 	}
 }
 
@@ -554,23 +649,23 @@ func (e *encodeState) quoted(v reflect.Value) *structpb.Value {
 	}
 	switch v.Kind() {
 	case reflect.Bool:
-		return structpb.NewStringValue(strconv.FormatBool(v.Bool()))
+		return e.str(strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return structpb.NewStringValue(strconv.FormatInt(v.Int(), 10))
+		return e.str(strconv.FormatInt(v.Int(), 10))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return structpb.NewStringValue(strconv.FormatUint(v.Uint(), 10))
+		return e.str(strconv.FormatUint(v.Uint(), 10))
 	case reflect.String:
 		b, err := json.Marshal(v.String())
 		if err != nil {
 			return e.fail(err)
 		}
-		return structpb.NewStringValue(string(b))
+		return e.str(string(b))
 	}
 	b, err := json.Marshal(v.Interface())
 	if err != nil {
 		return e.fail(err)
 	}
-	return structpb.NewStringValue(string(b))
+	return e.str(string(b))
 }
 
 func isEmpty(v reflect.Value) bool {
