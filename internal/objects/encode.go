@@ -586,57 +586,68 @@ type field struct {
 func newStructEncoder(t reflect.Type) encoderFunc {
 	fields := structFields(t)
 	return func(e *encodeState, v reflect.Value, d bool) *structpb.Value {
-		e.depth++
-		defer func() { e.depth-- }()
-		// The members go on a shared stack first, so the map is made
-		// with room for what is set rather than for every field.
+		// The members go on a shared stack first, so the map is made with
+		// room for what is set rather than for every field.
 		base := len(e.members)
-		defer func() { e.members = e.members[:base] }()
-	next:
-		for i := range fields {
-			f := &fields[i]
-			if e.depth == 1 && e.dropStatus && f.name == "status" {
-				continue
-			}
-			fv := v
-			for _, idx := range f.index {
-				if fv.Kind() == reflect.Pointer {
-					if fv.IsNil() {
-						continue next
-					}
-					fv = fv.Elem()
-				}
-				fv = fv.Field(idx)
-			}
-			if f.omitEmpty && isEmpty(fv) {
-				continue
-			}
-			if f.omitZero != nil && f.omitZero(fv) {
-				continue
-			}
-			var val *structpb.Value
-			if f.quoted {
-				val = e.quoted(fv)
-			} else {
-				val = f.enc(e, fv, d)
-			}
-			if val == nil {
-				return nil
-			}
-			if val == nullValue {
-				if d {
-					continue
-				}
-				val = e.null()
-			}
-			e.members = append(e.members, member{f.name, val})
+		e.depth++
+		ok := e.structMembers(fields, v, d)
+		e.depth--
+		if !ok {
+			e.members = e.members[:base]
+			return nil
 		}
 		s := e.newStruct(len(e.members) - base)
 		for _, m := range e.members[base:] {
 			s.Fields[m.name] = m.val
 		}
+		e.members = e.members[:base]
 		return e.object(s)
 	}
+}
+
+// structMembers pushes the members of a struct onto e.members; false when
+// a member cannot be encoded.
+func (e *encodeState) structMembers(fields []field, v reflect.Value, d bool) bool {
+next:
+	for i := range fields {
+		f := &fields[i]
+		if e.depth == 1 && e.dropStatus && f.name == "status" {
+			continue
+		}
+		fv := v
+		for _, idx := range f.index {
+			if fv.Kind() == reflect.Pointer {
+				if fv.IsNil() {
+					continue next
+				}
+				fv = fv.Elem()
+			}
+			fv = fv.Field(idx)
+		}
+		if f.omitEmpty && isEmpty(fv) {
+			continue
+		}
+		if f.omitZero != nil && f.omitZero(fv) {
+			continue
+		}
+		var val *structpb.Value
+		if f.quoted {
+			val = e.quoted(fv)
+		} else {
+			val = f.enc(e, fv, d)
+		}
+		if val == nil {
+			return false
+		}
+		if val == nullValue {
+			if d {
+				continue
+			}
+			val = e.null()
+		}
+		e.members = append(e.members, member{f.name, val})
+	}
+	return true
 }
 
 // quoted encodes a field tagged ",string": its JSON text as a string.
