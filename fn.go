@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/response"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -20,6 +17,7 @@ import (
 	"github.com/fullstack-fn/function-fullstack/internal/composite"
 	"github.com/fullstack-fn/function-fullstack/internal/database"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
@@ -48,60 +46,41 @@ type Function struct {
 // RunFunction reads the XR, plans its composed resources, decides their
 // readiness from observed state, and writes desired state and status.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	rsp := response.To(req, response.DefaultTTL)
+	rsp := pipeline.To(req, pipeline.DefaultTTL)
 	log := f.log.WithValues("tag", req.GetMeta().GetTag())
 
 	in := &v1beta1.Input{}
 	if req.GetInput() != nil {
-		if err := request.GetInput(req, in); err != nil {
-			fatal(rsp, log, errors.Wrap(err, "cannot get the function input from the Composition"))
+		if err := pipeline.Input(req, in); err != nil {
+			fatal(rsp, log, fmt.Errorf("cannot get the function input from the Composition: %w", err))
 			return rsp, nil
 		}
 	}
 	platform, err := resolve.Input(in)
 	if err != nil {
-		fatal(rsp, log, errors.Wrap(err, "invalid function input in the Composition"))
+		fatal(rsp, log, fmt.Errorf("invalid function input in the Composition: %w", err))
 		return rsp, nil
 	}
 
-	xr, err := request.GetObservedCompositeResource(req)
-	if err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot get the observed composite resource"))
-		return rsp, nil
-	}
-	log = log.WithValues("xr-kind", xr.Resource.GetKind(), "xr-name", xr.Resource.GetName(), "xr-namespace", xr.Resource.GetNamespace())
+	xr := pipeline.ObservedComposite(req)
+	log = log.WithValues("xr-kind", xr.GetKind(), "xr-name", xr.GetName(), "xr-namespace", xr.GetNamespace())
 
-	plan, ok := composite.Planners[xr.Resource.GetKind()]
+	plan, ok := composite.Planners[xr.GetKind()]
 	if !ok {
-		fatal(rsp, log, errors.New(field.NotSupported(field.NewPath("kind"), xr.Resource.GetKind(), composite.Kinds()).Error()))
+		fatal(rsp, log, errors.New(field.NotSupported(field.NewPath("kind"), xr.GetKind(), composite.Kinds()).Error()))
 		return rsp, nil
 	}
 
-	observed, err := request.GetObservedComposedResources(req)
-	if err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot get the observed composed resources"))
-		return rsp, nil
-	}
-
-	required, err := request.GetRequiredResources(req)
-	if err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot get the required resources"))
-		return rsp, nil
-	}
-	var seed []byte
-	if c, err := request.GetCredentials(req, database.PasswordSeedCredential); err == nil {
-		seed = c.Data["seed"]
-	}
-
+	observed := pipeline.ObservedComposed(req)
 	p, err := plan(composite.Request{
-		XR:           xr.Resource,
+		XR:           xr,
 		Observed:     observed,
 		Platform:     platform,
-		Required:     required,
-		PasswordSeed: seed,
+		Required:     pipeline.Required(req),
+		PasswordSeed: pipeline.CredentialData(req, database.PasswordSeedCredential)["seed"],
 	})
 	if err != nil {
-		fatal(rsp, log, errors.Wrapf(err, "cannot compose %s %q", xr.Resource.GetKind(), xr.Resource.GetName()))
+		fatal(rsp, log, fmt.Errorf("cannot compose %s %q: %w", xr.GetKind(), xr.GetName(), err))
 		return rsp, nil
 	}
 
@@ -110,7 +89,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	waiting = append(waiting, p.Pending...)
 	status, err := statusFields(p.Status)
 	if err != nil {
-		fatal(rsp, log, errors.Wrap(err, "cannot set the status of the composite resource"))
+		fatal(rsp, log, fmt.Errorf("cannot set the status of the composite resource: %w", err))
 		return rsp, nil
 	}
 	// Desired state arrives in the response as the request sent it (earlier
@@ -124,7 +103,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 
 	for _, w := range p.Warnings {
-		response.Warning(rsp, errors.New(w)).TargetCompositeAndClaim()
+		pipeline.Warning(rsp, w)
 	}
 	setReadyCondition(rsp, waiting, len(p.Resources)+len(p.Pending))
 	setMigratedCondition(rsp, p.Migration)
@@ -136,17 +115,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 // it came, and logs it.
 func fatal(rsp *fnv1.RunFunctionResponse, log logging.Logger, err error) {
 	log.Info("cannot compose", "error", err.Error())
-	response.Fatal(rsp, err)
+	pipeline.Fatal(rsp, err.Error())
 }
 
 // markReadiness adds the planned resources to desired state, each marked
 // ready or not from its observed state, and returns what is not ready and why.
-func markReadiness(planned []objects.Composed, observed map[resource.Name]resource.ObservedComposed, desired map[string]*fnv1.Resource, opts ready.Options) []string {
+func markReadiness(planned []objects.Composed, observed map[pipeline.Name]*unstructured.Unstructured, desired map[string]*fnv1.Resource, opts ready.Options) []string {
 	var waiting []string
 	for _, r := range planned {
 		var obs *unstructured.Unstructured
-		if o, ok := observed[r.Name]; ok && o.Resource != nil {
-			obs = &o.Resource.Unstructured
+		if o, ok := observed[r.Name]; ok {
+			obs = o
 		}
 		res := ready.Of(r.GroupKind(), obs, opts)
 		dc := &fnv1.Resource{Resource: r.Object, Ready: fnv1.Ready_READY_FALSE}
@@ -164,15 +143,12 @@ func markReadiness(planned []objects.Composed, observed map[resource.Name]resour
 // every resource that holds it back.
 func setReadyCondition(rsp *fnv1.RunFunctionResponse, waiting []string, total int) {
 	if len(waiting) == 0 {
-		response.ConditionTrue(rsp, ConditionResourcesReady, ReasonAllReady).
-			WithMessage(fmt.Sprintf("all %d composed resources are ready", total)).
-			TargetCompositeAndClaim()
+		pipeline.Condition(rsp, ConditionResourcesReady, true, ReasonAllReady, fmt.Sprintf("all %d composed resources are ready", total))
 		return
 	}
 	sort.Strings(waiting)
-	response.ConditionFalse(rsp, ConditionResourcesReady, ReasonWaiting).
-		WithMessage(fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), total, strings.Join(waiting, "; "))).
-		TargetCompositeAndClaim()
+	pipeline.Condition(rsp, ConditionResourcesReady, false, ReasonWaiting,
+		fmt.Sprintf("%d of %d composed resources not ready: %s", len(waiting), total, strings.Join(waiting, "; ")))
 }
 
 // setMigratedCondition reports a migration Job on the XR and its claim:
@@ -188,16 +164,14 @@ func setMigratedCondition(rsp *fnv1.RunFunctionResponse, m *composite.Migration)
 	}
 	switch m.State {
 	case ready.JobSucceeded:
-		response.ConditionTrue(rsp, ConditionMigrated, ReasonMigrationSucceeded).
-			WithMessage(fmt.Sprintf("migration Job %s for %s succeeded", m.Job, m.Image)).TargetCompositeAndClaim()
+		pipeline.Condition(rsp, ConditionMigrated, true, ReasonMigrationSucceeded, fmt.Sprintf("migration Job %s for %s succeeded", m.Job, m.Image))
 	case ready.JobFailed:
 		msg := fmt.Sprintf("migration Job %s for %s %s; %s. Fix the migration and set a new image, or delete the Job to run it again",
 			m.Job, m.Image, m.Message, serving)
-		response.ConditionFalse(rsp, ConditionMigrated, ReasonMigrationFailed).WithMessage(msg).TargetCompositeAndClaim()
-		response.Warning(rsp, errors.New(msg)).TargetCompositeAndClaim()
+		pipeline.Condition(rsp, ConditionMigrated, false, ReasonMigrationFailed, msg)
+		pipeline.Warning(rsp, msg)
 	default:
-		response.ConditionFalse(rsp, ConditionMigrated, ReasonMigrating).
-			WithMessage(fmt.Sprintf("migration Job %s for %s %s; %s", m.Job, m.Image, m.Message, serving)).TargetCompositeAndClaim()
+		pipeline.Condition(rsp, ConditionMigrated, false, ReasonMigrating, fmt.Sprintf("migration Job %s for %s %s; %s", m.Job, m.Image, m.Message, serving))
 	}
 }
 
@@ -233,7 +207,7 @@ func setDesiredComposed(rsp *fnv1.RunFunctionResponse, desired map[string]*fnv1.
 // setDesiredComposite merges the status fields into the desired XR's
 // status, keeping what earlier functions in the pipeline set under other
 // keys, and sets its connection details when the plan has them.
-func setDesiredComposite(rsp *fnv1.RunFunctionResponse, status map[string]*structpb.Value, cd resource.ConnectionDetails) {
+func setDesiredComposite(rsp *fnv1.RunFunctionResponse, status map[string]*structpb.Value, cd pipeline.ConnectionDetails) {
 	if rsp.Desired == nil {
 		rsp.Desired = &fnv1.State{}
 	}

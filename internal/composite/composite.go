@@ -10,11 +10,9 @@ import (
 	"sort"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
-	"github.com/crossplane/function-sdk-go/resource/composite"
 	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/fullstack-fn/function-fullstack/internal/database"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
@@ -35,34 +34,34 @@ const (
 // never change for the life of an XR. The database's names are in package
 // database.
 const (
-	ResFrontendDeployment resource.Name = "frontend-deployment"
-	ResFrontendService    resource.Name = "frontend-service"
-	ResIngress            resource.Name = "ingress"
+	ResFrontendDeployment pipeline.Name = "frontend-deployment"
+	ResFrontendService    pipeline.Name = "frontend-service"
+	ResIngress            pipeline.Name = "ingress"
 	// The monitors both kinds compose when monitoring is on.
-	ResServiceMonitor  resource.Name = "service-monitor"
-	ResDatabaseMonitor resource.Name = "database-monitor"
+	ResServiceMonitor  pipeline.Name = "service-monitor"
+	ResDatabaseMonitor pipeline.Name = "database-monitor"
 	// The NetworkPolicies both kinds compose when they are on.
-	ResFrontendPolicy  resource.Name = "network-policy-frontend"
-	ResAPIPolicy       resource.Name = "network-policy-api"
-	ResMigrationPolicy resource.Name = "network-policy-migration"
-	ResDatabasePolicy  resource.Name = "network-policy-database"
+	ResFrontendPolicy  pipeline.Name = "network-policy-frontend"
+	ResAPIPolicy       pipeline.Name = "network-policy-api"
+	ResMigrationPolicy pipeline.Name = "network-policy-migration"
+	ResDatabasePolicy  pipeline.Name = "network-policy-database"
 )
 
 // Request is what a planner reads.
 type Request struct {
-	XR       *composite.Unstructured
-	Observed map[resource.Name]resource.ObservedComposed
+	XR       *unstructured.Unstructured
+	Observed map[pipeline.Name]*unstructured.Unstructured
 	Platform resolve.Platform
 	// Required are resources Crossplane fetched on the function's request.
-	Required map[string][]resource.Required
+	Required map[string][]*unstructured.Unstructured
 	// PasswordSeed derives passwords the function must supply.
 	PasswordSeed []byte
 }
 
 // observed returns the observed composed resource of that name, or nil.
-func (r Request) observed(n resource.Name) *composed.Unstructured {
-	if o, ok := r.Observed[n]; ok && o.Resource != nil && len(o.Resource.Object) > 0 {
-		return o.Resource
+func (r Request) observed(n pipeline.Name) *unstructured.Unstructured {
+	if o := r.Observed[n]; o != nil && len(o.Object) > 0 {
+		return o
 	}
 	return nil
 }
@@ -80,7 +79,7 @@ type Plan struct {
 	// Requirements are resources the function asks Crossplane to fetch.
 	Requirements map[string]*fnv1.ResourceSelector
 	// ConnectionDetails of a LegacyCluster XR (and so its claim).
-	ConnectionDetails resource.ConnectionDetails
+	ConnectionDetails pipeline.ConnectionDetails
 	// Migration is the migration Job composed for a new image, if any.
 	Migration *Migration
 }
@@ -112,7 +111,7 @@ type add struct {
 	err  error
 }
 
-func (a *add) put(name resource.Name, u *structpb.Struct, err error) {
+func (a *add) put(name pipeline.Name, u *structpb.Struct, err error) {
 	if err != nil {
 		if a.err == nil {
 			a.err = err
@@ -123,13 +122,13 @@ func (a *add) put(name resource.Name, u *structpb.Struct, err error) {
 }
 
 // Object adds a typed Kubernetes object.
-func (a *add) Object(name resource.Name, obj runtime.Object) {
+func (a *add) Object(name pipeline.Name, obj runtime.Object) {
 	u, err := objects.FromTyped(obj)
 	a.put(name, u, err)
 }
 
 // CRD adds a local struct of a custom resource.
-func (a *add) CRD(name resource.Name, obj any) {
+func (a *add) CRD(name pipeline.Name, obj any) {
 	u, err := objects.FromCRD(obj)
 	a.put(name, u, err)
 }
@@ -178,7 +177,7 @@ func (a *add) NetworkPolicies(m objects.Meta, net *resolve.Network, api objects.
 // Database adds the database and its connection Secret, and returns the
 // XR's status.database.
 func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha1.DatabaseStatus, error) {
-	observed := make(map[resource.Name]*composed.Unstructured, len(r.Observed))
+	observed := make(map[pipeline.Name]*unstructured.Unstructured, len(r.Observed))
 	for n := range r.Observed {
 		observed[n] = r.observed(n)
 	}
@@ -207,7 +206,7 @@ func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha
 // namespaced (Crossplane v2) XR composes into its own namespace. A
 // LegacyCluster XR composes into its claim's namespace and takes the claim's
 // name, which is what people know the application by.
-func target(xr *composite.Unstructured, environment string, owner resolve.Owner) (objects.Meta, error) {
+func target(xr *unstructured.Unstructured, environment string, owner resolve.Owner) (objects.Meta, error) {
 	base, ns := appName(xr)
 	if ns == "" {
 		return objects.Meta{}, resolve.FieldErrors{field.Required(
@@ -231,14 +230,14 @@ func target(xr *composite.Unstructured, environment string, owner resolve.Owner)
 
 // resolveTarget is what resolving reads of the XR: the application's name
 // and the XR's annotations.
-func resolveTarget(xr *composite.Unstructured) resolve.Composite {
+func resolveTarget(xr *unstructured.Unstructured) resolve.Composite {
 	base, _ := appName(xr)
 	return resolve.Composite{Name: names.For(base).Base, Annotations: xr.GetAnnotations()}
 }
 
 // appName returns the application's name and namespace: the XR's, or for a
 // LegacyCluster XR its claim's.
-func appName(xr *composite.Unstructured) (name, namespace string) {
+func appName(xr *unstructured.Unstructured) (name, namespace string) {
 	name, namespace = xr.GetName(), xr.GetNamespace()
 	if namespace == "" {
 		labels := xr.GetLabels()

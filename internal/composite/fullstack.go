@@ -1,13 +1,13 @@
 package composite
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
@@ -18,14 +18,14 @@ import (
 // Rollout, each under its own name, so a change of strategy never turns one
 // kind into the other in place.
 const (
-	ResServiceDeployment resource.Name = "service-deployment"
-	ResServiceRollout    resource.Name = "service-rollout"
-	ResStableService     resource.Name = "service"
-	ResCanaryService     resource.Name = "service-canary"
-	ResPreviewService    resource.Name = "service-preview"
-	ResAnalysisTemplate  resource.Name = "analysis-template"
-	ResAutoscaler        resource.Name = "autoscaler"
-	ResDisruptionBudget  resource.Name = "disruption-budget"
+	ResServiceDeployment pipeline.Name = "service-deployment"
+	ResServiceRollout    pipeline.Name = "service-rollout"
+	ResStableService     pipeline.Name = "service"
+	ResCanaryService     pipeline.Name = "service-canary"
+	ResPreviewService    pipeline.Name = "service-preview"
+	ResAnalysisTemplate  pipeline.Name = "analysis-template"
+	ResAutoscaler        pipeline.Name = "autoscaler"
+	ResDisruptionBudget  pipeline.Name = "disruption-budget"
 )
 
 // AnnotationWorkload on the stable Service names the kind that serves it:
@@ -90,7 +90,7 @@ func FullStackService(r Request) (*Plan, error) {
 
 	// The image that serves is the Rollout's once there is one, else the
 	// Deployment's; a new one waits for its migration.
-	workload, compose := a.migrate(r, m, n.Service, []resource.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
+	workload, compose := a.migrate(r, m, n.Service, []pipeline.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
 	if w.deployment && compose {
 		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, workload, wiring))
 	}
@@ -175,7 +175,7 @@ func FullStackService(r Request) (*Plan, error) {
 //     adds its key, so it never selects nothing;
 //   - a Service the Rollout has managed from the start, which has no
 //     selector until Argo sets one, gets none from the function.
-func trafficService(r Request, res resource.Name, m objects.Meta, name, traffic string, managed map[string]bool) *corev1.Service {
+func trafficService(r Request, res pipeline.Name, m objects.Meta, name, traffic string, managed map[string]bool) *corev1.Service {
 	s := objects.Service(m, objects.ComponentService, name)
 	s.Labels[objects.LabelTraffic] = traffic
 	if !managed[name] {

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/crossplane/function-sdk-go/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
@@ -93,11 +93,8 @@ func planHandover(r Request, svc *resolve.FullStackService) workload {
 	return w
 }
 
-func observedObject(r Request, n resource.Name) *unstructured.Unstructured {
-	if o := r.observed(n); o != nil {
-		return &o.Unstructured
-	}
-	return nil
+func observedObject(r Request, n pipeline.Name) *unstructured.Unstructured {
+	return r.observed(n)
 }
 
 // isHandoverForm says whether an observed Rollout manages no Service: a

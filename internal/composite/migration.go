@@ -3,10 +3,8 @@ package composite
 import (
 	"fmt"
 
-	"github.com/crossplane/function-sdk-go/resource"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/ready"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
@@ -33,16 +31,18 @@ const ResMigrationPrefix = "migration-"
 // migration with the new image, and the workload keeps the image it serves
 // until the Job has succeeded; a workload that does not exist yet waits
 // (compose is false). A failed Job keeps the old image serving.
-func (a *add) migrate(r Request, m objects.Meta, workload string, observed []resource.Name, w resolve.Workload, db resolve.Database, wiring objects.Wiring) (resolve.Workload, bool) {
+func (a *add) migrate(r Request, m objects.Meta, workload string, observed []pipeline.Name, w resolve.Workload, db resolve.Database, wiring objects.Wiring) (resolve.Workload, bool) {
 	if db.Migration == nil {
 		return w, true
 	}
 	serving := ""
 	for _, n := range observed {
 		if o := r.observed(n); o != nil {
-			if img, err := o.GetString("spec.template.spec.containers[0].image"); err == nil {
-				serving = img
-				break
+			if img, ok := pipeline.Value(o.Object, "spec.template.spec.containers[0].image"); ok {
+				if s, ok := img.(string); ok {
+					serving = s
+					break
+				}
 			}
 		}
 	}
@@ -50,13 +50,9 @@ func (a *add) migrate(r Request, m objects.Meta, workload string, observed []res
 		return w, true
 	}
 	name := objects.MigrationJobName(workload, w.Image)
-	res := resource.Name(ResMigrationPrefix + objects.ImageHash(w.Image))
+	res := pipeline.Name(ResMigrationPrefix + objects.ImageHash(w.Image))
 	a.Object(res, objects.MigrationJob(m, name, w, *db.Migration, wiring))
-	var job *unstructured.Unstructured
-	if o := r.observed(res); o != nil {
-		job = &o.Unstructured
-	}
-	state, msg := ready.JobOf(job)
+	state, msg := ready.JobOf(r.observed(res))
 	a.plan.Migration = &Migration{Job: name, State: state, Message: msg, Serving: serving, Image: w.Image}
 	if state == ready.JobSucceeded {
 		return w, true

@@ -1,18 +1,17 @@
 package composite
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
-
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // Names of the backend resources of an XNodeApp. They never change for the
 // life of an XR.
 const (
-	ResBackendDeployment resource.Name = "backend-deployment"
-	ResBackendService    resource.Name = "backend-service"
+	ResBackendDeployment pipeline.Name = "backend-deployment"
+	ResBackendService    pipeline.Name = "backend-service"
 )
 
 // NodeApp plans an XNodeApp: a frontend and a backend, each a Deployment
@@ -37,7 +36,7 @@ func NodeApp(r Request) (*Plan, error) {
 	a := &add{plan: plan}
 	a.Frontend(m, app.Frontend, n.Backend)
 	wiring := objects.DatabaseWiring(m, app.Database)
-	if backend, ok := a.migrate(r, m, n.Backend, []resource.Name{ResBackendDeployment}, app.Backend, app.Database, wiring); ok {
+	if backend, ok := a.migrate(r, m, n.Backend, []pipeline.Name{ResBackendDeployment}, app.Backend, app.Database, wiring); ok {
 		a.Object(ResBackendDeployment, objects.Deployment(m, objects.ComponentBackend, n.Backend, backend, wiring))
 	}
 	a.Object(ResBackendService, objects.Service(m, objects.ComponentBackend, n.Backend))

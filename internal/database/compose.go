@@ -9,13 +9,13 @@ import (
 	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
@@ -40,7 +40,7 @@ type Result struct {
 	// Requirements are resources Crossplane must fetch for the next call.
 	Requirements map[string]*fnv1.ResourceSelector
 	// ConnectionDetails of a LegacyCluster XR (and so its claim).
-	ConnectionDetails resource.ConnectionDetails
+	ConnectionDetails pipeline.ConnectionDetails
 	// Status is the XR's status.database.
 	Status v1alpha1.DatabaseStatus
 }
@@ -104,7 +104,7 @@ func Compose(in Input) (*Result, error) {
 
 // add adds a typed object (a Kubernetes type or a local struct of a custom
 // resource) to the result.
-func (r *Result) add(name resource.Name, obj any) error {
+func (r *Result) add(name pipeline.Name, obj any) error {
 	var err error
 	c := objects.Composed{Name: name}
 	if t, ok := obj.(runtime.Object); ok {
@@ -138,7 +138,7 @@ func (in Input) aws(out *Result, db resolve.Database, s objects.Scope) (Connecti
 	observed := in.observed(ResDatabaseAWS)
 	port := "5432"
 	if observed != nil {
-		if p, err := observed.GetInteger("status.atProvider.port"); err == nil && p > 0 {
+		if p, ok := pipeline.Int(observed.Object, "status.atProvider.port"); ok && p > 0 {
 			port = strconv.FormatInt(p, 10)
 		}
 	}
@@ -161,7 +161,7 @@ func (in Input) gcp(out *Result, db resolve.Database, s objects.Scope) (Connecti
 		password = derivePassword(in.PasswordSeed, in.Meta.Namespace+"/"+in.Meta.Composite)
 	}
 	for _, r := range []struct {
-		name resource.Name
+		name pipeline.Name
 		obj  any
 	}{
 		{ResDatabaseGCP, objects.CloudSQLInstance(in.Meta, db, s)},
@@ -196,10 +196,10 @@ func (in Input) azure(out *Result, db resolve.Database, s objects.Scope) (Connec
 func (in Input) requirePasswordSecret(out *Result, name string) string {
 	out.require(RequiredPasswordSecret, "Secret", in.Meta.Namespace, name)
 	for _, r := range in.Required[RequiredPasswordSecret] {
-		if r.Resource == nil || r.Resource.GetName() != name {
+		if r == nil || r.GetName() != name {
 			continue
 		}
-		return secretValue(r.Resource.Object, objects.PasswordKey)
+		return secretValue(r.Object, objects.PasswordKey)
 	}
 	return ""
 }
@@ -210,10 +210,10 @@ func (in Input) requirePasswordSecret(out *Result, name string) string {
 func (in Input) requireCABundle(out *Result, ca resolve.CABundle) bool {
 	out.require(RequiredCABundle, "ConfigMap", in.Meta.Namespace, ca.ConfigMap)
 	for _, r := range in.Required[RequiredCABundle] {
-		if r.Resource == nil || r.Resource.GetName() != ca.ConfigMap {
+		if r == nil || r.GetName() != ca.ConfigMap {
 			continue
 		}
-		pem, _, _ := unstructured.NestedString(r.Resource.Object, "data", ca.Key)
+		pem, _, _ := unstructured.NestedString(r.Object, "data", ca.Key)
 		return pem != ""
 	}
 	return false

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/url"
 
-	"github.com/crossplane/function-sdk-go/resource/composed"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
@@ -98,7 +97,7 @@ func SecretData(obj map[string]any) map[string][]byte {
 	return out
 }
 
-func objectOf(u *composed.Unstructured) map[string]any {
+func objectOf(u *unstructured.Unstructured) map[string]any {
 	if u == nil {
 		return nil
 	}

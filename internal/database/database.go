@@ -12,12 +12,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 	kresource "k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
@@ -26,19 +26,19 @@ import (
 // so Crossplane updates it in place. Each provider has its own names, so a
 // provider change can never turn into an in-place update of another kind.
 const (
-	ResDatabase           resource.Name = "database" // CloudNativePG Cluster
-	ResDatabaseAWS        resource.Name = "database-aws"
-	ResDatabaseGCP        resource.Name = "database-gcp"
-	ResDatabaseGCPDB      resource.Name = "database-gcp-db"
-	ResDatabaseGCPUser    resource.Name = "database-gcp-user"
-	ResDatabasePassword   resource.Name = "database-password"
-	ResDatabaseAzure      resource.Name = "database-azure"
-	ResDatabaseAzureDB    resource.Name = "database-azure-db"
-	ResDatabaseConnection resource.Name = "database-connection"
+	ResDatabase           pipeline.Name = "database" // CloudNativePG Cluster
+	ResDatabaseAWS        pipeline.Name = "database-aws"
+	ResDatabaseGCP        pipeline.Name = "database-gcp"
+	ResDatabaseGCPDB      pipeline.Name = "database-gcp-db"
+	ResDatabaseGCPUser    pipeline.Name = "database-gcp-user"
+	ResDatabasePassword   pipeline.Name = "database-password"
+	ResDatabaseAzure      pipeline.Name = "database-azure"
+	ResDatabaseAzureDB    pipeline.Name = "database-azure-db"
+	ResDatabaseConnection pipeline.Name = "database-connection"
 )
 
 // providerResources lists the resources that hold each provider's data.
-var providerResources = map[string][]resource.Name{
+var providerResources = map[string][]pipeline.Name{
 	resolve.ProviderCNPG:  {ResDatabase},
 	resolve.ProviderAWS:   {ResDatabaseAWS},
 	resolve.ProviderGCP:   {ResDatabaseGCP, ResDatabaseGCPDB, ResDatabaseGCPUser, ResDatabasePassword},
@@ -63,14 +63,14 @@ type Input struct {
 	// ClusterScopedName names cluster-scoped managed resources; it is unique
 	// across namespaces (the XR's name).
 	ClusterScopedName string
-	Observed          map[resource.Name]*composed.Unstructured
+	Observed          map[pipeline.Name]*unstructured.Unstructured
 	// Required are the resources Crossplane fetched because the function
 	// asked for them in an earlier call.
-	Required     map[string][]resource.Required
+	Required     map[string][]*unstructured.Unstructured
 	PasswordSeed []byte
 }
 
-func (in Input) observed(n resource.Name) *composed.Unstructured {
+func (in Input) observed(n pipeline.Name) *unstructured.Unstructured {
 	if o, ok := in.Observed[n]; ok && o != nil && len(o.Object) > 0 {
 		return o
 	}
@@ -108,15 +108,15 @@ func guardProviderChange(in Input) *field.Error {
 
 // isProtected reports whether an observed managed resource is protected from
 // deletion: no Delete in its management policies, or deletionPolicy Orphan.
-func isProtected(o *composed.Unstructured) bool {
+func isProtected(o *unstructured.Unstructured) bool {
 	if o == nil {
 		return false
 	}
-	if dp, _ := o.GetString("spec.deletionPolicy"); dp == "Orphan" {
+	if pipeline.String(o.Object, "spec.deletionPolicy") == "Orphan" {
 		return true
 	}
-	mp, err := o.GetStringArray("spec.managementPolicies")
-	if err != nil || len(mp) == 0 {
+	mp, ok := pipeline.Strings(o.Object, "spec.managementPolicies")
+	if !ok || len(mp) == 0 {
 		return false
 	}
 	for _, p := range mp {
@@ -220,7 +220,7 @@ func (s storage) int(want int64) int64 {
 // spec's storage is refused; a size whose storage is smaller, or a disk the
 // cloud grew, keeps the larger value with a warning. unit follows numbers
 // that carry none (GiB of an RDS instance).
-func (in Input) storage(observed *composed.Unstructured, specPath, atPath, want, unit string) storage {
+func (in Input) storage(observed *unstructured.Unstructured, specPath, atPath, want, unit string) storage {
 	out := storage{kept: want}
 	wq, err := kresource.ParseQuantity(want)
 	if err != nil {
@@ -250,7 +250,7 @@ func (in Input) storage(observed *composed.Unstructured, specPath, atPath, want,
 	return out
 }
 
-func parsedQuantityAt(u *composed.Unstructured, path string) (kresource.Quantity, bool) {
+func parsedQuantityAt(u *unstructured.Unstructured, path string) (kresource.Quantity, bool) {
 	s := quantityAt(u, path)
 	if s == "" {
 		return kresource.Quantity{}, false
@@ -262,7 +262,7 @@ func parsedQuantityAt(u *composed.Unstructured, path string) (kresource.Quantity
 // majorUpgrade reports whether the observed major version (the first path
 // that has one) is lower than the version asked for: the provider then
 // needs to be told that a major upgrade is meant.
-func majorUpgrade(o *composed.Unstructured, path, fallback, want string) bool {
+func majorUpgrade(o *unstructured.Unstructured, path, fallback, want string) bool {
 	have := stringAt(o, path)
 	if have == "" && fallback != "" {
 		have = stringAt(o, fallback)
@@ -276,12 +276,11 @@ func majorUpgrade(o *composed.Unstructured, path, fallback, want string) bool {
 	return err1 == nil && err2 == nil && h < w
 }
 
-func boolAt(u *composed.Unstructured, path string) bool {
+func boolAt(u *unstructured.Unstructured, path string) bool {
 	if u == nil {
 		return false
 	}
-	b, _ := u.GetBool(path)
-	return b
+	return pipeline.Bool(u.Object, path)
 }
 
 // keepIdentity keeps the name and owner an existing database was created
@@ -290,7 +289,7 @@ func boolAt(u *composed.Unstructured, path string) bool {
 // at bootstrap. A changed spec gets a warning instead.
 func (in Input) keepIdentity(db *resolve.Database) []string {
 	var name, owner string
-	annotation := func(n resource.Name) string {
+	annotation := func(n pipeline.Name) string {
 		if o := in.observed(n); o != nil {
 			return o.GetAnnotations()[objects.ExternalNameAnnotation]
 		}
@@ -329,14 +328,11 @@ func (in Input) keepIdentity(db *resolve.Database) []string {
 
 // quantityAt reads a storage size: a quantity string, or a number (which
 // JSON and protobuf Structs carry as float64).
-func quantityAt(u *composed.Unstructured, path string) string {
+func quantityAt(u *unstructured.Unstructured, path string) string {
 	if u == nil {
 		return ""
 	}
-	v, err := u.GetValue(path)
-	if err != nil {
-		return ""
-	}
+	v, _ := pipeline.Value(u.Object, path)
 	switch n := v.(type) {
 	case string:
 		return n
@@ -357,10 +353,9 @@ func retention(days int64, protected bool) int64 {
 	return days
 }
 
-func stringAt(u *composed.Unstructured, path string) string {
+func stringAt(u *unstructured.Unstructured, path string) string {
 	if u == nil {
 		return ""
 	}
-	s, _ := u.GetString(path)
-	return s
+	return pipeline.String(u.Object, path)
 }

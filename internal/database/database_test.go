@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
@@ -33,7 +33,7 @@ func TestStorageNeverShrinks(t *testing.T) {
 		size     string
 		// spec is spec.database.storage.
 		spec     string
-		res      resource.Name
+		res      pipeline.Name
 		path     []string
 		observed any // nil for a new database
 		// grown is what the cloud reports at atPath.
@@ -88,10 +88,10 @@ func TestStorageNeverShrinks(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
-			in := Input{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[resource.Name]*composed.Unstructured{}, PasswordSeed: []byte("seed")}
+			in := Input{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[pipeline.Name]*unstructured.Unstructured{}, PasswordSeed: []byte("seed")}
 			in.Meta.Environment = resolve.EnvDevelopment
 			if tc.observed != nil {
-				o := composed.New()
+				o := &unstructured.Unstructured{Object: map[string]any{}}
 				set(o.Object, tc.path, tc.observed)
 				if tc.grown != nil {
 					set(o.Object, tc.atPath, tc.grown)
@@ -111,7 +111,7 @@ func TestStorageNeverShrinks(t *testing.T) {
 			var storage any
 			for _, r := range got.Resources {
 				if r.Name == tc.res {
-					storage, _ = r.Unstructured().GetValue(joinPath(tc.path))
+					storage, _ = pipeline.Value(r.Unstructured().Object, joinPath(tc.path))
 				}
 			}
 			if diff := cmp.Diff(tc.storage, storage); diff != "" {
@@ -149,7 +149,7 @@ func TestMajorVersionUpgrade(t *testing.T) {
 	}}
 	cases := map[string]struct {
 		provider string
-		res      resource.Name
+		res      pipeline.Name
 		observed map[string]any // path (dots) -> value; nil for a new database
 		path     string
 		want     any
@@ -173,9 +173,9 @@ func TestMajorVersionUpgrade(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
-			in := Input{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[resource.Name]*composed.Unstructured{}}
+			in := Input{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[pipeline.Name]*unstructured.Unstructured{}}
 			if tc.observed != nil {
-				o := composed.New()
+				o := &unstructured.Unstructured{Object: map[string]any{}}
 				for p, v := range tc.observed {
 					set(o.Object, strings.Split(p, "."), v)
 				}
@@ -188,7 +188,7 @@ func TestMajorVersionUpgrade(t *testing.T) {
 			var value any
 			for _, r := range got.Resources {
 				if r.Name == tc.res {
-					value, _ = r.Unstructured().GetValue(tc.path)
+					value, _ = pipeline.Value(r.Unstructured().Object, tc.path)
 				}
 			}
 			if diff := cmp.Diff(tc.want, value); diff != "" {

@@ -6,13 +6,13 @@ package objects
 import (
 	"reflect"
 
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fullstack-fn/function-fullstack/internal/names"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 )
 
 // Label keys set on every composed object and pod template.
@@ -143,7 +143,7 @@ type CRDMeta struct {
 // the life of the XR, so Crossplane never deletes and recreates it) and the
 // object, already in the form the response carries.
 type Composed struct {
-	Name   resource.Name
+	Name   pipeline.Name
 	Object *structpb.Struct
 }
 
@@ -166,8 +166,8 @@ func (c Composed) str(key string) string {
 
 // Unstructured returns a copy of the object to read with unstructured's
 // and fieldpath's helpers.
-func (c Composed) Unstructured() *composed.Unstructured {
-	u := composed.New()
+func (c Composed) Unstructured() *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
 	u.Object = c.Object.AsMap()
 	return u
 }

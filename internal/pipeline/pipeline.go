@@ -1,0 +1,123 @@
+// Package pipeline is the function's side of Crossplane's RunFunction
+// protocol: it reads what a request carries (the XR, the observed composed
+// resources, the required resources, credentials, the Input) into
+// apimachinery's unstructured objects, and writes results and conditions
+// into the response.
+//
+// It does what function-sdk-go's request, response and resource packages
+// do for this function, on the SDK's protobuf types, without importing
+// them: they bring crossplane-runtime, controller-runtime and client-go's
+// scheme of every Kubernetes API into the binary, which the function does
+// not use and which doubled its resident memory at start.
+package pipeline
+
+import (
+	"time"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/go-json-experiment/json"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Name is a composed resource's name in the pipeline: stable for the life
+// of the XR, so Crossplane never deletes and recreates it.
+type Name string
+
+// ConnectionDetails are a resource's connection details.
+type ConnectionDetails map[string][]byte
+
+// DefaultTTL is how long Crossplane may cache a response.
+const DefaultTTL = time.Minute
+
+// ObservedComposite returns the observed XR.
+func ObservedComposite(req *fnv1.RunFunctionRequest) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: req.GetObserved().GetComposite().GetResource().AsMap()}
+}
+
+// ObservedComposed returns the observed composed resources by name.
+func ObservedComposed(req *fnv1.RunFunctionRequest) map[Name]*unstructured.Unstructured {
+	rs := req.GetObserved().GetResources()
+	out := make(map[Name]*unstructured.Unstructured, len(rs))
+	for name, r := range rs {
+		out[Name(name)] = &unstructured.Unstructured{Object: r.GetResource().AsMap()}
+	}
+	return out
+}
+
+// Required returns the resources Crossplane fetched on the function's
+// request, by requirement name.
+func Required(req *fnv1.RunFunctionRequest) map[string][]*unstructured.Unstructured {
+	rs := req.GetRequiredResources()
+	out := make(map[string][]*unstructured.Unstructured, len(rs))
+	for name, items := range rs {
+		l := make([]*unstructured.Unstructured, 0, len(items.GetItems()))
+		for _, i := range items.GetItems() {
+			l = append(l, &unstructured.Unstructured{Object: i.GetResource().AsMap()})
+		}
+		out[name] = l
+	}
+	return out
+}
+
+// CredentialData returns the data of the named credentials, or nil when
+// the request has none of that name or they are not data.
+func CredentialData(req *fnv1.RunFunctionRequest, name string) map[string][]byte {
+	return req.GetCredentials()[name].GetCredentialData().GetData()
+}
+
+// Input decodes the function's Input from the Composition into out.
+// Unknown fields are refused, and names match exactly.
+func Input(req *fnv1.RunFunctionRequest, out any) error {
+	b, err := protojson.Marshal(req.GetInput())
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out, json.RejectUnknownMembers(true))
+}
+
+// To starts the response to a request: its tag, a TTL, and the desired
+// state and context as the request sent them (what earlier functions in
+// the pipeline set).
+func To(req *fnv1.RunFunctionRequest, ttl time.Duration) *fnv1.RunFunctionResponse {
+	return &fnv1.RunFunctionResponse{
+		Meta:    &fnv1.ResponseMeta{Tag: req.GetMeta().GetTag(), Ttl: durationpb.New(ttl)},
+		Desired: req.GetDesired(),
+		Context: req.GetContext(),
+	}
+}
+
+// Fatal adds a fatal result: Crossplane stops the pipeline and keeps the
+// XR's composed resources as they are. It can target only the XR.
+func Fatal(rsp *fnv1.RunFunctionResponse, msg string) {
+	rsp.Results = append(rsp.Results, &fnv1.Result{
+		Severity: fnv1.Severity_SEVERITY_FATAL,
+		Message:  msg,
+		Target:   fnv1.Target_TARGET_COMPOSITE.Enum(),
+	})
+}
+
+// Warning adds a warning result, an event on the XR and its claim.
+func Warning(rsp *fnv1.RunFunctionResponse, msg string) {
+	rsp.Results = append(rsp.Results, &fnv1.Result{
+		Severity: fnv1.Severity_SEVERITY_WARNING,
+		Message:  msg,
+		Target:   fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	})
+}
+
+// Condition sets a condition on the XR and its claim.
+func Condition(rsp *fnv1.RunFunctionResponse, typ string, status bool, reason, msg string) {
+	s := fnv1.Status_STATUS_CONDITION_FALSE
+	if status {
+		s = fnv1.Status_STATUS_CONDITION_TRUE
+	}
+	rsp.Conditions = append(rsp.Conditions, &fnv1.Condition{
+		Type:    typ,
+		Status:  s,
+		Reason:  reason,
+		Message: &msg,
+		Target:  fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	})
+}
