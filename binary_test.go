@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/fullstack-fn/function-fullstack/test/load"
 	"github.com/fullstack-fn/function-fullstack/test/pki"
 )
 
@@ -186,6 +187,32 @@ func (p *proc) peakRSS(t testing.TB) int64 {
 	return procStatus(t, p.cmd.Process.Pid, "VmHWM")
 }
 
+// cpuTime is the CPU time (user and system) the binary has used so far,
+// from /proc/PID/stat (utime and stime, in clock ticks of 10 ms).
+func (p *proc) cpuTime(t testing.TB) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command name (field 2) may hold spaces; the fields after it
+	// start after its closing parenthesis.
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		t.Fatalf("short /proc/%d/stat: %q", p.cmd.Process.Pid, b)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
 func procStatus(t testing.TB, pid int, key string) int64 {
 	t.Helper()
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
@@ -239,6 +266,22 @@ func dial(t testing.TB, addr string, creds credentials.TransportCredentials) fnv
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return fnv1.NewFunctionRunnerServiceClient(conn)
+}
+
+// encodedCaller dials addr and returns a load.Caller that sends every
+// request encoded once and reads only each response's tag.
+func encodedCaller(t testing.TB, addr string, creds credentials.TransportCredentials, reqs []*fnv1.RunFunctionRequest) load.Caller {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	c, err := load.Encoded(conn, reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func mtls(p *certs) credentials.TransportCredentials { return credentials.NewTLS(p.clientTLS()) }

@@ -25,10 +25,12 @@ func BenchmarkGRPC(b *testing.B) {
 		b.Run(bin[0], func(b *testing.B) {
 			p := newPKI(b)
 			fn := startBinary(b, bin[1], "--tls-certs-dir="+p.dir)
-			client := dial(b, fn.addr, mtls(p))
+			client := encodedCaller(b, fn.addr, mtls(p), reqs)
 			for _, callers := range []int{1, 16, 128} {
 				b.Run(fmt.Sprintf("callers-%d", callers), func(b *testing.B) {
-					r := load.RunN(context.Background(), client, reqs, callers, b.N)
+					cpu := fn.cpuTime(b)
+					r := load.RunN(context.Background(), client, callers, b.N)
+					cpu = fn.cpuTime(b) - cpu
 					if r.Errors > 0 {
 						b.Errorf("%d of %d calls failed; first: %v", r.Errors, r.Calls, r.FirstErr)
 					}
@@ -36,6 +38,7 @@ func BenchmarkGRPC(b *testing.B) {
 					b.ReportMetric(float64(r.P99.Nanoseconds()), "p99-ns")
 					b.ReportMetric(r.PerSecond(), "calls/s")
 					b.ReportMetric(float64(fn.peakRSS(b))/1e6, "peak-rss-MB")
+					b.ReportMetric(float64(cpu.Microseconds())/float64(r.Calls), "server-cpu-µs/call")
 				})
 			}
 		})

@@ -32,14 +32,14 @@ func loadDuration(t *testing.T) time.Duration {
 func TestLoad(t *testing.T) {
 	p := newPKI(t)
 	fn := start(t, "--tls-certs-dir="+p.dir)
-	client := dial(t, fn.addr, mtls(p))
 	reqs := allRequests(t)
+	client := encodedCaller(t, fn.addr, mtls(p), reqs)
 	ctx := context.Background()
 
 	// settle makes sequential calls: the garbage collector runs several
 	// times with at most one call in flight.
 	settle := func() {
-		if r := load.Run(ctx, client, reqs, 1, 500*time.Millisecond); r.Errors > 0 {
+		if r := load.Run(ctx, client, 1, 500*time.Millisecond); r.Errors > 0 {
 			t.Fatalf("settling: %d errors, first: %v", r.Errors, r.FirstErr)
 		}
 	}
@@ -53,7 +53,7 @@ func TestLoad(t *testing.T) {
 
 	d := loadDuration(t)
 	for _, callers := range []int{1, 16, 128} {
-		r := load.Run(ctx, client, reqs, callers, d)
+		r := load.Run(ctx, client, callers, d)
 		t.Logf("%3d callers: %6d calls in %s, %5.0f/s, %d errors, p50 %s, p99 %s, peak RSS %.1f MB",
 			callers, r.Calls, r.Elapsed.Round(time.Millisecond), r.PerSecond(), r.Errors, r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
 			float64(fn.peakRSS(t))/1e6)

@@ -4,7 +4,11 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,6 +28,7 @@ type CLI struct {
 	MaxRecvMessageSize int           `default:"4"       help:"Maximum size of received messages in MB."`
 	MetricsAddress     string        `default:":8080"   help:"Address at which to serve Prometheus metrics. Set it to an empty string to turn the metrics server off; move it when it would collide with another process, such as Crossplane's own metrics port." env:"METRICS_ADDRESS"`
 	GracePeriod        time.Duration `default:"20s"     help:"On SIGTERM or SIGINT, how long calls in flight may take to finish before the function exits. Keep it below the pod's terminationGracePeriodSeconds."`
+	MaxConcurrentCalls uint32        `default:"8"       help:"How many calls one connection may have in flight (Crossplane keeps one connection per function); further calls wait, queued in Crossplane's gRPC client, so memory stays bounded under any load. The work is CPU-bound: more calls in flight than CPUs add memory, not throughput. 0 lifts the limit." env:"MAX_CONCURRENT_CALLS"`
 }
 
 // Run this Function until SIGTERM or SIGINT, then drain.
@@ -38,11 +43,42 @@ func (c *CLI) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if limit, source := memoryLimit(os.Getenv("GOMEMLIMIT"), cgroupMemoryMax); limit > 0 {
+		debug.SetMemoryLimit(limit)
+		log.Debug("soft memory limit", "bytes", limit, "from", source)
+	}
 	s := &server{
 		network: c.Network, address: c.Address, tlsCertsDir: c.TLSCertsDir, insecure: c.Insecure,
 		maxRecvMsgSize: c.MaxRecvMessageSize * 1024 * 1024, metricsAddress: c.MetricsAddress, grace: c.GracePeriod, log: log,
+		maxConcurrentCalls: c.MaxConcurrentCalls,
 	}
 	return s.run(ctx, &Function{log: log})
+}
+
+// cgroupMemoryMax is where cgroup v2 puts the container's memory limit.
+const cgroupMemoryMax = "/sys/fs/cgroup/memory.max"
+
+// MemoryLimitShare is the share of the container's memory limit the Go
+// runtime aims to stay under: past it the garbage collector works harder
+// rather than let the kernel kill the pod.
+const MemoryLimitShare = 0.8
+
+// memoryLimit returns the soft memory limit to set and where it comes from:
+// none when GOMEMLIMIT is set (the runtime has read it) or the container has
+// no memory limit; otherwise MemoryLimitShare of the cgroup's limit.
+func memoryLimit(gomemlimit, cgroupFile string) (int64, string) {
+	if gomemlimit != "" {
+		return 0, "GOMEMLIMIT"
+	}
+	b, err := os.ReadFile(cgroupFile) //nolint:gosec // A fixed path, or a test's file.
+	if err != nil {
+		return 0, ""
+	}
+	max, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || max <= 0 { // "max": no limit
+		return 0, ""
+	}
+	return int64(float64(max) * MemoryLimitShare), cgroupFile
 }
 
 func main() {

@@ -37,6 +37,9 @@ type server struct {
 	metricsAddress   string
 	grace            time.Duration
 	log              logging.Logger
+	// maxConcurrentCalls bounds the calls in flight on one connection;
+	// 0 lifts the bound.
+	maxConcurrentCalls uint32
 }
 
 // InsecureWarning is logged when the function serves without mTLS.
@@ -73,6 +76,9 @@ func (s *server) run(ctx context.Context, fn fnv1.FunctionRunnerServiceServer) e
 	}
 
 	opts := []grpc.ServerOption{grpc.Creds(creds), grpc.MaxRecvMsgSize(s.maxRecvMsgSize)}
+	if s.maxConcurrentCalls > 0 {
+		opts = append(opts, grpc.MaxConcurrentStreams(s.maxConcurrentCalls))
+	}
 	var metrics *grpcprometheus.ServerMetrics
 	if s.metricsAddress != "" {
 		metrics = grpcprometheus.NewServerMetrics()

@@ -177,7 +177,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	client := dial(t, fn.addr, mtls(p))
 	reqs := allRequests(t)
 	done := make(chan load.Result, 1)
-	go func() { done <- load.Run(context.Background(), client, reqs, 16, 3*time.Second) }()
+	go func() { done <- load.Run(context.Background(), load.Typed(client, reqs), 16, 3*time.Second) }()
 	time.Sleep(time.Second)
 	fn.sigterm(t)
 	if code := fn.wait(t, 15*time.Second); code != 0 {
