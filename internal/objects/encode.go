@@ -306,7 +306,15 @@ func marshalerEncoder(e *encodeState, v reflect.Value, d bool) *structpb.Value {
 	if v.Kind() == reflect.Pointer && v.IsNil() {
 		return nullValue
 	}
-	m, ok := v.Interface().(json.Marshaler)
+	var m json.Marshaler
+	var ok bool
+	if v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface && v.CanAddr() {
+		// Through the pointer, which has the value's methods: boxing a
+		// pointer does not copy the value.
+		m, ok = v.Addr().Interface().(json.Marshaler)
+	} else {
+		m, ok = v.Interface().(json.Marshaler)
+	}
 	if !ok { // a nil interface
 		return nullValue
 	}
@@ -517,19 +525,46 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 			return e.fail(fmt.Errorf("json: unsupported type: %s", v.Type()))
 		}
 	}
+	if t == reflect.TypeFor[map[string]string]() {
+		// Labels, annotations and selectors: no reflection per entry.
+		return func(e *encodeState, v reflect.Value, _ bool) *structpb.Value {
+			if v.IsNil() {
+				return nullValue
+			}
+			m := v.Interface().(map[string]string) //nolint:forcetypeassert // The type is checked above.
+			s := e.newStruct(len(m))
+			for k, el := range m {
+				s.Fields[validUTF8(k)] = e.str(validUTF8(el))
+			}
+			return e.object(s)
+		}
+	}
 	elem := encoderOf(t.Elem())
+	// Map values are not addressable, so encoding/json never calls a
+	// marshaler on their pointer; for such types the value is read as a
+	// copy the iterator makes, for the others into one reused Value.
+	onPointer := func(i reflect.Type) bool { return reflect.PointerTo(t.Elem()).Implements(i) && !t.Elem().Implements(i) }
+	copies := onPointer(marshalerType) || onPointer(textMarshalerType)
 	return func(e *encodeState, v reflect.Value, d bool) *structpb.Value {
 		if v.IsNil() {
 			return nullValue
 		}
 		s := e.newStruct(v.Len())
+		kv, ev := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
 		it := v.MapRange()
 		for it.Next() {
-			k, err := key(it.Key())
+			kv.SetIterKey(it)
+			k, err := key(kv)
 			if err != nil {
 				return e.fail(err)
 			}
-			el := elem(e, it.Value(), true)
+			val := ev
+			if copies {
+				val = it.Value()
+			} else {
+				ev.SetIterValue(it)
+			}
+			el := elem(e, val, true)
 			if el == nil {
 				return nil
 			}
