@@ -28,7 +28,7 @@ type CLI struct {
 	MaxRecvMessageSize int           `default:"4"       help:"Maximum size of received messages in MB."`
 	MetricsAddress     string        `default:":8080"   help:"Address at which to serve Prometheus metrics. Set it to an empty string to turn the metrics server off; move it when it would collide with another process, such as Crossplane's own metrics port." env:"METRICS_ADDRESS"`
 	GracePeriod        time.Duration `default:"20s"     help:"On SIGTERM or SIGINT, how long calls in flight may take to finish before the function exits. Keep it below the pod's terminationGracePeriodSeconds."`
-	MaxConcurrentCalls uint32        `default:"8"       help:"How many calls one connection may have in flight (Crossplane keeps one connection per function); further calls wait, queued in Crossplane's gRPC client, so memory stays bounded under any load. The work is CPU-bound: more calls in flight than CPUs add memory, not throughput. 0 lifts the limit." env:"MAX_CONCURRENT_CALLS"`
+	MaxConcurrentCalls uint32        `default:"16"      help:"How many calls one connection may have in flight (Crossplane keeps one connection per function); further calls wait, queued in Crossplane's gRPC client, so memory stays bounded under any load. The work is CPU-bound: more calls in flight than CPUs add memory, not throughput. 0 lifts the limit." env:"MAX_CONCURRENT_CALLS"`
 }
 
 // Run this Function until SIGTERM or SIGINT, then drain.
