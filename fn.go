@@ -123,11 +123,7 @@ func fatal(rsp *fnv1.RunFunctionResponse, log logging.Logger, err error) {
 func markReadiness(planned []objects.Composed, observed map[pipeline.Name]*unstructured.Unstructured, desired map[string]*fnv1.Resource, opts ready.Options) []string {
 	var waiting []string
 	for _, r := range planned {
-		var obs *unstructured.Unstructured
-		if o, ok := observed[r.Name]; ok {
-			obs = o
-		}
-		res := ready.Of(r.GroupKind(), obs, opts)
+		res := ready.Of(r.GroupKind(), observed[r.Name], opts)
 		dc := &fnv1.Resource{Resource: r.Object, Ready: fnv1.Ready_READY_FALSE}
 		if res.Ready {
 			dc.Ready = fnv1.Ready_READY_TRUE

@@ -610,7 +610,6 @@ func mapKeyFunc(t reflect.Type) (func(reflect.Value) (string, error), bool) {
 type field struct {
 	name      string
 	index     []int
-	typ       reflect.Type
 	tagged    bool
 	omitEmpty bool
 	omitZero  func(reflect.Value) bool
@@ -814,7 +813,6 @@ func structFields(t reflect.Type) []field {
 					f := field{
 						name:      name,
 						index:     index,
-						typ:       ft,
 						tagged:    name != "",
 						omitEmpty: hasOpt(opts, "omitempty"),
 						quoted:    quoted,
