@@ -74,6 +74,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	observed := pipeline.ObservedComposed(req)
 	p, err := plan(composite.Request{
 		XR:           xr,
+		Spec:         pipeline.ObservedSpec(req),
 		Observed:     observed,
 		Platform:     platform,
 		Required:     pipeline.Required(req),

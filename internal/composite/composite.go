@@ -49,7 +49,10 @@ const (
 
 // Request is what a planner reads.
 type Request struct {
-	XR       *unstructured.Unstructured
+	XR *unstructured.Unstructured
+	// Spec is the XR's spec as JSON (pipeline.ObservedSpec), nil when it
+	// has none; the planner decodes it into its typed spec.
+	Spec     []byte
 	Observed map[pipeline.Name]*unstructured.Unstructured
 	Platform resolve.Platform
 	// Required are resources Crossplane fetched on the function's request.

@@ -52,7 +52,7 @@ var (
 // and the Service keeps selecting its pods, until the new one is ready.
 func FullStackService(r Request) (*Plan, error) {
 	var in v1alpha1.XFullStackServiceSpec
-	if err := resolve.DecodeSpec(r.XR.Object, &in); err != nil {
+	if err := resolve.DecodeSpec(r.Spec, &in); err != nil {
 		return nil, err
 	}
 	svc, errs := resolve.ResolveFullStackService(in, r.Platform, resolveTarget(r.XR))

@@ -19,7 +19,7 @@ const (
 // provider, and the connection Secret the backend reads.
 func NodeApp(r Request) (*Plan, error) {
 	var in v1alpha1.XNodeAppSpec
-	if err := resolve.DecodeSpec(r.XR.Object, &in); err != nil {
+	if err := resolve.DecodeSpec(r.Spec, &in); err != nil {
 		return nil, err
 	}
 	app, errs := resolve.ResolveNodeApp(in, r.Platform, resolveTarget(r.XR))

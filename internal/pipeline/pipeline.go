@@ -16,7 +16,6 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/go-json-experiment/json"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -70,11 +69,17 @@ func CredentialData(req *fnv1.RunFunctionRequest, name string) map[string][]byte
 // Input decodes the function's Input from the Composition into out.
 // Unknown fields are refused, and names match exactly.
 func Input(req *fnv1.RunFunctionRequest, out any) error {
-	b, err := protojson.Marshal(req.GetInput())
-	if err != nil {
-		return err
+	return json.Unmarshal(JSON(req.GetInput()), out, json.RejectUnknownMembers(true))
+}
+
+// ObservedSpec returns the observed XR's spec as JSON, for decoding into
+// its typed spec, or nil when the XR has no spec object.
+func ObservedSpec(req *fnv1.RunFunctionRequest) []byte {
+	spec := req.GetObserved().GetComposite().GetResource().GetFields()["spec"].GetStructValue()
+	if spec == nil {
+		return nil
 	}
-	return json.Unmarshal(b, out, json.RejectUnknownMembers(true))
+	return JSON(spec)
 }
 
 // To starts the response to a request: its tag, a TTL, and the desired

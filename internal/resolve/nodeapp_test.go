@@ -247,15 +247,23 @@ func TestResolveNodeAppErrors(t *testing.T) {
 
 func TestDecode(t *testing.T) {
 	cases := map[string]struct {
-		spec map[string]any
+		spec string
 		want *field.Error
 	}{
 		"IgnoresCrossplaneFields": {
-			spec: map[string]any{"owner": "a", "crossplane": map[string]any{"compositionRef": map[string]any{"name": "x"}}, "claimRef": map[string]any{}},
+			spec: `{"claimRef":{},"crossplane":{"compositionRef":{"name":"x"}},"owner":"a"}`,
 		},
 		"WrongType": {
-			spec: map[string]any{"frontend": map[string]any{"replicas": "two"}},
+			spec: `{"frontend":{"replicas":"two"}}`,
 			want: field.TypeInvalid(field.NewPath("spec", "frontend", "replicas"), "string", "must be of type integer"),
+		},
+		"NotAnInteger": {
+			spec: `{"frontend":{"replicas":2.5}}`,
+			want: field.TypeInvalid(field.NewPath("spec", "frontend", "replicas"), "number 2.5", "must be of type integer"),
+		},
+		"NotAnObject": {
+			spec: `{"frontend":[]}`,
+			want: field.TypeInvalid(field.NewPath("spec", "frontend"), "array", "must be of type object"),
 		},
 		"NoSpec": {
 			want: field.Required(field.NewPath("spec"), "the composite resource has no spec"),
@@ -264,7 +272,11 @@ func TestDecode(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var n v1alpha1.XNodeAppSpec
-			got := Decode(tc.spec, &n)
+			var spec []byte
+			if tc.spec != "" {
+				spec = []byte(tc.spec)
+			}
+			got := Decode(spec, &n)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Decode(...): -want, +got:\n%s", diff)
 			}

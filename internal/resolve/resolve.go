@@ -5,7 +5,6 @@
 package resolve
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,20 +47,16 @@ type Platform struct {
 	Network NetworkPlatform
 }
 
-// Decode reads the spec of a composite resource into out. Unknown fields are
-// ignored (Crossplane adds its own under spec.crossplane and, for
-// LegacyCluster XRs, directly under spec); a field of the wrong type is
-// reported with its path.
-func Decode(spec map[string]any, out any) *field.Error {
+// Decode reads the spec of a composite resource, as JSON, into out. No
+// spec (nil) is an error. Unknown fields are ignored (Crossplane adds its
+// own under spec.crossplane and, for LegacyCluster XRs, directly under
+// spec); a field of the wrong type is reported with its path.
+func Decode(spec []byte, out any) *field.Error {
 	root := field.NewPath("spec")
 	if spec == nil {
 		return field.Required(root, "the composite resource has no spec")
 	}
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return field.InternalError(root, err)
-	}
-	if err := json.NewDecoder(bytes.NewReader(b)).Decode(out); err != nil {
+	if err := json.Unmarshal(spec, out); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			p := root
@@ -216,10 +211,9 @@ func (e FieldErrors) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
-// DecodeSpec decodes the spec of a composite resource object into out, its
-// apis/v1alpha1 spec type.
-func DecodeSpec(xr map[string]any, out any) error {
-	spec, _ := xr["spec"].(map[string]any)
+// DecodeSpec decodes the spec of a composite resource (JSON, nil when it
+// has none) into out, its apis/v1alpha1 spec type.
+func DecodeSpec(spec []byte, out any) error {
 	if err := Decode(spec, out); err != nil {
 		return FieldErrors{err}
 	}
