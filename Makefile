@@ -75,7 +75,7 @@ bench:
 bench-smoke:
 	$(GO) test -run='^$$' -bench=. -benchtime=1x .
 
-## fuzz: feed arbitrary specs to RunFunction for FUZZTIME (no panic; compose or one Fatal with desired state untouched), then arbitrary JSON objects to the Struct encoder for FUZZTIME (the same Struct as encoding/json's road)
+## fuzz: feed arbitrary specs to RunFunction for FUZZTIME (no panic; compose or one Fatal with desired state untouched), then arbitrary JSON objects to the Struct encoder (the same Struct as encoding/json's road) and to pipeline.JSON (the same bytes as encoding/json on AsMap), FUZZTIME each
 FUZZTIME ?= 60s
 # Minimizing each new interesting input for the default 60 s stalls the
 # search (no executions counted meanwhile); 1000 tries are plenty here.
@@ -83,6 +83,7 @@ FUZZMINIMIZE ?= 1000x
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) .
 	$(GO) test -run='^$$' -fuzz=FuzzStruct -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/objects/
+	$(GO) test -run='^$$' -fuzz=FuzzJSON -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/pipeline/
 
 ## fuzz-short: the fuzz CI runs, 15 s per target (the long one, FUZZTIME=10m or more, stays out of CI)
 fuzz-short:
