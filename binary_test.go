@@ -138,8 +138,18 @@ func start(t testing.TB, args ...string) *proc {
 // startBinary runs the function binary at path, as start does.
 func startBinary(t testing.TB, path string, args ...string) *proc {
 	t.Helper()
+	return startProcess(t, path, nil, args...)
+}
+
+// startProcess runs the program at path with env added to this process's
+// environment, as start does.
+func startProcess(t testing.TB, path string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{addr: freeAddr(t), metrics: freeAddr(t), done: make(chan struct{})}
 	p.cmd = exec.Command(path, append([]string{"--address=" + p.addr, "--metrics-address=" + p.metrics}, args...)...)
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = lockedWriter{p}, lockedWriter{p}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

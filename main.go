@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	function "github.com/crossplane/function-sdk-go"
+	"github.com/crossplane/function-sdk-go/logging"
 )
 
 // CLI of this Function.
@@ -47,12 +48,16 @@ func (c *CLI) serve(ctx context.Context) error {
 		debug.SetMemoryLimit(limit)
 		log.Debug("soft memory limit", "bytes", limit, "from", source)
 	}
-	s := &server{
+	return c.server(log).run(ctx, &Function{log: log})
+}
+
+// server is the gRPC server the flags describe.
+func (c *CLI) server(log logging.Logger) *server {
+	return &server{
 		network: c.Network, address: c.Address, tlsCertsDir: c.TLSCertsDir, insecure: c.Insecure,
 		maxRecvMsgSize: c.MaxRecvMessageSize * 1024 * 1024, metricsAddress: c.MetricsAddress, grace: c.GracePeriod, log: log,
 		maxConcurrentCalls: c.MaxConcurrentCalls,
 	}
-	return s.run(ctx, &Function{log: log})
 }
 
 // cgroupMemoryMax is where cgroup v2 puts the container's memory limit.
