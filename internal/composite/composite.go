@@ -112,6 +112,8 @@ func Kinds() []string {
 type add struct {
 	plan *Plan
 	err  error
+	// enc encodes every object of the plan, from shared chunks.
+	enc objects.Encoder
 }
 
 func (a *add) put(name pipeline.Name, u *structpb.Struct, err error) {
@@ -126,13 +128,13 @@ func (a *add) put(name pipeline.Name, u *structpb.Struct, err error) {
 
 // Object adds a typed Kubernetes object.
 func (a *add) Object(name pipeline.Name, obj runtime.Object) {
-	u, err := objects.FromTyped(obj)
+	u, err := a.enc.Typed(obj)
 	a.put(name, u, err)
 }
 
 // CRD adds a local struct of a custom resource.
 func (a *add) CRD(name pipeline.Name, obj any) {
-	u, err := objects.FromCRD(obj)
+	u, err := a.enc.CRD(obj)
 	a.put(name, u, err)
 }
 
@@ -192,6 +194,7 @@ func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha
 		Observed:          observed,
 		Required:          r.Required,
 		PasswordSeed:      r.PasswordSeed,
+		Encoder:           &a.enc,
 	})
 	if err != nil {
 		return nil, err

@@ -43,6 +43,8 @@ type Result struct {
 	ConnectionDetails pipeline.ConnectionDetails
 	// Status is the XR's status.database.
 	Status v1alpha1.DatabaseStatus
+
+	enc *objects.Encoder
 }
 
 // Compose composes the database on its provider and the connection Secret.
@@ -59,7 +61,10 @@ func Compose(in Input) (*Result, error) {
 		return nil, err
 	}
 	scope := objects.Scope{Namespaced: in.Namespaced, ClusterScopedName: in.ClusterScopedName, Protected: protected}
-	out := &Result{Warnings: warnings}
+	out := &Result{Warnings: warnings, enc: in.Encoder}
+	if out.enc == nil {
+		out.enc = new(objects.Encoder)
+	}
 	var conn Connection
 	switch db.Provider {
 	case resolve.ProviderAWS:
@@ -108,9 +113,9 @@ func (r *Result) add(name pipeline.Name, obj any) error {
 	var err error
 	c := objects.Composed{Name: name}
 	if t, ok := obj.(runtime.Object); ok {
-		c.Object, err = objects.FromTyped(t)
+		c.Object, err = r.enc.Typed(t)
 	} else {
-		c.Object, err = objects.FromCRD(obj)
+		c.Object, err = r.enc.CRD(obj)
 	}
 	if err != nil {
 		return field.InternalError(field.NewPath("spec", "database"), err)

@@ -68,6 +68,9 @@ type Input struct {
 	// asked for them in an earlier call.
 	Required     map[string][]*unstructured.Unstructured
 	PasswordSeed []byte
+	// Encoder encodes the composed objects; a plan passes its own, so
+	// all its objects share one Encoder's chunks. Nil: a new one.
+	Encoder *objects.Encoder
 }
 
 func (in Input) observed(n pipeline.Name) *unstructured.Unstructured {

@@ -32,6 +32,19 @@ import (
 // Each type's encoder is worked out once and cached, so a call does no
 // more reflection than reading the fields.
 func Struct(v any, dropStatus bool) (*structpb.Struct, error) {
+	return new(Encoder).Struct(v, dropStatus)
+}
+
+// Encoder encodes the objects of one response, as Struct does. Their
+// values come from chunks it shares across them: they live and die
+// together with the response, and one encoding's unused chunk tail is the
+// next one's start. Its zero value is ready; it is not for concurrent use.
+type Encoder struct {
+	e encodeState
+}
+
+// Struct encodes v as the package's Struct does.
+func (enc *Encoder) Struct(v any, dropStatus bool) (*structpb.Struct, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
@@ -42,7 +55,8 @@ func Struct(v any, dropStatus bool) (*structpb.Struct, error) {
 	if rv.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("cannot encode %s as an object", rv.Type())
 	}
-	e := &encodeState{dropStatus: dropStatus}
+	e := &enc.e
+	e.dropStatus, e.err, e.depth, e.members = dropStatus, nil, 0, e.members[:0]
 	val := e.value(rv, true)
 	if e.err != nil {
 		return nil, e.err
@@ -74,8 +88,8 @@ type encodeState struct {
 	nValues, nStrs, nNums, nObjects, nStructs int
 }
 
-// The values of one encoding are allocated in chunks, a few allocations
-// for hundreds of values: they live and die together with the response.
+// The values of an Encoder are allocated in chunks, a few allocations for
+// hundreds of values: they live and die together with the response.
 const (
 	firstChunk = 16
 	maxChunk   = 512

@@ -225,6 +225,11 @@ func TestStructMatchesEncodingJSON(t *testing.T) {
 		"Rollout (local struct)":          {v: &Rollout{APIVersion: RolloutAPIVersion, Kind: "Rollout", Spec: RolloutSpec{Template: deploy.Spec.Template}}},
 		"Managed resource (generic type)": {v: &Managed[RDSInstanceParameters]{APIVersion: "rds.aws.upbound.io/v1beta1", Kind: "Instance"}},
 	}
+	// One Encoder encodes every case too, as a plan's objects are: each
+	// must come out as on its own, and stay so while later ones are
+	// encoded from the same chunks.
+	shared := new(Encoder)
+	sharedGot := map[string]*structpb.Struct{}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			want, wantErr := viaJSON(tc.v, tc.dropStatus)
@@ -235,7 +240,21 @@ func TestStructMatchesEncodingJSON(t *testing.T) {
 			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
 				t.Errorf("Struct(...): -encoding/json's road, +got:\n%s", diff)
 			}
+			got, err = shared.Struct(tc.v, tc.dropStatus)
+			if (err != nil) != (wantErr != nil) {
+				t.Fatalf("Encoder.Struct(...): error %v, encoding/json's road: error %v", err, wantErr)
+			}
+			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+				t.Errorf("Encoder.Struct(...): -encoding/json's road, +got:\n%s", diff)
+			}
+			sharedGot[name] = got
 		})
+	}
+	for name, got := range sharedGot {
+		want, _ := viaJSON(cases[name].v, cases[name].dropStatus)
+		if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+			t.Errorf("%s, after every case went through the same Encoder: -encoding/json's road, +got:\n%s", name, diff)
+		}
 	}
 }
 

@@ -107,7 +107,12 @@ func (m Meta) Selector(component string) map[string]string {
 // metadata.creationTimestamp and the zero status struct, is left out:
 // status belongs to the object's controller; desired state has none.
 func FromTyped(o runtime.Object) (*structpb.Struct, error) {
-	return Struct(o, true)
+	return new(Encoder).Typed(o)
+}
+
+// Typed converts a typed Kubernetes object as FromTyped does.
+func (enc *Encoder) Typed(o runtime.Object) (*structpb.Struct, error) {
+	return enc.Struct(o, true)
 }
 
 // ToMap converts a struct (or a pointer to one) to its JSON form as a map,
@@ -127,7 +132,12 @@ func ToMap(o any) (map[string]any, error) {
 // so only what is set is sent; embedded Kubernetes types (a Rollout's pod
 // template) lose their null creationTimestamps as in FromTyped.
 func FromCRD(o any) (*structpb.Struct, error) {
-	return Struct(o, false)
+	return new(Encoder).CRD(o)
+}
+
+// CRD converts a local struct of a custom resource as FromCRD does.
+func (enc *Encoder) CRD(o any) (*structpb.Struct, error) {
+	return enc.Struct(o, false)
 }
 
 // CRDMeta is the metadata of a custom resource built from a local struct.
