@@ -66,7 +66,7 @@ render-update:
 	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
 	hack/render.sh --update
 
-## bench: BenchmarkRunFunction (with each scenario's floor and the ratio) and BenchmarkGRPC (the built binary at 1/16/128 callers); compare runs with benchstat
+## bench: BenchmarkRunFunction (with each scenario's floor and the ratio) and BenchmarkGRPC (the floor server, then the built binary, at 1/16/128 callers); compare runs with benchstat
 bench:
 	@mkdir -p _output
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 . | tee _output/bench.txt

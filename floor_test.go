@@ -68,11 +68,11 @@ func (f *floorFunction) RunFunction(_ context.Context, req *fnv1.RunFunctionRequ
 // serveFloor reads the responses at path and serves them with the
 // function's server and flags until SIGTERM or SIGINT.
 func serveFloor(path string, args []string) error {
-	f, err := os.Open(path) //nolint:gosec // The benchmark's own temporary file.
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close() //nolint:errcheck // Read only.
+	defer f.Close()
 	fn := &floorFunction{responses: map[string]*fnv1.RunFunctionResponse{}}
 	in := bufio.NewReader(f)
 	for {
@@ -102,7 +102,7 @@ func serveFloor(path string, args []string) error {
 func startFloor(t testing.TB, reqs []*fnv1.RunFunctionRequest, args ...string) *proc {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "responses")
-	out, err := os.Create(path) //nolint:gosec // A temporary file of the test's.
+	out, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ type Result struct {
 	// Status is the XR's status.database.
 	Status v1alpha1.DatabaseStatus
 
+	// enc encodes the objects: Input.Encoder, or one of its own.
 	enc *objects.Encoder
 }
 
