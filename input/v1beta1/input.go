@@ -240,8 +240,11 @@ type CABundle struct {
 	// ConfigMapName is the ConfigMap's name in the application's namespace.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=253
 	ConfigMapName string `json:"configMapName,omitempty"`
 	// Key of the PEM bundle in the ConfigMap. Defaults to ca.crt.
 	// +optional
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:MaxLength=253
 	Key string `json:"key,omitempty"`
 }

@@ -251,9 +251,15 @@ func storageBytes(path *field.Path, s string) (int64, *field.Error) {
 	return q.Value(), nil
 }
 
+// A ConfigMap's name and a key in it: at most 253 characters each
+// (checked apart: Go's regexp compiles a counted repetition such as
+// {0,251} into that many copies, 125 KB of memory held for the life of
+// the process, and a larger state for every match).
+const maxConfigMapName = 253
+
 var (
-	configMapNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
-	configMapKeyRE  = regexp.MustCompile(`^[-._a-zA-Z0-9]{1,253}$`)
+	configMapNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+	configMapKeyRE  = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 )
 
 var storageRE = regexp.MustCompile(`^[1-9][0-9]{0,6}(Mi|Gi|Ti)$`)
@@ -425,11 +431,12 @@ func databasesInput(in *v1beta1.Databases) field.ErrorList {
 		if ca == nil {
 			return
 		}
-		if ca.ConfigMapName != "" && !configMapNameRE.MatchString(ca.ConfigMapName) {
-			errs = append(errs, field.Invalid(root.Child(provider, "caBundle", "configMapName"), ca.ConfigMapName, "must be a ConfigMap name: lower-case letters, digits, - and ."))
+		if n := ca.ConfigMapName; n != "" && (len(n) > maxConfigMapName || !configMapNameRE.MatchString(n)) {
+			errs = append(errs, field.Invalid(root.Child(provider, "caBundle", "configMapName"), n,
+				"must be a ConfigMap name: at most 253 lower-case letters, digits, - and ., starting and ending with a letter or digit"))
 		}
-		if ca.Key != "" && !configMapKeyRE.MatchString(ca.Key) {
-			errs = append(errs, field.Invalid(root.Child(provider, "caBundle", "key"), ca.Key, "must be a ConfigMap key: letters, digits, -, _ and ."))
+		if k := ca.Key; k != "" && (len(k) > maxConfigMapName || !configMapKeyRE.MatchString(k)) {
+			errs = append(errs, field.Invalid(root.Child(provider, "caBundle", "key"), k, "must be a ConfigMap key: at most 253 letters, digits, -, _ and ."))
 		}
 	}
 	catalog := func(provider, classField, storageField string, entries []catalogEntry) {

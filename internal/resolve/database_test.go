@@ -1,9 +1,11 @@
 package resolve
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
@@ -102,6 +104,37 @@ func TestMigrationFromAForm(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got.Database.Migration); diff != "" {
 				t.Errorf("Migration: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCABundleInput shows which ConfigMap names and keys the Input takes
+// for a CA bundle: the API server's rules, 253 characters at most.
+func TestCABundleInput(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	nameErr := "must be a ConfigMap name: at most 253 lower-case letters, digits, - and ., starting and ending with a letter or digit"
+	keyErr := "must be a ConfigMap key: at most 253 letters, digits, -, _ and ."
+	cases := map[string]struct {
+		ca   v1beta1.CABundle
+		want field.ErrorList
+	}{
+		"Defaults":             {ca: v1beta1.CABundle{}},
+		"Name and key":         {ca: v1beta1.CABundle{ConfigMapName: "digicert-roots.v2", Key: "Root_CA-1.pem"}},
+		"253 characters each":  {ca: v1beta1.CABundle{ConfigMapName: long(253), Key: long(253)}},
+		"One character each":   {ca: v1beta1.CABundle{ConfigMapName: "a", Key: "."}},
+		"Name of 254":          {ca: v1beta1.CABundle{ConfigMapName: long(254)}, want: field.ErrorList{field.Invalid(field.NewPath("databases", "gcp", "caBundle", "configMapName"), long(254), nameErr)}},
+		"Name ends with a dot": {ca: v1beta1.CABundle{ConfigMapName: "roots."}, want: field.ErrorList{field.Invalid(field.NewPath("databases", "gcp", "caBundle", "configMapName"), "roots.", nameErr)}},
+		"Name in upper case":   {ca: v1beta1.CABundle{ConfigMapName: "Roots"}, want: field.ErrorList{field.Invalid(field.NewPath("databases", "gcp", "caBundle", "configMapName"), "Roots", nameErr)}},
+		"Key of 254":           {ca: v1beta1.CABundle{Key: long(254)}, want: field.ErrorList{field.Invalid(field.NewPath("databases", "gcp", "caBundle", "key"), long(254), keyErr)}},
+		"Key with a slash":     {ca: v1beta1.CABundle{Key: "certs/ca.crt"}, want: field.ErrorList{field.Invalid(field.NewPath("databases", "gcp", "caBundle", "key"), "certs/ca.crt", keyErr)}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ca := tc.ca
+			got := databasesInput(&v1beta1.Databases{GCP: &v1beta1.GCPDatabases{CABundle: &ca}})
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("databasesInput(...): -want, +got:\n%s", diff)
 			}
 		})
 	}
