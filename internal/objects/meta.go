@@ -96,8 +96,8 @@ func (m Meta) Selector(component string) map[string]string {
 	}
 }
 
-// FromTyped converts a typed Kubernetes object into the Struct of a
-// composed resource.
+// Typed converts a typed Kubernetes object into the Struct of a composed
+// resource.
 //
 // It follows encoding/json (see Struct), so omitempty works as everywhere
 // else in Kubernetes: zero integers and false booleans are left out rather
@@ -106,11 +106,6 @@ func (m Meta) Selector(component string) map[string]string {
 // encoding/json adds that no one asked for, null values such as
 // metadata.creationTimestamp and the zero status struct, is left out:
 // status belongs to the object's controller; desired state has none.
-func FromTyped(o runtime.Object) (*structpb.Struct, error) {
-	return new(Encoder).Typed(o)
-}
-
-// Typed converts a typed Kubernetes object as FromTyped does.
 func (enc *Encoder) Typed(o runtime.Object) (*structpb.Struct, error) {
 	return enc.Struct(o, true)
 }
@@ -127,15 +122,10 @@ func ToMap(o any) (map[string]any, error) {
 	return runtime.DefaultUnstructuredConverter.ToUnstructured(o)
 }
 
-// FromCRD converts a local struct of a custom resource into the Struct of
-// a composed resource. The structs use pointers and omitempty throughout,
+// CRD converts a local struct of a custom resource into the Struct of a
+// composed resource. The structs use pointers and omitempty throughout,
 // so only what is set is sent; embedded Kubernetes types (a Rollout's pod
-// template) lose their null creationTimestamps as in FromTyped.
-func FromCRD(o any) (*structpb.Struct, error) {
-	return new(Encoder).CRD(o)
-}
-
-// CRD converts a local struct of a custom resource as FromCRD does.
+// template) lose their null creationTimestamps as in Typed.
 func (enc *Encoder) CRD(o any) (*structpb.Struct, error) {
 	return enc.Struct(o, false)
 }

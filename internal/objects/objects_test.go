@@ -203,9 +203,9 @@ func TestIngress(t *testing.T) {
 	}
 }
 
-func TestFromTypedOmitsZeroValues(t *testing.T) {
+func TestTypedOmitsZeroValues(t *testing.T) {
 	svc := Service(meta(), ComponentFrontend, "shop-frontend")
-	u, err := FromTyped(svc)
+	u, err := new(Encoder).Typed(svc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +224,6 @@ func TestFromTypedOmitsZeroValues(t *testing.T) {
 		},
 	}
 	if diff := cmp.Diff(want, u.AsMap()); diff != "" {
-		t.Errorf("FromTyped(Service): -want, +got:\n%s", diff)
+		t.Errorf("Encoder.Typed(Service): -want, +got:\n%s", diff)
 	}
 }
