@@ -135,7 +135,7 @@ func TestDangerousDatabaseTransitions(t *testing.T) {
 			want: []string{"database-aws", "database-connection"},
 			check: map[string]any{
 				"database-aws/spec.managementPolicies":                  noDelete,
-				"database-aws/spec.forProvider.finalSnapshotIdentifier": "orders-db-final",
+				"database-aws/spec.forProvider.finalSnapshotIdentifier": "orders-orders-db-aafb11de-final",
 				"database-aws/spec.forProvider.backupRetentionPeriod":   float64(7),
 			},
 		},

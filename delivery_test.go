@@ -252,7 +252,11 @@ func (w *world) reconcile() *fnv1.RunFunctionResponse {
 // report plays the controller of every composed resource once it is
 // healthy: the statuses and Secrets the e2e reports too.
 func (w *world) report() {
-	for _, o := range w.observed {
+	for n, o := range w.observed {
+		// A provider writes the external name and late-initialized fields
+		// into metadata and spec (fake.Provider) before its status.
+		o, _ = fake.Provider(o)
+		w.observed[n] = o
 		status, created, ok := fake.Report(o, time.Now())
 		if !ok {
 			continue

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
@@ -62,6 +63,10 @@ func Compose(in Input) (*Result, error) {
 		return nil, err
 	}
 	scope := objects.Scope{Namespaced: in.Namespaced, ClusterScopedName: in.ClusterScopedName, Protected: protected}
+	if in.Namespaced {
+		scope.ExternalName = in.externalName(db.Provider)
+		scope.SnapshotPrefix = names.External(in.Meta.Namespace, in.Meta.Names.Database)
+	}
 	out := &Result{Warnings: warnings, enc: in.Encoder}
 	if out.enc == nil {
 		out.enc = new(objects.Encoder)
@@ -106,6 +111,44 @@ func Compose(in Input) (*Result, error) {
 		out.ConnectionDetails = data
 	}
 	return out, nil
+}
+
+// instanceResources are the resources of each cloud provider whose external
+// name is the cloud instance's name.
+var instanceResources = map[string]pipeline.Name{
+	resolve.ProviderAWS:   ResDatabaseAWS,
+	resolve.ProviderGCP:   ResDatabaseGCP,
+	resolve.ProviderAzure: ResDatabaseAzure,
+}
+
+// externalName is the cloud name of a namespaced database instance. A new
+// one gets names.External(namespace, name): RDS identifiers and Cloud SQL
+// instance IDs are unique per account or project, Flexible Server names are
+// global DNS names, so <name>-db alone would be one instance for the same
+// application in every namespace. One that exists keeps the name it was
+// created with, since renaming would make the provider create a second
+// instance (or replace it) and lose track of the first:
+//   - Cloud SQL and Flexible Server: its crossplane.io/external-name, or,
+//     where the provider has not written it yet, its metadata.name, which
+//     the provider takes (crossplane-runtime NameAsExternalName);
+//   - RDS: its spec.forProvider.identifier, which the provider
+//     late-initializes with the identifier Terraform generated for an
+//     instance created without one; none yet leaves it to the provider.
+func (in Input) externalName(provider string) string {
+	res, ok := instanceResources[provider]
+	if !ok {
+		return ""
+	}
+	if o := in.observed(res); o != nil {
+		if provider == resolve.ProviderAWS {
+			return stringAt(o, "spec.forProvider.identifier")
+		}
+		if n := o.GetAnnotations()[objects.ExternalNameAnnotation]; n != "" {
+			return n
+		}
+		return o.GetName()
+	}
+	return names.External(in.Meta.Namespace, in.Meta.Names.Database)
 }
 
 // add adds a typed object (a Kubernetes type or a local struct of a custom
@@ -179,8 +222,33 @@ func (in Input) gcp(out *Result, db resolve.Database, s objects.Scope) (Connecti
 			return Connection{}, err
 		}
 	}
-	host := stringAt(in.observed(ResDatabaseGCP), "status.atProvider.privateIpAddress")
+	host := cloudSQLHost(in.observed(ResDatabaseGCP))
 	return Connection{Host: host, Port: "5432", Username: db.Owner, Password: password, DBName: db.Name, CAKnown: true}, nil
+}
+
+// cloudSQLHost is the name clients connect to a Cloud SQL instance by: the
+// DNS name of its private services access connection. An instance created
+// with serverCaMode GOOGLE_MANAGED_CAS_CA carries its DNS names, not its IP
+// addresses, in the server certificate, so sslmode=verify-full against
+// privateIpAddress fails the name check (GoogleCloudPlatform
+// cloud-sql-go-connector v1.22.1 internal/cloudsql/instance.go: "For CAS
+// instances, we can rely on the DNS name to verify the server identity",
+// ServerName set to the DNS name; refresh.go takes the first of dnsNames,
+// else dnsName). Empty until the provider reports one.
+func cloudSQLHost(o *unstructured.Unstructured) string {
+	if o == nil {
+		return ""
+	}
+	names, _, _ := unstructured.NestedSlice(o.Object, "status", "atProvider", "dnsNames")
+	for _, n := range names {
+		m, _ := n.(map[string]any)
+		if m["connectionType"] == "PRIVATE_SERVICES_ACCESS" {
+			if name, _ := m["name"].(string); name != "" {
+				return name
+			}
+		}
+	}
+	return stringAt(o, "status.atProvider.dnsName")
 }
 
 // azure composes a Flexible Server and its database; the provider generates

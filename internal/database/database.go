@@ -175,6 +175,7 @@ func (in Input) decide(protected bool) (resolve.Database, []string, error) {
 		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
 		c.AllowMajorVersionUpgrade = majorUpgrade(o, "status.atProvider.engineVersionActual", "status.atProvider.engineVersion", db.Version) ||
 			boolAt(o, "spec.forProvider.allowMajorVersionUpgrade")
+		c.IOPS, c.StorageThroughput = intAt(o, "spec.forProvider.iops"), intAt(o, "spec.forProvider.storageThroughput")
 		db.AWS = &c
 	case resolve.ProviderGCP:
 		c := *db.GCP
@@ -190,6 +191,7 @@ func (in Input) decide(protected bool) (resolve.Database, []string, error) {
 		c.BackupRetentionDays = retention(c.BackupRetentionDays, protected)
 		c.UpgradeInPlace = majorUpgrade(o, "status.atProvider.version", "", db.Version) ||
 			stringAt(o, "spec.forProvider.createMode") == "Update"
+		c.StorageTier = stringAt(o, "spec.forProvider.storageTier")
 		db.Azure = &c
 	}
 	if s.refused != nil {
@@ -277,6 +279,14 @@ func majorUpgrade(o *unstructured.Unstructured, path, fallback, want string) boo
 	h, err1 := strconv.Atoi(major)
 	w, err2 := strconv.Atoi(want)
 	return err1 == nil && err2 == nil && h < w
+}
+
+func intAt(u *unstructured.Unstructured, path string) int64 {
+	if u == nil {
+		return 0
+	}
+	n, _ := pipeline.Int(u.Object, path)
+	return n
 }
 
 func boolAt(u *unstructured.Unstructured, path string) bool {

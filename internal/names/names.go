@@ -143,3 +143,43 @@ func For(base string) Names {
 		Migration:          Join(base, "migration", MaxLength),
 	}
 }
+
+// MaxExternalLength bounds the external name of a cloud database: RDS DB
+// instance identifiers and Azure Flexible Server names are at most 63
+// characters, and Cloud SQL instance IDs stay well within their limit.
+const MaxExternalLength = 63
+
+// External returns the name a namespaced cloud database gets in its cloud:
+// <namespace>-<name>-<hash>, so the same application in several namespaces
+// (one per environment) on one cloud account never shares an instance. The
+// cloud scopes these names per account or project (RDS, Cloud SQL) or
+// globally (Flexible Server, a DNS name), not per namespace as Kubernetes
+// does. The hash (8 hex of the SHA-256 of namespace/name) keeps apart what
+// joining alone would not: namespace shop with name prod-api-db and
+// namespace shop-prod with name api-db.
+//
+// The result satisfies every provider's rule at once: lowercase letters,
+// digits and single hyphens, starting with a letter, not ending with a
+// hyphen, at most MaxExternalLength characters. Characters no provider
+// takes become hyphens, and a long name is cut before the hash.
+func External(namespace, name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(namespace + "-" + name) {
+		c := r
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			c = '-'
+		}
+		if c == '-' && (b.Len() == 0 || strings.HasSuffix(b.String(), "-")) {
+			continue
+		}
+		b.WriteRune(c)
+	}
+	out := b.String()
+	if out == "" || out[0] < 'a' || out[0] > 'z' {
+		out = "db-" + out
+	}
+	sum := sha256.Sum256([]byte(namespace + "/" + name))
+	tail := "-" + hex.EncodeToString(sum[:])[:hashLength]
+	keep := min(len(out), MaxExternalLength-len(tail))
+	return strings.TrimRight(out[:keep], "-") + tail
+}

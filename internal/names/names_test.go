@@ -3,6 +3,7 @@ package names
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -102,4 +103,47 @@ func TestSanitize(t *testing.T) {
 func sha8(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:4])
+}
+
+// TestExternal checks the cloud names of namespaced databases against the
+// rules of every provider at once: RDS identifiers (terraform-provider-aws
+// internal/service/rds/validate.go validIdentifier, 63 characters), Cloud
+// SQL instance IDs (lowercase letters, digits and hyphens, a letter first)
+// and Flexible Server names (terraform-provider-azurerm
+// internal/services/postgres/validate/flexible_server_name.go).
+func TestExternal(t *testing.T) {
+	valid := regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	cases := map[string]struct {
+		namespace, name string
+		want            string
+	}{
+		"Plain":        {namespace: "shop-prod", name: "shop-db", want: "shop-prod-shop-db-"},
+		"DigitFirst":   {namespace: "1st", name: "shop-db", want: "db-1st-shop-db-"},
+		"DoubleHyphen": {namespace: "shop--prod", name: "shop-db", want: "shop-prod-shop-db-"},
+		"Dots":         {namespace: "shop", name: "a.b-db", want: "shop-a-b-db-"},
+		"Long":         {namespace: strings.Repeat("n", 63), name: "shop-db", want: strings.Repeat("n", 54) + "-"},
+		// The cut falls right after a dash, which is dropped.
+		"LongCutOnDash": {namespace: strings.Repeat("n", 53) + "-x", name: "shop-db", want: strings.Repeat("n", 53) + "-"},
+		// Joined, these two are the same; the hash keeps them apart.
+		"JoinedLikeAnother": {namespace: "shop", name: "prod-api-db", want: "shop-prod-api-db-"},
+		"TheOther":          {namespace: "shop-prod", name: "api-db", want: "shop-prod-api-db-"},
+	}
+	owner := map[string]string{}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := External(tc.namespace, tc.name)
+			if !valid.MatchString(got) || strings.Contains(got, "--") || len(got) > MaxExternalLength {
+				t.Errorf("External(%q, %q) = %q: not a valid RDS, Cloud SQL and Flexible Server name", tc.namespace, tc.name, got)
+			}
+			sum := sha256.Sum256([]byte(tc.namespace + "/" + tc.name))
+			want := tc.want + hex.EncodeToString(sum[:])[:8]
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("External(%q, %q): -want, +got:\n%s", tc.namespace, tc.name, diff)
+			}
+			if prev, ok := owner[got]; ok {
+				t.Errorf("External(%q, %q) = %q, the name of %s too", tc.namespace, tc.name, got, prev)
+			}
+			owner[got] = tc.namespace + "/" + tc.name
+		})
+	}
 }

@@ -1,6 +1,8 @@
 package objects
 
 import (
+	"strings"
+
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
@@ -23,6 +25,27 @@ type Scope struct {
 	// Protected leaves the cloud database in place when the XR or the
 	// managed resource is deleted.
 	Protected bool
+	// ExternalName is the cloud name of the instance: a Cloud SQL
+	// DatabaseInstance's or Flexible Server's crossplane.io/external-name
+	// (upjet TemplatedStringAsIdentifier("name", ...): the annotation is the
+	// instance's name), an RDS Instance's spec.forProvider.identifier (its
+	// external name is the DBI resource ID, IdentifierFromProvider). Empty
+	// leaves the provider's default: metadata.name (crossplane-runtime
+	// NameAsExternalName) for Cloud SQL and Flexible Server, which
+	// cluster-scoped resources keep, and a generated identifier for RDS.
+	ExternalName string
+	// SnapshotPrefix starts the name of an RDS instance's final snapshot;
+	// like ExternalName it is unique in the cloud account.
+	SnapshotPrefix string
+}
+
+// instanceAnnotations are the annotations of a database instance's
+// managed resource: its external name, when the scope sets one.
+func (s Scope) instanceAnnotations() map[string]string {
+	if s.ExternalName == "" {
+		return nil
+	}
+	return map[string]string{ExternalNameAnnotation: s.ExternalName}
 }
 
 // ProtectedManagementPolicies leave out Delete: deleting the XR or the
@@ -104,12 +127,21 @@ func passwordRef(m Meta, s Scope) SecretKeyRef {
 
 // RDSInstanceParameters are an RDS Instance's forProvider.
 type RDSInstanceParameters struct {
+	// Identifier is the instance's name in the account and region.
+	Identifier              string       `json:"identifier,omitempty"`
 	Region                  string       `json:"region"`
 	Engine                  string       `json:"engine"`
 	EngineVersion           string       `json:"engineVersion"`
 	InstanceClass           string       `json:"instanceClass"`
 	AllocatedStorage        int64        `json:"allocatedStorage"`
 	StorageType             string       `json:"storageType"`
+	// IOPS and StorageThroughput are gp3's baseline at and above
+	// RDSGP3Threshold GiB, unset below it (where RDS refuses them).
+	IOPS              int64 `json:"iops,omitempty"`
+	StorageThroughput int64 `json:"storageThroughput,omitempty"`
+	// ParameterGroupName is the default group of the engine's major
+	// version, so a major upgrade moves to the new family's group.
+	ParameterGroupName      string       `json:"parameterGroupName"`
 	StorageEncrypted        bool         `json:"storageEncrypted"`
 	DBName                  string       `json:"dbName"`
 	Username                string       `json:"username"`
@@ -157,12 +189,54 @@ func RDSInstance(m Meta, db resolve.Database, s Scope) Managed[RDSInstanceParame
 		AllowMajorVersionUpgrade: c.AllowMajorVersionUpgrade,
 		DeletionProtection:       s.Protected,
 		SkipFinalSnapshot:        !s.Protected,
+		ParameterGroupName:       "default.postgres" + major(db.Version),
 	})
+	if c.StorageGiB >= RDSGP3Threshold {
+		r.Spec.ForProvider.IOPS, r.Spec.ForProvider.StorageThroughput = max(c.IOPS, RDSGP3BaselineIOPS), max(c.StorageThroughput, RDSGP3BaselineThroughput)
+	}
+	r.Spec.ForProvider.Identifier = s.ExternalName
 	if s.Protected {
-		// Named after the instance, which is unique in its scope.
-		r.Spec.ForProvider.FinalSnapshotIdentifier = r.Metadata.Name + "-final"
+		// Snapshot identifiers are unique per account and region, like
+		// instance identifiers: named after the instance's unique name.
+		prefix := s.SnapshotPrefix
+		if prefix == "" {
+			prefix = r.Metadata.Name
+		}
+		r.Spec.ForProvider.FinalSnapshotIdentifier = prefix + "-final"
 	}
 	return r
+}
+
+// The provider late-initializes every field of an RDS Instance it does not
+// ignore (provider-upjet-aws v2.6.0 config/namespaced/rds/config.go ignores
+// only name, db_name and availability_zone): parameterGroupName, iops and
+// storageThroughput land in spec.forProvider after creation, and Terraform
+// sends them back on a later change. The fields below are composed so the
+// function owns them, with values that stay right across the changes it
+// makes:
+//   - a major upgrade with the old family's parameter group is refused by
+//     RDS, so the group follows the major version;
+//   - growing gp3 storage to RDSGP3Threshold GiB or more sends iops with the
+//     new size (terraform-provider-aws internal/service/rds/instance.go
+//     dbInstancePopulateModify: "Send Iops if it has changed or not
+//     (StorageType == gp3 and AllocatedStorage < threshold)"), and the
+//     3000 late-initialized below the threshold is under the 12000 baseline
+//     RDS requires above it; below it RDS refuses any iops.
+const (
+	// RDSGP3Threshold is the PostgreSQL gp3 size (GiB) from which RDS
+	// takes provisioned IOPS and throughput
+	// (isStorageTypeGP3BelowAllocatedStorageThreshold: postgres < 400).
+	RDSGP3Threshold = 400
+	// RDSGP3BaselineIOPS and RDSGP3BaselineThroughput (MiB/s) are gp3's
+	// baseline for PostgreSQL at and above the threshold.
+	RDSGP3BaselineIOPS       = 12000
+	RDSGP3BaselineThroughput = 500
+)
+
+// major is the major version of a PostgreSQL version ("16" of "16.4").
+func major(version string) string {
+	m, _, _ := strings.Cut(version, ".")
+	return m
 }
 
 // CloudSQLInstanceParameters are a Cloud SQL DatabaseInstance's forProvider.
@@ -179,6 +253,7 @@ type CloudSQLSettings struct {
 	DiskSize                  int64                       `json:"diskSize"`
 	DiskType                  string                      `json:"diskType"`
 	DiskAutoresize            bool                        `json:"diskAutoresize"`
+	Edition                   string                      `json:"edition"`
 	AvailabilityType          string                      `json:"availabilityType"`
 	DeletionProtectionEnabled bool                        `json:"deletionProtectionEnabled"`
 	BackupConfiguration       CloudSQLBackupConfiguration `json:"backupConfiguration"`
@@ -216,6 +291,21 @@ type CloudSQLIPConfiguration struct {
 type CloudSQLFinalBackupConfig struct {
 	Enabled       bool  `json:"enabled"`
 	RetentionDays int64 `json:"retentionDays"`
+}
+
+// CloudSQLEdition is the edition a Cloud SQL tier needs. Without one, the
+// Cloud SQL API picks ENTERPRISE_PLUS for POSTGRES_16 and later, which takes
+// only the db-perf-optimized-N-* tiers; shared-core and custom tiers
+// (db-custom-*, db-g1-small, db-f1-micro) need ENTERPRISE, or the instance
+// is never created ("Invalid Tier (...) for (ENTERPRISE_PLUS) Edition": the
+// edition field of provider-upjet-gcp v3.0.0's DatabaseInstance CRD). The
+// edition follows the tier, so it never changes for an existing instance:
+// the default the API chose is the one derived here.
+func CloudSQLEdition(tier string) string {
+	if strings.HasPrefix(tier, "db-perf-optimized-") {
+		return "ENTERPRISE_PLUS"
+	}
+	return "ENTERPRISE"
 }
 
 // CloudSQLDatabaseParameters are a Cloud SQL Database's forProvider.
@@ -260,6 +350,7 @@ func CloudSQLInstance(m Meta, db resolve.Database, s Scope) Managed[CloudSQLInst
 		DiskSize:                  c.DiskSizeGB,
 		DiskType:                  "PD_SSD",
 		DiskAutoresize:            true,
+		Edition:                   CloudSQLEdition(c.Tier),
 		AvailabilityType:          availability,
 		DeletionProtectionEnabled: s.Protected,
 		BackupConfiguration: CloudSQLBackupConfiguration{
@@ -274,12 +365,14 @@ func CloudSQLInstance(m Meta, db resolve.Database, s Scope) Managed[CloudSQLInst
 		settings.FinalBackupConfig = &CloudSQLFinalBackupConfig{Enabled: true, RetentionDays: 30}
 		settings.RetainBackupsOnDelete = true
 	}
-	return managed(m, s, c.ProviderConfig, gcpAPI(s, "DatabaseInstance"), "DatabaseInstance", "", CloudSQLInstanceParameters{
+	r := managed(m, s, c.ProviderConfig, gcpAPI(s, "DatabaseInstance"), "DatabaseInstance", "", CloudSQLInstanceParameters{
 		Region:             db.Region,
 		DatabaseVersion:    "POSTGRES_" + db.Version,
 		DeletionProtection: s.Protected,
 		Settings:           settings,
 	})
+	r.Metadata.Annotations = s.instanceAnnotations()
+	return r
 }
 
 // CloudSQLDatabase returns the application database in the Cloud SQL
@@ -309,6 +402,7 @@ type FlexibleServerParameters struct {
 	Version                        string                   `json:"version"`
 	SKUName                        string                   `json:"skuName"`
 	StorageMB                      int64                    `json:"storageMb"`
+	StorageTier                    string                   `json:"storageTier"`
 	AutoGrowEnabled                bool                     `json:"autoGrowEnabled"`
 	AdministratorLogin             string                   `json:"administratorLogin"`
 	AutoGeneratePassword           bool                     `json:"autoGeneratePassword"`
@@ -321,6 +415,47 @@ type FlexibleServerParameters struct {
 	// CreateMode Update upgrades the major version in place; without it a
 	// new version replaces the server.
 	CreateMode string `json:"createMode,omitempty"`
+}
+
+// flexibleServerTiers are the storage tiers (performance) azurerm accepts
+// for each storage size, the default first: terraform-provider-azurerm
+// v4.80.0 internal/services/postgres/validate/flexible_server_storage_tier.go
+// (InitializeFlexibleServerStorageTierDefaults). The provider late-initializes
+// storageTier into the spec (provider-upjet-azure v2.7.0
+// config/namespaced/postgresql/config.go ignores only ssl_enforcement and
+// storage_profile), and azurerm's CustomizeDiff then refuses a storageMb whose
+// tier does not fit ("invalid 'storage_tier' ... for defined 'storage_mb'
+// size"), so the tier is composed with the storage.
+var flexibleServerTiers = map[int64][]string{
+	32768:    {"P4", "P6", "P10", "P15", "P20", "P30", "P40", "P50"},
+	65536:    {"P6", "P10", "P15", "P20", "P30", "P40", "P50"},
+	131072:   {"P10", "P15", "P20", "P30", "P40", "P50"},
+	262144:   {"P15", "P20", "P30", "P40", "P50"},
+	524288:   {"P20", "P30", "P40", "P50"},
+	1048576:  {"P30", "P40", "P50"},
+	2097152:  {"P40", "P50"},
+	4193280:  {"P50"},
+	4194304:  {"P50"},
+	8388608:  {"P60", "P70", "P80"},
+	16777216: {"P70", "P80"},
+	33553408: {"P80"},
+}
+
+// FlexibleServerStorageTier is the storage tier of a server of storageMB:
+// the tier it has while that fits the size (a team may have chosen a faster
+// one), else the size's default. A size azurerm does not know (never
+// composed: sizes are rounded up to a tier) gets no tier.
+func FlexibleServerStorageTier(storageMB int64, have string) string {
+	tiers := flexibleServerTiers[storageMB]
+	for _, t := range tiers {
+		if t == have {
+			return have
+		}
+	}
+	if len(tiers) == 0 {
+		return ""
+	}
+	return tiers[0]
 }
 
 // FlexibleServerHighAvail places a standby.
@@ -348,6 +483,7 @@ func FlexibleServer(m Meta, db resolve.Database, s Scope) Managed[FlexibleServer
 		Version:                        db.Version,
 		SKUName:                        c.SKUName,
 		StorageMB:                      c.StorageMB,
+		StorageTier:                    FlexibleServerStorageTier(c.StorageMB, c.StorageTier),
 		AutoGrowEnabled:                true,
 		AdministratorLogin:             db.Owner,
 		AutoGeneratePassword:           true,
@@ -363,7 +499,9 @@ func FlexibleServer(m Meta, db resolve.Database, s Scope) Managed[FlexibleServer
 	if c.UpgradeInPlace {
 		fp.CreateMode = "Update"
 	}
-	return managed(m, s, c.ProviderConfig, apiVersion, "FlexibleServer", "", fp)
+	r := managed(m, s, c.ProviderConfig, apiVersion, "FlexibleServer", "", fp)
+	r.Metadata.Annotations = s.instanceAnnotations()
+	return r
 }
 
 // FlexibleServerDatabase returns the application database on the Flexible

@@ -137,6 +137,10 @@ type AWSDatabase struct {
 	// AllowMajorVersionUpgrade is decided from observed state: the running
 	// engine's major version is lower than Version.
 	AllowMajorVersionUpgrade bool
+	// IOPS and StorageThroughput an existing instance has in its spec
+	// (provisioned above the gp3 baseline, or late-initialized); the
+	// builder never sends less than the baseline at its size.
+	IOPS, StorageThroughput int64
 }
 
 // GCPDatabase is a Cloud SQL instance's size and platform settings.
@@ -157,6 +161,10 @@ type AzureDatabase struct {
 	// version is lower than Version, so the provider must upgrade it in
 	// place (createMode Update) rather than replace it.
 	UpgradeInPlace bool
+	// StorageTier is the tier an existing server has in its spec (set, or
+	// late-initialized by the provider); the builder keeps it while it
+	// fits the storage.
+	StorageTier string
 }
 
 // resolveDatabase resolves the database fields both composites share, and

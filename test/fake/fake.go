@@ -147,25 +147,36 @@ func CNPGCluster(obj map[string]any, now time.Time) (status, appSecret map[strin
 }
 
 // Managed is the status an Upbound provider reports for a database managed
-// resource that is Synced and Ready, with the endpoint in atProvider; and,
-// where the resource asks for a generated password, the Secret the
-// provider writes it to (else nil).
+// resource after one reconcile (Provider): Synced and Ready with its
+// Terraform state in atProvider, or Synced=False with the error Terraform or
+// the cloud refused the spec with. Where the resource asks for a generated
+// password, the Secret the provider writes it to comes back too (else nil).
 func Managed(obj map[string]any, now time.Time) (status, passwordSecret map[string]any) {
-	u := &unstructured.Unstructured{Object: obj}
+	played, refused := Provider(obj)
 	ts := now.UTC().Format(time.RFC3339)
+	if refused != "" {
+		status = map[string]any{"conditions": []any{
+			map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": refused, "lastTransitionTime": ts},
+			map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": ts},
+		}}
+		if at, ok, _ := unstructured.NestedMap(obj, "status", "atProvider"); ok {
+			status["atProvider"] = at
+		}
+		return status, nil
+	}
 	status = map[string]any{"conditions": []any{
 		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": ts},
 		map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": ts},
 	}}
+	if at, ok, _ := unstructured.NestedMap(played, "status", "atProvider"); ok {
+		status["atProvider"] = at
+	}
+	u := &unstructured.Unstructured{Object: obj}
 	generated := ""
 	switch u.GetKind() {
 	case "Instance":
-		status["atProvider"] = map[string]any{"address": u.GetName() + ".fake.eu-west-1.rds.amazonaws.com", "port": int64(5432)}
 		generated = "passwordSecretRef"
-	case "DatabaseInstance":
-		status["atProvider"] = map[string]any{"privateIpAddress": "10.20.0.5"}
 	case "FlexibleServer":
-		status["atProvider"] = map[string]any{"fqdn": u.GetName() + ".fake.postgres.database.azure.com"}
 		generated = "administratorPasswordSecretRef"
 	}
 	if generated == "" {
@@ -219,7 +230,7 @@ func Apply(old, desired map[string]any) map[string]any {
 		g++
 	}
 	obj["spec"] = spec
-	obj["metadata"] = want["metadata"]
+	obj["metadata"] = mergeMetadata(obj["metadata"], want["metadata"])
 	mustSet(obj, g, "metadata", "generation")
 	for k, v := range want {
 		if k != "spec" && k != "metadata" && k != "status" {
@@ -250,6 +261,56 @@ func mergeSpec(old, want any) any {
 				out[k] = v
 			}
 		}
+	}
+	// A managed resource's forProvider is a granular map: the fields the
+	// provider late-initialized (its own Update) stay while desired leaves
+	// them out, and desired's win where both set them.
+	if ofp, ok := om["forProvider"].(map[string]any); ok {
+		if wfp, ok := wm["forProvider"].(map[string]any); ok {
+			out["forProvider"] = mergeGranular(ofp, wfp)
+		}
+	}
+	return out
+}
+
+// mergeMetadata keeps the annotations another manager set (a provider's
+// crossplane.io/external-name) that desired does not name; the rest of
+// metadata is desired's.
+func mergeMetadata(old, want any) any {
+	om, _ := old.(map[string]any)
+	wm, ok := want.(map[string]any)
+	if !ok {
+		return want
+	}
+	out := map[string]any{}
+	for k, v := range wm {
+		out[k] = v
+	}
+	if oa, ok := om["annotations"].(map[string]any); ok {
+		wa, _ := wm["annotations"].(map[string]any)
+		if wa == nil {
+			wa = map[string]any{}
+		}
+		out["annotations"] = mergeGranular(oa, wa)
+	}
+	return out
+}
+
+// mergeGranular is server-side apply on a granular map: want's keys win,
+// old's other keys stay, nested maps merge the same way.
+func mergeGranular(old, want map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range old {
+		out[k] = v
+	}
+	for k, v := range want {
+		om, ok1 := old[k].(map[string]any)
+		wm, ok2 := v.(map[string]any)
+		if ok1 && ok2 {
+			out[k] = mergeGranular(om, wm)
+			continue
+		}
+		out[k] = v
 	}
 	return out
 }
