@@ -128,13 +128,13 @@ func passwordRef(m Meta, s Scope) SecretKeyRef {
 // RDSInstanceParameters are an RDS Instance's forProvider.
 type RDSInstanceParameters struct {
 	// Identifier is the instance's name in the account and region.
-	Identifier              string       `json:"identifier,omitempty"`
-	Region                  string       `json:"region"`
-	Engine                  string       `json:"engine"`
-	EngineVersion           string       `json:"engineVersion"`
-	InstanceClass           string       `json:"instanceClass"`
-	AllocatedStorage        int64        `json:"allocatedStorage"`
-	StorageType             string       `json:"storageType"`
+	Identifier       string `json:"identifier,omitempty"`
+	Region           string `json:"region"`
+	Engine           string `json:"engine"`
+	EngineVersion    string `json:"engineVersion"`
+	InstanceClass    string `json:"instanceClass"`
+	AllocatedStorage int64  `json:"allocatedStorage"`
+	StorageType      string `json:"storageType"`
 	// IOPS and StorageThroughput are gp3's baseline at and above
 	// RDSGP3Threshold GiB, unset below it (where RDS refuses them).
 	IOPS              int64 `json:"iops,omitempty"`
