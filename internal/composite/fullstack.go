@@ -92,16 +92,18 @@ func FullStackService(r Request) (*Plan, error) {
 	// Deployment's; a new one waits for its migration.
 	workload, compose := a.migrate(r, m, n.Service, []pipeline.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
 	if w.deployment && compose {
-		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, workload, wiring))
+		scaled := scaleHandover(r.observed(ResServiceDeployment), workload, svc.Autoscaling)
+		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, scaled, wiring))
 	}
+	rollout := scaleHandover(r.observed(ResServiceRollout), workload, svc.Autoscaling)
 	switch {
 	case w.retiring != nil:
 		a.CRD(ResServiceRollout, w.retiring)
 	case !compose: // a new service waits for its first migration
 	case w.handover:
-		a.CRD(ResServiceRollout, objects.HandoverRollout(m, workload, wiring))
+		a.CRD(ResServiceRollout, objects.HandoverRollout(m, rollout, wiring))
 	case svc.Delivery.UsesRollout():
-		a.CRD(ResServiceRollout, objects.ServiceRollout(m, workload, svc.Delivery, ingress, wiring))
+		a.CRD(ResServiceRollout, objects.ServiceRollout(m, rollout, svc.Delivery, ingress, wiring))
 	}
 
 	managed := rolloutServices(svc, w, n.Service, n.Canary, n.Preview)

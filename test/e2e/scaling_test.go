@@ -1,0 +1,125 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// autoscalingHandover switches a running 3-replica service to autoscaling
+// (minReplicas 4), once as a Deployment and once as a canary Rollout, with
+// the real HPA controller (kube-controller-manager) and Argo Rollouts, and
+// watches every event of the workload: spec.replicas never drops below 3
+// (Crossplane's forced apply would reset a field only its manager owned to
+// 1 if the function left it out before the HPA owned it), the HPA takes
+// it to 4, and then Crossplane's manager no longer owns it.
+func autoscalingHandover(ctx context.Context, t *testing.T) {
+	for _, tc := range []struct {
+		namespace, strategy, apiVersion, kind string
+	}{
+		{"scale-deployment", "rollingUpdate", "apps/v1", "Deployment"},
+		{"scale-rollout", "canary", "argoproj.io/v1alpha1", "Rollout"},
+	} {
+		d := newDelivered(tc.namespace, map[string]any{"strategy": tc.strategy})
+		d.spec["service"].(map[string]any)["replicas"] = int64(3)
+		namespace(ctx, t, d.namespace)
+		d.apply(ctx, t)
+		var rv string
+		if err := cl.waitFor(180*time.Second, tc.kind+" "+tc.namespace+" with 3 replicas", func() error {
+			o, err := kc.get(ctx, tc.apiVersion, tc.kind, tc.namespace, tc.namespace)
+			if err != nil {
+				return err
+			}
+			if n, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas"); n != 3 {
+				return fmt.Errorf("spec.replicas %d", n)
+			}
+			rv = o.GetResourceVersion()
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		r, err := kc.resource(tc.apiVersion, tc.kind, tc.namespace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := r.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + tc.namespace, ResourceVersion: rv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var seen []int64
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for ev := range w.ResultChan() {
+				if ev.Type != watch.Modified && ev.Type != watch.Added {
+					continue
+				}
+				if u, ok := ev.Object.(*unstructured.Unstructured); ok {
+					n, found, _ := unstructured.NestedInt64(u.Object, "spec", "replicas")
+					if !found {
+						n = 1 // The API server's default.
+					}
+					mu.Lock()
+					seen = append(seen, n)
+					mu.Unlock()
+				}
+			}
+		}()
+
+		start := time.Now()
+		d.set(ctx, t, map[string]any{"mode": "Enabled", "minReplicas": int64(4)}, "autoscaling")
+		if err := cl.waitFor(240*time.Second, tc.kind+" "+tc.namespace+" at 4 replicas with spec.replicas left to the HPA", func() error {
+			o, err := kc.get(ctx, tc.apiVersion, tc.kind, tc.namespace, tc.namespace)
+			if err != nil {
+				return err
+			}
+			if n, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas"); n != 4 {
+				return fmt.Errorf("spec.replicas %d", n)
+			}
+			for _, mf := range o.GetManagedFields() {
+				var f struct {
+					Spec map[string]json.RawMessage `json:"f:spec"`
+				}
+				if mf.FieldsV1 != nil && json.Unmarshal(mf.FieldsV1.Raw, &f) == nil {
+					if _, ok := f.Spec["f:replicas"]; ok && strings.HasPrefix(mf.Manager, "apiextensions.crossplane.io/composed") {
+						return fmt.Errorf("%s still owns spec.replicas", mf.Manager)
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// A few more reconciles: the function must not take it back.
+		time.Sleep(10 * time.Second)
+		w.Stop()
+		<-done
+		mu.Lock()
+		t.Logf("%s %s: spec.replicas on every event after autoscaling was enabled: %v (handover in %s)", tc.kind, tc.namespace, seen, time.Since(start).Round(time.Second))
+		for _, n := range seen {
+			if n < 3 {
+				t.Errorf("%s %s had %d replicas while switching to autoscaling; events: %v", tc.kind, tc.namespace, n, seen)
+				break
+			}
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != 4 {
+			t.Errorf("%s %s: want 4 replicas at the end, events: %v", tc.kind, tc.namespace, seen)
+		}
+		mu.Unlock()
+		if err := kc.delete(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", tc.namespace, tc.namespace); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
