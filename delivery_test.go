@@ -242,6 +242,9 @@ func (w *world) reconcile() *fnv1.RunFunctionResponse {
 	}
 	next := map[string]map[string]any{}
 	for n, r := range rsp.GetDesired().GetResources() {
+		if msg := fake.Refused(w.observed[n], r.GetResource().AsMap()); msg != "" {
+			w.t.Fatalf("the API server refuses %s: %s", n, msg)
+		}
 		next[n] = fake.Apply(w.observed[n], r.GetResource().AsMap())
 	}
 	w.observed = next

@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fullstack-fn/function-fullstack/internal/composite"
-	"github.com/fullstack-fn/function-fullstack/internal/objects"
 )
 
 // TestMigrationGatesANewImage walks an XNodeApp's backend and an
@@ -28,6 +27,8 @@ func TestMigrationGatesANewImage(t *testing.T) {
 		// (reason, and words its message holds).
 		image, jobFor, reason string
 		says                  []string
+		// command is the Job's, when not npm run migrate.
+		command []any
 	}
 	const migrate = `database: {migration: {command: [npm, run, migrate]}}`
 	cases := map[string]struct {
@@ -49,8 +50,14 @@ func TestMigrationGatesANewImage(t *testing.T) {
 				{what: "a failed migration keeps the old version and names the Job", job: "Failed", jobImage: "ghcr.io/acme/api:2",
 					image: "ghcr.io/acme/api:1", jobFor: "ghcr.io/acme/api:2", reason: "MigrationFailed",
 					says: []string{"shop-backend-migrate-", "BackoffLimitExceeded: Job has reached the specified backoff limit", "ghcr.io/acme/api:1 keeps serving"}},
-				{what: "back to the serving image: nothing runs", spec: `backend: {image: "ghcr.io/acme/api:1"}`,
+				{what: "another command for the same image replaces the Job (its pod template is immutable)", spec: `database: {migration: {command: [npm, run, migrate, --, --verbose]}}`,
+					image: "ghcr.io/acme/api:1", jobFor: "ghcr.io/acme/api:2", reason: "Migrating", command: []any{"npm", "run", "migrate", "--", "--verbose"}},
+				{what: "the new Job succeeds: the backend takes the new image", job: "Complete", jobImage: "ghcr.io/acme/api:2",
+					image: "ghcr.io/acme/api:2", jobFor: "ghcr.io/acme/api:2", reason: "MigrationSucceeded", command: []any{"npm", "run", "migrate", "--", "--verbose"}},
+				{what: "a rollback to an image that served runs no migration (its tool would refuse the newer schema)", spec: `backend: {image: "ghcr.io/acme/api:1"}`,
 					image: "ghcr.io/acme/api:1"},
+				{what: "and forward again: that migration succeeded already", spec: `backend: {image: "ghcr.io/acme/api:2"}`,
+					image: "ghcr.io/acme/api:2"},
 				{what: "without a migration a new image rolls out at once", spec: `database: {migration: null}
 backend: {image: "ghcr.io/acme/api:3"}`,
 					image: "ghcr.io/acme/api:3"},
@@ -66,6 +73,10 @@ backend: {image: "ghcr.io/acme/api:3"}`,
 					image: "ghcr.io/acme/orders:1", jobFor: "ghcr.io/acme/orders:2", reason: "Migrating", says: []string{"orders-migrate-"}},
 				{what: "the migration succeeded: the Rollout takes the new image", job: "Complete", jobImage: "ghcr.io/acme/orders:2",
 					image: "ghcr.io/acme/orders:2", jobFor: "ghcr.io/acme/orders:2", reason: "MigrationSucceeded"},
+				{what: "a rollback to the first version runs no migration", spec: `service: {image: "ghcr.io/acme/orders:1"}`,
+					image: "ghcr.io/acme/orders:1"},
+				{what: "a version never migrated still migrates first", spec: `service: {image: "ghcr.io/acme/orders:3"}`,
+					image: "ghcr.io/acme/orders:1", jobFor: "ghcr.io/acme/orders:3", reason: "Migrating"},
 			},
 		},
 	}
@@ -80,7 +91,12 @@ backend: {image: "ghcr.io/acme/api:3"}`,
 					dropNulls(w.xr)
 				}
 				if s.job != "" {
-					job := w.observed[composite.ResMigrationPrefix+objects.ImageHash(s.jobImage)]
+					var job map[string]any
+					for n, o := range w.observed {
+						if strings.HasPrefix(n, composite.ResMigrationPrefix) && jobContainer(o)["image"] == s.jobImage {
+							job = o
+						}
+					}
 					if job == nil {
 						t.Fatalf("%s: no Job for %s to play", s.what, s.jobImage)
 					}
@@ -98,9 +114,13 @@ backend: {image: "ghcr.io/acme/api:3"}`,
 				var jobs []string
 				for n, r := range desired {
 					if strings.HasPrefix(n, composite.ResMigrationPrefix) {
-						c := r.GetResource().AsMap()["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+						c := jobContainer(r.GetResource().AsMap())
 						jobs = append(jobs, c["image"].(string))
-						if diff := cmp.Diff([]any{"npm", "run", "migrate"}, c["command"]); diff != "" {
+						command := []any{"npm", "run", "migrate"}
+						if s.command != nil {
+							command = s.command
+						}
+						if diff := cmp.Diff(command, c["command"]); diff != "" {
 							t.Errorf("%s: Job command: -want, +got:\n%s", s.what, diff)
 						}
 					}
@@ -133,6 +153,11 @@ backend: {image: "ghcr.io/acme/api:3"}`,
 			}
 		})
 	}
+}
+
+// jobContainer is the container of a Job.
+func jobContainer(job map[string]any) map[string]any {
+	return job["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
 }
 
 // jobStatus is what the Job controller reports on a finished Job.

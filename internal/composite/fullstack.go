@@ -90,7 +90,8 @@ func FullStackService(r Request) (*Plan, error) {
 
 	// The image that serves is the Rollout's once there is one, else the
 	// Deployment's; a new one waits for its migration.
-	workload, compose := a.migrate(r, m, n.Service, []pipeline.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
+	workload, compose, migrated := a.migrate(r, m, n.Service, []pipeline.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
+	workload.Migrated = migrated
 	if w.deployment && compose {
 		scaled := scaleHandover(r.observed(ResServiceDeployment), workload, svc.Autoscaling)
 		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, scaled, wiring))

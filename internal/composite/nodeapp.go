@@ -36,7 +36,8 @@ func NodeApp(r Request) (*Plan, error) {
 	a := &add{plan: plan}
 	a.Frontend(m, app.Frontend, n.Backend)
 	wiring := objects.DatabaseWiring(m, app.Database)
-	if backend, ok := a.migrate(r, m, n.Backend, []pipeline.Name{ResBackendDeployment}, app.Backend, app.Database, wiring); ok {
+	if backend, ok, migrated := a.migrate(r, m, n.Backend, []pipeline.Name{ResBackendDeployment}, app.Backend, app.Database, wiring); ok {
+		backend.Migrated = migrated
 		a.Object(ResBackendDeployment, objects.Deployment(m, objects.ComponentBackend, n.Backend, backend, wiring))
 	}
 	a.Object(ResBackendService, objects.Service(m, objects.ComponentBackend, n.Backend))

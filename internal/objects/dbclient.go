@@ -3,6 +3,7 @@ package objects
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -79,16 +80,24 @@ func DatabaseWiring(m Meta, db resolve.Database) Wiring {
 	}
 }
 
-// MigrationJobName names the migration Job of a workload's image: a new
-// image gets a new Job, the same image the same one.
-func MigrationJobName(workload, image string) string {
-	return names.Join(workload, "migrate-"+ImageHash(image), names.MaxLength)
+// MigrationJobName names the migration Job of a pod template (TemplateHash):
+// a new image, command or environment gets a new Job, the same template
+// the same one.
+func MigrationJobName(workload, templateHash string) string {
+	return names.Join(workload, "migrate-"+templateHash, names.MaxLength)
 }
 
-// ImageHash is a short, stable hash of an image reference.
-func ImageHash(image string) string {
-	sum := sha256.Sum256([]byte(image))
-	return hex.EncodeToString(sum[:])[:10]
+// TemplateHash is a short, stable hash of a Job's pod template, which the
+// API server never lets change: each template (image, command,
+// environment, mounts, labels) has a Job of its own, so a changed one
+// replaces the Job instead of being refused.
+func TemplateHash(pod corev1.PodTemplateSpec) (string, error) {
+	b, err := json.Marshal(pod)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:10], nil
 }
 
 // MigrationJob runs a migration with a workload's new image, its

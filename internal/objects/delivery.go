@@ -181,7 +181,7 @@ func HandoverRollout(m Meta, w resolve.Workload, wiring Wiring) *Rollout {
 	return &Rollout{
 		APIVersion: RolloutAPIVersion,
 		Kind:       "Rollout",
-		Metadata:   CRDMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService), Annotations: m.Annotations},
+		Metadata:   CRDMeta{Name: m.Names.Service, Namespace: m.Namespace, Labels: m.Labels(ComponentService), Annotations: workloadAnnotations(m, w)},
 		Spec: RolloutSpec{
 			Replicas:             replicas(w),
 			RevisionHistoryLimit: ptr.To[int32](5),

@@ -34,7 +34,7 @@ const RunAsUser = 1000
 func Deployment(m Meta, component, name string, w resolve.Workload, wiring Wiring) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component), Annotations: m.Annotations},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component), Annotations: workloadAnnotations(m, w)},
 		Spec: appsv1.DeploymentSpec{
 			Replicas:             replicas(w),
 			RevisionHistoryLimit: ptr.To[int32](5),
@@ -49,6 +49,27 @@ func Deployment(m Meta, component, name string, w resolve.Workload, wiring Wirin
 			Template: PodTemplate(m, component, w, wiring),
 		},
 	}
+}
+
+// AnnotationMigrated lists, on a workload, the images whose migration
+// succeeded (space-separated, newest last). Going back to one of them (a
+// rollback) runs no migration: migration tools refuse to run an older
+// version's migrations against a newer schema, so the rollback would wait
+// on a Job that cannot succeed.
+const AnnotationMigrated = "fullstack.io/migrated-images"
+
+// workloadAnnotations are the annotations of a workload: the composite's,
+// and the images it migrated.
+func workloadAnnotations(m Meta, w resolve.Workload) map[string]string {
+	if w.Migrated == "" {
+		return m.Annotations
+	}
+	out := make(map[string]string, len(m.Annotations)+1)
+	for k, v := range m.Annotations {
+		out[k] = v
+	}
+	out[AnnotationMigrated] = w.Migrated
+	return out
 }
 
 func replicas(w resolve.Workload) *int32 {

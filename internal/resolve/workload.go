@@ -27,6 +27,9 @@ type Workload struct {
 	ReadinessPath string
 	// Autoscaled leaves the replica count to a HorizontalPodAutoscaler.
 	Autoscaled bool
+	// Migrated lists the images whose migration succeeded, decided from
+	// observed state (package composite).
+	Migrated string
 	// Spread prefers pods on different nodes and zones.
 	Spread bool
 	// WritablePaths are empty directories mounted besides /tmp.

@@ -315,6 +315,21 @@ func mergeGranular(old, want map[string]any) map[string]any {
 	return out
 }
 
+// Refused is the API server's refusal of desired over the stored object
+// old, else "": a Job's pod template is immutable (kube-apiserver
+// pkg/apis/batch/validation ValidateJobSpecUpdate: "field is immutable").
+func Refused(old, desired map[string]any) string {
+	if old == nil || desired["kind"] != "Job" {
+		return ""
+	}
+	ot, _, _ := unstructured.NestedFieldNoCopy(old, "spec", "template")
+	dt, _, _ := unstructured.NestedFieldNoCopy(deepCopy(desired), "spec", "template")
+	if !reflect.DeepEqual(ot, dt) {
+		return fmt.Sprintf("Job.batch %q is invalid: spec.template: Invalid value: field is immutable", (&unstructured.Unstructured{Object: old}).GetName())
+	}
+	return ""
+}
+
 // Num reads an integer that may be an int64 (set by a test or the dynamic
 // client) or a float64 (decoded from JSON or a protobuf Struct).
 func Num(obj map[string]any, path ...string) (int64, bool) {
