@@ -50,6 +50,17 @@ func TestFullStackServiceFatal(t *testing.T) {
 		input string
 		want  string
 	}{
+		// The default query reads ingress-nginx's canary label: without
+		// nginx traffic routing it is always empty (argo-rollouts v1.9.1
+		// rollout/trafficrouting/nginx; ingress-nginx monitor.lua).
+		"CanaryAnalysisWithoutIngress": {
+			spec: "ingress: {enabled: false}\ndelivery: {strategy: canary, analysis: {mode: Enabled}}",
+			want: `spec.delivery.analysis.query: Required value: the default query measures ingress-nginx's canary traffic, and this canary has no ingress-nginx traffic routing (spec.ingress.enabled is false), so every measurement would be empty and each release would stop on its analysis; set a PromQL query that measures the canary's pods (such as their request success rate by rollouts_pod_template_hash), or set spec.delivery.analysis.mode to Disabled`,
+		},
+		"CanaryAnalysisOnTraefik": {
+			spec: "ingress: {className: traefik}\ndelivery: {strategy: canary, analysis: {mode: Enabled}}",
+			want: `spec.delivery.analysis.query: Required value: the default query measures ingress-nginx's canary traffic, and this canary has no ingress-nginx traffic routing (spec.ingress.className is "traefik", not "nginx"), so every measurement would be empty and each release would stop on its analysis; set a PromQL query that measures the canary's pods (such as their request success rate by rollouts_pod_template_hash), or set spec.delivery.analysis.mode to Disabled`,
+		},
 		"WeightAbove100": {
 			spec: `delivery: {strategy: canary, steps: [{setWeight: 20}, {pause: untilPromoted}, {setWeight: 120}]}`,
 			want: `spec.delivery.steps[2].setWeight: Invalid value: 120: must be between 0 and 100, inclusive`,
@@ -620,6 +631,35 @@ func TestRolloutFromTheStartLeavesTheSelectorToArgo(t *testing.T) {
 						t.Errorf("%d %s: desired %s has selector %v, want none (Argo Rollouts sets it)", i, step.name, svc, got)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestCanaryWithoutNginxRouting shows what a production canary (analysis on
+// by default) gets without ingress-nginx in front: no traffic routing (Argo
+// would copy another class onto a second Ingress for the same host) and no
+// default analysis (its query reads ingress-nginx's canary label, always
+// empty then); a query of the team's own keeps the analysis.
+func TestCanaryWithoutNginxRouting(t *testing.T) {
+	cases := map[string]struct {
+		spec                     string
+		analysis, trafficRouting bool
+	}{
+		"Nginx":             {spec: `delivery: {strategy: canary}`, analysis: true, trafficRouting: true},
+		"NoIngress":         {spec: "ingress: {enabled: false}\ndelivery: {strategy: canary}"},
+		"Traefik":           {spec: "ingress: {className: traefik}\ndelivery: {strategy: canary}"},
+		"TraefikOwnQuery":   {spec: "ingress: {className: traefik}\ndelivery: {strategy: canary, analysis: {query: 'sum(rate(http_requests_total{code!~\"5..\"}[1m]))/sum(rate(http_requests_total[1m]))'}}", analysis: true},
+		"NoIngressOwnQuery": {spec: "ingress: {enabled: false}\ndelivery: {strategy: canary, analysis: {mode: Enabled, query: 'vector(1)'}}", analysis: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, fullStackService(tc.spec))
+			rsp := w.reconcile()
+			_, analysis := rsp.GetDesired().GetResources()[string(composite.ResAnalysisTemplate)]
+			routing := valueAt(rsp, string(composite.ResServiceRollout), "spec", "strategy", "canary", "trafficRouting") != nil
+			if analysis != tc.analysis || routing != tc.trafficRouting {
+				t.Errorf("AnalysisTemplate composed %t, trafficRouting %t; want %t, %t", analysis, routing, tc.analysis, tc.trafficRouting)
 			}
 		})
 	}

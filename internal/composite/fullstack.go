@@ -78,8 +78,10 @@ func FullStackService(r Request) (*Plan, error) {
 	plan := &Plan{}
 	a := &add{plan: plan}
 	wiring := objects.DatabaseWiring(m, svc.Database)
+	// A canary's traffic is split on the Ingress only by ingress-nginx;
+	// elsewhere the weights are approximated with replica counts.
 	ingress := ""
-	if svc.Ingress.Enabled {
+	if svc.Ingress.NginxRouting() {
 		ingress = n.Ingress
 	}
 	w := planHandover(r, svc)

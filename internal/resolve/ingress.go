@@ -17,6 +17,23 @@ type Ingress struct {
 	IssuerKind string
 }
 
+// NginxClass is ingress-nginx's IngressClass, the one class Argo Rollouts'
+// nginx traffic routing serves by default (argo-rollouts v1.9.1
+// --nginx-ingress-classes, docs/features/traffic-management/nginx.md). Argo
+// copies the stable Ingress's class onto the canary Ingress it writes
+// (rollout/trafficrouting/nginx/nginx.go buildCanaryIngress), and only
+// ingress-nginx reads its canary annotations: under another controller the
+// copy is a second Ingress for the same host, not a weighted split.
+const NginxClass = "nginx"
+
+// NginxRouting reports whether a canary's traffic can be split on the
+// Ingress by ingress-nginx: class nginx, or none (the cluster's default
+// IngressClass, which the API server's DefaultIngressClass admission writes
+// in, taken to be ingress-nginx as Argo Rollouts' nginx routing expects).
+func (i Ingress) NginxRouting() bool {
+	return i.Enabled && (i.ClassName == "" || i.ClassName == NginxClass)
+}
+
 // resolveIngress applies defaults to an Ingress: the host defaults to
 // <name>.<domain> when the platform sets a domain.
 func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, name string) (Ingress, field.ErrorList) {

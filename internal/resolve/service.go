@@ -156,7 +156,7 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	out.Ingress, werrs = resolveIngress(root.Child("ingress"), in.Ingress, p, c.Name)
 	errs = append(errs, werrs...)
 
-	out.Delivery, werrs = resolveDelivery(root.Child("delivery"), in.Delivery, profile, p)
+	out.Delivery, werrs = resolveDelivery(root.Child("delivery"), in.Delivery, profile, p, out.Ingress)
 	errs = append(errs, werrs...)
 
 	out.Monitoring, werrs = resolveMonitoring(root.Child("monitoring"), in.Monitoring)
@@ -174,7 +174,7 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	return out, nil
 }
 
-func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p Platform) (Delivery, field.ErrorList) {
+func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p Platform, ing Ingress) (Delivery, field.ErrorList) {
 	var errs field.ErrorList
 	out := Delivery{Strategy: orDefault(in.Strategy, profile.Strategy)}
 	if e := oneOf(path.Child("strategy"), out.Strategy, Strategies); len(e) > 0 {
@@ -224,6 +224,22 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 			errs = append(errs, field.Required(ap.Child("query"),
 				"a blueGreen preview receives no ingress traffic, so there is no default query; set a PromQL query that measures the preview "+
 					"(such as your smoke tests' success rate), or set spec.delivery.analysis.mode to Disabled"))
+		}
+		enabled = false
+	}
+	// The default query reads ingress-nginx's canary label, which only
+	// nginx traffic routing fills: without it every measurement is empty,
+	// and each release pauses or aborts on the analysis.
+	if enabled && out.Strategy == StrategyCanary && strings.TrimSpace(in.Analysis.Query) == "" && !ing.NginxRouting() {
+		if explicit || stepAnalysis {
+			why := "spec.ingress.enabled is false"
+			if ing.Enabled {
+				why = fmt.Sprintf("spec.ingress.className is %q, not %q", ing.ClassName, NginxClass)
+			}
+			errs = append(errs, field.Required(ap.Child("query"), fmt.Sprintf(
+				"the default query measures ingress-nginx's canary traffic, and this canary has no ingress-nginx traffic routing (%s), "+
+					"so every measurement would be empty and each release would stop on its analysis; set a PromQL query that measures "+
+					"the canary's pods (such as their request success rate by rollouts_pod_template_hash), or set spec.delivery.analysis.mode to Disabled", why)))
 		}
 		enabled = false
 	}
