@@ -215,17 +215,77 @@ func migrations(ctx context.Context, t *testing.T, a *app, xrObj map[string]any)
 	}
 	t.Logf("failed migration after %s: backend still %s; Migrated=False: %s", time.Since(start).Round(time.Second), backendImage(), msg)
 
-	// Back to the image that serves: the failed Job leaves, nothing runs.
+	// Another command for the same image: the failed Job's pod template is
+	// immutable, so a new Job replaces it; the XR stays Synced.
 	cordon(false)
-	setImage("ghcr.io/acme/shop-api:2.0.0")
-	if err := cl.waitFor(120*time.Second, "the failed Job to leave desired state", func() error {
-		if _, err := kc.get(ctx, "batch/v1", "Job", "shop", j.GetName()); err == nil {
-			return fmt.Errorf("Job %s still exists", j.GetName())
+	failed := j.GetName()
+	command := []any{"npm", "run", "migrate", "--", "--retry"}
+	db["migration"] = map[string]any{"command": command}
+	start = time.Now()
+	setImage("ghcr.io/acme/shop-api:3.0.0")
+	var replaced string
+	if err := cl.waitFor(120*time.Second, "a new migration Job with the new command", func() error {
+		r, err := kc.resource("batch/v1", "Job", "shop")
+		if err != nil {
+			return err
+		}
+		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=migration"})
+		if err != nil {
+			return err
+		}
+		for i := range l.Items {
+			cs, _, _ := unstructured.NestedSlice(l.Items[i].Object, "spec", "template", "spec", "containers")
+			if fmt.Sprint(cs[0].(map[string]any)["command"]) == fmt.Sprint(command) && l.Items[i].GetName() != failed {
+				replaced = l.Items[i].GetName()
+				return nil
+			}
+		}
+		return fmt.Errorf("%d migration Jobs, none with %v", len(l.Items), command)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.waitFor(180*time.Second, "the backend to take ghcr.io/acme/shop-api:3.0.0 after the new Job", func() error {
+		if got := backendImage(); got != "ghcr.io/acme/shop-api:3.0.0" {
+			return fmt.Errorf("backend image %s", got)
+		}
+		if _, err := kc.get(ctx, "batch/v1", "Job", "shop", failed); err == nil {
+			return fmt.Errorf("the failed Job %s still exists", failed)
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
+	waitXR(ctx, t, a, "Synced=True", synced)
+	t.Logf("a new command for the same image: Job %s replaced %s, and the backend took ghcr.io/acme/shop-api:3.0.0 %s after the change; the XR stayed Synced",
+		replaced, failed, time.Since(start).Round(time.Second))
+
+	// A rollback to an image whose migration succeeded runs nothing: its
+	// migration tool would refuse the newer schema.
+	start = time.Now()
+	setImage("ghcr.io/acme/shop-api:2.0.0")
+	if err := cl.waitFor(120*time.Second, "the backend to roll back to ghcr.io/acme/shop-api:2.0.0 without a Job", func() error {
+		if got := backendImage(); got != "ghcr.io/acme/shop-api:2.0.0" {
+			return fmt.Errorf("backend image %s", got)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := kc.resource("batch/v1", "Job", "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=migration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range l.Items {
+		cs, _, _ := unstructured.NestedSlice(l.Items[i].Object, "spec", "template", "spec", "containers")
+		if cs[0].(map[string]any)["image"] == "ghcr.io/acme/shop-api:2.0.0" {
+			t.Errorf("the rollback to ghcr.io/acme/shop-api:2.0.0 ran migration Job %s", l.Items[i].GetName())
+		}
+	}
+	t.Logf("rollback to ghcr.io/acme/shop-api:2.0.0 in %s, no migration Job", time.Since(start).Round(time.Second))
 }
 
 func jobConditions(o *unstructured.Unstructured) string {

@@ -223,6 +223,7 @@ func TestE2E(t *testing.T) {
 		{"switching to autoscaling never drops a Deployment or Rollout below its replicas; the HPA takes spec.replicas over", func(t *testing.T) {
 			autoscalingHandover(ctx, t)
 		}},
+		{"a canary with the default analysis and no ingress-nginx is refused, naming the field", func(t *testing.T) { canaryWithoutNginx(ctx, t) }},
 		{"Flux applies every environment from Git; each Kustomization is Ready only once its XR is", func(t *testing.T) { flux.fluxApplies(ctx, t) }},
 		{"Flux reports a spec the function refuses as a failed health check; the revert heals it", func(t *testing.T) { flux.refusedSpec(ctx, t) }},
 		{"day 2 through Git: an image commit reaches the workload, its revert brings the old image back", func(t *testing.T) { flux.imageThroughGit(ctx, t) }},

@@ -123,3 +123,28 @@ func autoscalingHandover(ctx context.Context, t *testing.T) {
 		}
 	}
 }
+
+// canaryWithoutNginx applies a canary whose analysis uses the default query
+// behind an Ingress of another class: the XR reports the refusal naming
+// spec.delivery.analysis.query, and nothing is composed for it.
+func canaryWithoutNginx(ctx context.Context, t *testing.T) {
+	d := newDelivered("canary-traefik", map[string]any{"strategy": "canary", "analysis": map[string]any{"mode": "Enabled"}})
+	d.spec["ingress"].(map[string]any)["className"] = "traefik"
+	namespace(ctx, t, d.namespace)
+	d.apply(ctx, t)
+	xr := waitXR(ctx, t, d.app, "Synced=False naming spec.delivery.analysis.query", func(xr *unstructured.Unstructured) error {
+		s, msg := condition(xr, "Synced")
+		if s != "False" || !strings.Contains(msg, "spec.delivery.analysis.query: Required value") || !strings.Contains(msg, `spec.ingress.className is "traefik"`) {
+			return fmt.Errorf("XR conditions: %s", conditions(xr))
+		}
+		return nil
+	})
+	_, msg := condition(xr, "Synced")
+	t.Logf("canary with the default analysis behind a traefik Ingress: Synced=False: %s", msg)
+	if _, err := kc.get(ctx, "argoproj.io/v1alpha1", "Rollout", d.namespace, d.namespace); err == nil {
+		t.Errorf("a Rollout was composed for a refused spec")
+	}
+	if err := kc.delete(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", d.namespace, d.namespace); err != nil {
+		t.Fatal(err)
+	}
+}
