@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -399,7 +400,22 @@ func reportHealthy(ctx context.Context, t *testing.T, a *app) {
 		if r.kind == "Deployment" || r.kind == "Rollout" || r.kind == "Job" {
 			continue // The real controllers run these; kwok runs their pods.
 		}
-		status, created, ok := fake.Report(o.Object, time.Now())
+		// A provider first writes the external name and the fields it
+		// late-initializes (fake.Provider), as its own manager; the
+		// function's next apply must keep what it owns.
+		played, _ := fake.Provider(o.Object)
+		if !reflect.DeepEqual(played["metadata"], o.Object["metadata"]) || !reflect.DeepEqual(played["spec"], o.Object["spec"]) {
+			u := (&unstructured.Unstructured{Object: played}).DeepCopy()
+			delete(u.Object, "status")
+			if err := kc.update(ctx, u, "provider-upjet"); err != nil {
+				t.Fatal(err)
+			}
+			if o, err = kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The status of that reconcile: its Terraform state included.
+		status, created, ok := fake.Report(played, time.Now())
 		if !ok {
 			continue
 		}

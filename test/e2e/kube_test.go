@@ -96,6 +96,20 @@ func (k *kube) delete(ctx context.Context, apiVersion, kind, namespace, name str
 	return r.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &bg})
 }
 
+// update writes the object's metadata and spec back as a controller does
+// (an Update under its own field manager): a provider's external name and
+// late-initialized fields.
+func (k *kube) update(ctx context.Context, u *unstructured.Unstructured, manager string) error {
+	r, err := k.resource(u.GetAPIVersion(), u.GetKind(), u.GetNamespace())
+	if err != nil {
+		return err
+	}
+	if _, err := r.Update(ctx, u, metav1.UpdateOptions{FieldManager: manager}); err != nil {
+		return fmt.Errorf("cannot update %s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	return nil
+}
+
 // patchStatus merges status into the object's status subresource, the way
 // the object's controller would.
 func (k *kube) patchStatus(ctx context.Context, u *unstructured.Unstructured, status map[string]any) error {
