@@ -25,6 +25,12 @@ import (
 // ExternalNameAnnotation is crossplane-runtime's external-name annotation.
 const ExternalNameAnnotation = "crossplane.io/external-name"
 
+// ProviderKinds are the kinds of the database managed resources Provider
+// plays.
+var ProviderKinds = map[string]bool{
+	"Instance": true, "DatabaseInstance": true, "Database": true, "User": true, "FlexibleServer": true, "FlexibleServerDatabase": true,
+}
+
 // Provider plays one reconcile of an Upbound provider on a database managed
 // resource: it returns the object as the provider leaves metadata and spec
 // (the external name its initializer writes, the fields it late-initializes
