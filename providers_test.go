@@ -236,3 +236,25 @@ func conditionOf(o map[string]any, typ string) (string, string) {
 	}
 	return "", ""
 }
+
+// TestCloudSQLHostIsItsDNSName checks the host clients verify a Cloud SQL
+// instance by: its DNS name, which a GOOGLE_MANAGED_CAS_CA server
+// certificate carries, not its private IP, which it does not
+// (cloud-sql-go-connector v1.22.1 internal/cloudsql/instance.go), so
+// sslmode=verify-full against the IP would fail the name check.
+func TestCloudSQLHostIsItsDNSName(t *testing.T) {
+	w := cloudWorld(t, "fullstack-gcp", "shop-prod", nil)
+	w.converge()
+	instance := w.observed[string(database.ResDatabaseGCP)]
+	want := pipeline.String(instance, "status.atProvider.dnsName")
+	if want == "" {
+		t.Fatalf("the played instance reports no DNS name: %v", instance["status"])
+	}
+	if got := pipeline.String(instance, "spec.forProvider.settings.ipConfiguration.serverCaMode"); got != "GOOGLE_MANAGED_CAS_CA" {
+		t.Errorf("serverCaMode %q, want GOOGLE_MANAGED_CAS_CA (whose certificates name the DNS name)", got)
+	}
+	got := string(database.SecretData(w.observed[string(database.ResDatabaseConnection)])[database.KeyHost])
+	if got != want {
+		t.Errorf("connection host %q, want the instance's DNS name %q (not %s)", got, want, pipeline.String(instance, "status.atProvider.privateIpAddress"))
+	}
+}
