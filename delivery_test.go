@@ -543,6 +543,7 @@ data: {username: YXBw, password: c2VjcmV0, dbname: YXBw}`
 		"service-deployment": "team-orders/orders", "service": "team-orders/orders", "ingress": "team-orders/orders",
 		"database": "team-orders/orders-db", "database-connection": "team-orders/orders-db-connection",
 		"network-policy-api": "team-orders/orders", "network-policy-database": "team-orders/orders-db",
+		"service-account": "team-orders/orders",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("composed objects: -want, +got:\n%s", diff)

@@ -64,7 +64,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("RunFunction over gRPC: %v", err)
 	}
 	if diff := cmp.Diff([]string{"backend-deployment", "backend-service", "database", "frontend-deployment", "frontend-service", "ingress",
-		"network-policy-api", "network-policy-database", "network-policy-frontend"}, sortedNames(rsp.GetDesired().GetResources())); diff != "" {
+		"network-policy-api", "network-policy-database", "network-policy-frontend", "service-account"}, sortedNames(rsp.GetDesired().GetResources())); diff != "" {
 		t.Errorf("desired resources over gRPC: -want, +got:\n%s", diff)
 	}
 

@@ -47,7 +47,10 @@ const (
 	SwitchDisabled = "Disabled"
 )
 
-// EnvVar is one plain environment variable for a container.
+// EnvVar is one environment variable for a container: a plain value, or
+// a key of a Secret or ConfigMap in the application's namespace, so a
+// secret never has to be written into the XR.
+// +kubebuilder:validation:XValidation:rule="!(has(self.value) && has(self.valueFrom))",message="set value or valueFrom, not both"
 type EnvVar struct {
 	// Variable name.
 	// +kubebuilder:validation:MaxLength=128
@@ -57,6 +60,76 @@ type EnvVar struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	Value string `json:"value,omitempty"`
+	// Where the value comes from instead: a key of a Secret (an API key,
+	// a token) or of a ConfigMap.
+	// +optional
+	ValueFrom *EnvVarSource `json:"valueFrom,omitempty"`
+}
+
+// EnvVarSource is a key of a Secret or of a ConfigMap; exactly one is set.
+// +kubebuilder:validation:XValidation:rule="has(self.secretKeyRef) != has(self.configMapKeyRef)",message="set exactly one of secretKeyRef and configMapKeyRef"
+type EnvVarSource struct {
+	// A key of a Secret in the application's namespace.
+	// +optional
+	SecretKeyRef *KeyRef `json:"secretKeyRef,omitempty"`
+	// A key of a ConfigMap in the application's namespace.
+	// +optional
+	ConfigMapKeyRef *KeyRef `json:"configMapKeyRef,omitempty"`
+}
+
+// KeyRef names a key of a Secret or ConfigMap.
+type KeyRef struct {
+	// Name of the Secret or ConfigMap.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// The key whose value the variable takes.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
+}
+
+// EnvFromSource takes every key of a Secret or ConfigMap as an
+// environment variable; exactly one of secretRef and configMapRef is set.
+// Variables the platform sets (PORT, DATABASE_*...) and env win over them.
+// +kubebuilder:validation:XValidation:rule="has(self.secretRef) != has(self.configMapRef)",message="set exactly one of secretRef and configMapRef"
+type EnvFromSource struct {
+	// Name of a Secret in the application's namespace.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	SecretRef string `json:"secretRef,omitempty"`
+	// Name of a ConfigMap in the application's namespace.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ConfigMapRef string `json:"configMapRef,omitempty"`
+	// Put in front of every key, such as STRIPE_.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z][-._a-zA-Z0-9]*$`
+	Prefix string `json:"prefix,omitempty"`
+}
+
+// File mounts the keys of a ConfigMap or Secret as files in a read-only
+// directory; exactly one of configMap and secret is set.
+// +kubebuilder:validation:XValidation:rule="has(self.configMap) != has(self.secret)",message="set exactly one of configMap and secret"
+type File struct {
+	// Absolute directory the keys appear in, one file each, such as
+	// /etc/app.
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^(/[A-Za-z0-9._@+-]+)+$`
+	Path string `json:"path"`
+	// Name of a ConfigMap in the application's namespace.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ConfigMap string `json:"configMap,omitempty"`
+	// Name of a Secret in the application's namespace.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Secret string `json:"secret,omitempty"`
 }
 
 // ResourceList is a CPU and memory quantity pair.
@@ -113,6 +186,45 @@ type Pods struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=64
 	Env []EnvVar `json:"env,omitempty"`
+	// Every key of a Secret or ConfigMap as environment variables.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	EnvFrom []EnvFromSource `json:"envFrom,omitempty"`
+	// ConfigMaps and Secrets mounted read-only as files.
+	// +optional
+	// +listType=map
+	// +listMapKey=path
+	// +kubebuilder:validation:MaxItems=16
+	Files []File `json:"files,omitempty"`
+	// The command the container runs instead of its image's entrypoint.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=1024
+	Command []string `json:"command,omitempty"`
+	// Arguments to the command (or to the image's entrypoint).
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=1024
+	Args []string `json:"args,omitempty"`
+	// Secrets with the credentials of a private registry, such as
+	// ghcr-pull, in the application's namespace.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+	// Annotations of the pods, such as a service mesh's or a log shipper's.
+	// Keys under app.kubernetes.io/, fullstack.io/ and argo-rollouts' are
+	// the platform's.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=32
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+	// Labels of the pods. Keys under app.kubernetes.io/, fullstack.io/ and
+	// the controllers' own are the platform's.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=16
+	PodLabels map[string]string `json:"podLabels,omitempty"`
 	// HTTP path of the liveness probe (a failure restarts the pod): an
 	// endpoint that checks only the process, never a dependency. Default:
 	// the framework's liveness endpoint (spring-boot
@@ -307,6 +419,38 @@ type Ingress struct {
 	// Serve HTTPS with a certificate from cert-manager.
 	// +optional
 	TLS *TLS `json:"tls,omitempty"`
+}
+
+// Identity is who the application's pods are: a ServiceAccount of their own
+// (named after the application, created by the function) and the cloud
+// identity it maps to through workload identity, so the pods reach cloud
+// services (S3, GCS, queues, IAM database login) without keys.
+type Identity struct {
+	// AWS IAM role the pods assume (IRSA): a role ARN such as
+	// arn:aws:iam::123456789012:role/payments, or a role name in the
+	// platform's account (function Input identity.aws.accountId).
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^(arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}|[A-Za-z0-9+=,.@_-]{1,64})$`
+	AWSRole string `json:"awsRole,omitempty"`
+	// Google service account the pods act as (GKE Workload Identity): an
+	// email such as payments@acme-prod.iam.gserviceaccount.com, or a name
+	// in the platform's project (function Input identity.gcp.project).
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9-]{4,28}[a-z0-9](@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com)?$`
+	GCPServiceAccount string `json:"gcpServiceAccount,omitempty"`
+	// Client ID of the Azure managed identity the pods use (Azure Workload
+	// Identity).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`
+	AzureClientID string `json:"azureClientId,omitempty"`
+	// Mount a Kubernetes API token into the pods: Enabled only for an
+	// application that calls the Kubernetes API. Default: Disabled.
+	// +optional
+	// +kubebuilder:default=Disabled
+	// +kubebuilder:validation:Enum=Enabled;Disabled
+	KubernetesAPIToken string `json:"kubernetesAPIToken,omitempty"`
 }
 
 // DatabaseStatus says how the backend reaches its database.

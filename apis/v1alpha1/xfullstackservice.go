@@ -100,6 +100,9 @@ type XFullStackServiceSpec struct {
 	// +kubebuilder:default=Default
 	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
 	NetworkPolicies string `json:"networkPolicies,omitempty"`
+	// The pods' ServiceAccount and cloud identity (workload identity).
+	// +optional
+	Identity *Identity `json:"identity,omitempty"`
 }
 
 // ServiceFrontend is an XFullStackService's optional web frontend: on when

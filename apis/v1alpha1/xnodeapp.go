@@ -68,6 +68,9 @@ type XNodeAppSpec struct {
 	// +kubebuilder:default=Default
 	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
 	NetworkPolicies string `json:"networkPolicies,omitempty"`
+	// The pods' ServiceAccount and cloud identity (workload identity).
+	// +optional
+	Identity *Identity `json:"identity,omitempty"`
 }
 
 // NodeAppDatabase is an XNodeApp's database.

@@ -73,6 +73,41 @@ type Input struct {
 	// Prometheus, the CloudNativePG operator and cloud databases are.
 	// +optional
 	NetworkPolicies *NetworkPolicies `json:"networkPolicies,omitempty"`
+
+	// Identity completes the cloud identities XRs name in spec.identity: a
+	// role or service account name becomes the full ARN or email in the
+	// platform's account or project.
+	// +optional
+	Identity *Identity `json:"identity,omitempty"`
+}
+
+// Identity is where the platform's cloud identities live.
+type Identity struct {
+	// AWS account of the IAM roles XRs name without an ARN.
+	// +optional
+	AWS *AWSIdentity `json:"aws,omitempty"`
+	// Google Cloud project of the service accounts XRs name without an
+	// email.
+	// +optional
+	GCP *GCPIdentity `json:"gcp,omitempty"`
+}
+
+// AWSIdentity is the platform's AWS account.
+type AWSIdentity struct {
+	// Account ID, such as 123456789012.
+	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
+	AccountID string `json:"accountId"`
+	// Partition: aws (default), aws-cn or aws-us-gov.
+	// +optional
+	// +kubebuilder:validation:Enum=aws;aws-cn;aws-us-gov
+	Partition string `json:"partition,omitempty"`
+}
+
+// GCPIdentity is the platform's Google Cloud project.
+type GCPIdentity struct {
+	// Project ID, such as acme-prod.
+	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`
+	Project string `json:"project"`
 }
 
 // NetworkPolicies configures the NetworkPolicies composed for every

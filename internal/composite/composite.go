@@ -36,7 +36,9 @@ const (
 const (
 	ResFrontendDeployment pipeline.Name = "frontend-deployment"
 	ResFrontendService    pipeline.Name = "frontend-service"
-	ResIngress            pipeline.Name = "ingress"
+	// ResServiceAccount is the pods' ServiceAccount.
+	ResServiceAccount pipeline.Name = "service-account"
+	ResIngress        pipeline.Name = "ingress"
 	// The monitors both kinds compose when monitoring is on.
 	ResServiceMonitor  pipeline.Name = "service-monitor"
 	ResDatabaseMonitor pipeline.Name = "database-monitor"

@@ -63,6 +63,7 @@ func FullStackService(r Request) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Identity = svc.Identity
 	m.ExtraLabels = map[string]string{}
 	if svc.Language != "" {
 		m.ExtraLabels[objects.LabelLanguage] = svc.Language
@@ -77,6 +78,7 @@ func FullStackService(r Request) (*Plan, error) {
 
 	plan := &Plan{}
 	a := &add{plan: plan}
+	a.Object(ResServiceAccount, objects.ServiceAccount(m))
 	wiring := objects.DatabaseWiring(m, svc.Database)
 	// A canary's traffic is split on the Ingress only by ingress-nginx;
 	// elsewhere the weights are approximated with replica counts.

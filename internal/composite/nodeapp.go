@@ -30,10 +30,12 @@ func NodeApp(r Request) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Identity = app.Identity
 	n := m.Names
 
 	plan := &Plan{}
 	a := &add{plan: plan}
+	a.Object(ResServiceAccount, objects.ServiceAccount(m))
 	a.Frontend(m, app.Frontend, n.Backend)
 	wiring := objects.DatabaseWiring(m, app.Database)
 	if backend, ok, migrated := a.migrate(r, m, n.Backend, []pipeline.Name{ResBackendDeployment}, app.Backend, app.Database, wiring); ok {

@@ -112,6 +112,8 @@ type Names struct {
 	DatabasePassword string
 	// Migration names the NetworkPolicy of the migration Jobs' pods.
 	Migration string
+	// ServiceAccount is the pods' ServiceAccount: the application's name.
+	ServiceAccount string
 }
 
 // MaxDatabaseLength bounds the CloudNativePG Cluster name. CloudNativePG
@@ -141,6 +143,7 @@ func For(base string) Names {
 		AnalysisTemplate:   Join(base, "success-rate", MaxLength),
 		DatabasePassword:   Join(base, "db-password", MaxLength),
 		Migration:          Join(base, "migration", MaxLength),
+		ServiceAccount:     b,
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // Label keys set on every composed object and pod template.
@@ -44,6 +45,8 @@ const (
 	ComponentDatabase = "database"
 	// ComponentService is an XFullStackService's service.
 	ComponentService = "service"
+	// ComponentIdentity is the application's ServiceAccount.
+	ComponentIdentity = "identity"
 )
 
 // Meta is what every builder needs to know about the composite.
@@ -62,6 +65,8 @@ type Meta struct {
 	ExtraLabels map[string]string
 	// Annotations of the workload (an XFullStackService's description).
 	Annotations map[string]string
+	// Identity of the pods' ServiceAccount (Names.ServiceAccount).
+	Identity resolve.Identity
 }
 
 // Labels returns the labels of a composed object or pod template of the

@@ -83,7 +83,8 @@ func replicas(w resolve.Workload) *int32 {
 // Deployment and its Rollout.
 func PodTemplate(m Meta, component string, w resolve.Workload, wiring Wiring) corev1.PodTemplateSpec {
 	ps := corev1.PodSpec{
-		AutomountServiceAccountToken: ptr.To(false),
+		ServiceAccountName:           m.Names.ServiceAccount,
+		AutomountServiceAccountToken: ptr.To(m.Identity.KubernetesAPIToken),
 		EnableServiceLinks:           ptr.To(false),
 		SecurityContext: &corev1.PodSecurityContext{
 			RunAsNonRoot:   ptr.To(true),
@@ -96,20 +97,120 @@ func PodTemplate(m Meta, component string, w resolve.Workload, wiring Wiring) co
 			Name:            component,
 			Image:           w.Image,
 			Ports:           []corev1.ContainerPort{{Name: PortName, ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}},
+			Command:         w.Command,
+			Args:            w.Args,
 			Env:             append(platformEnv(w, wiring.Env), userEnv(w.Env)...),
+			EnvFrom:         envFrom(w.EnvFrom),
 			Resources:       w.Resources,
 			StartupProbe:    httpProbe(w.HealthPath, 5, 30),
 			ReadinessProbe:  httpProbe(w.ReadinessPath, 10, 3),
 			LivenessProbe:   httpProbe(w.LivenessPath, 20, 3),
 			SecurityContext: containerSecurityContext(),
-			VolumeMounts:    append(writableMounts(w), wiring.Mounts...),
+			VolumeMounts:    append(append(writableMounts(w), fileMounts(w)...), wiring.Mounts...),
 		}},
-		Volumes: append(writableVolumes(w), wiring.Volumes...),
+		Volumes:          append(append(writableVolumes(w), fileVolumes(w)...), wiring.Volumes...),
+		ImagePullSecrets: pullSecrets(w.ImagePullSecrets),
 	}
 	if w.Spread {
 		spread(&ps, m.Selector(component))
 	}
-	return corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: m.Labels(component)}, Spec: ps}
+	return corev1.PodTemplateSpec{ObjectMeta: podMeta(m, component, w), Spec: ps}
+}
+
+// podMeta is a pod template's metadata: the platform's labels over the
+// workload's own (whose keys never clash: resolve refuses the platform's),
+// the Azure Workload Identity label where the pods use one, and the
+// workload's pod annotations.
+func podMeta(m Meta, component string, w resolve.Workload) metav1.ObjectMeta {
+	labels := m.Labels(component)
+	if len(w.PodLabels) > 0 || m.Identity.AzureClientID != "" {
+		merged := make(map[string]string, len(labels)+len(w.PodLabels)+1)
+		for k, v := range w.PodLabels {
+			merged[k] = v
+		}
+		for k, v := range labels {
+			merged[k] = v
+		}
+		if m.Identity.AzureClientID != "" {
+			merged[resolve.LabelAzureWorkloadIdentity] = "true"
+		}
+		labels = merged
+	}
+	return metav1.ObjectMeta{Labels: labels, Annotations: w.PodAnnotations}
+}
+
+// ServiceAccount is the application's pods' ServiceAccount, annotated with
+// the cloud identities it maps to (workload identity). Its token is not
+// mounted unless the application asks for Kubernetes API access.
+func ServiceAccount(m Meta) *corev1.ServiceAccount {
+	var annotations map[string]string
+	for k, v := range map[string]string{
+		resolve.AnnotationAWSRoleARN:        m.Identity.AWSRoleARN,
+		resolve.AnnotationGCPServiceAccount: m.Identity.GCPServiceAccount,
+		resolve.AnnotationAzureClientID:     m.Identity.AzureClientID,
+	} {
+		if v == "" {
+			continue
+		}
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations[k] = v
+	}
+	return &corev1.ServiceAccount{
+		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta:                   metav1.ObjectMeta{Name: m.Names.ServiceAccount, Namespace: m.Namespace, Labels: m.Labels(ComponentIdentity), Annotations: annotations},
+		AutomountServiceAccountToken: ptr.To(m.Identity.KubernetesAPIToken),
+	}
+}
+
+// envFrom takes every key of the Secrets and ConfigMaps a workload names.
+func envFrom(in []v1alpha1.EnvFromSource) []corev1.EnvFromSource {
+	var out []corev1.EnvFromSource
+	for _, e := range in {
+		s := corev1.EnvFromSource{Prefix: e.Prefix}
+		if e.SecretRef != "" {
+			s.SecretRef = &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.SecretRef}}
+		} else {
+			s.ConfigMapRef = &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: e.ConfigMapRef}}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// fileVolumes are the ConfigMaps and Secrets a workload mounts as files.
+func fileVolumes(w resolve.Workload) []corev1.Volume {
+	var out []corev1.Volume
+	for i, f := range w.Files {
+		v := corev1.Volume{Name: fileVolume(i)}
+		if f.Secret != "" {
+			v.Secret = &corev1.SecretVolumeSource{SecretName: f.Secret}
+		} else {
+			v.ConfigMap = &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: f.ConfigMap}}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// fileMounts mounts fileVolumes read-only.
+func fileMounts(w resolve.Workload) []corev1.VolumeMount {
+	var out []corev1.VolumeMount
+	for i, f := range w.Files {
+		out = append(out, corev1.VolumeMount{Name: fileVolume(i), MountPath: f.Path, ReadOnly: true})
+	}
+	return out
+}
+
+func fileVolume(i int) string { return "files-" + strconv.Itoa(i) }
+
+func pullSecrets(names []string) []corev1.LocalObjectReference {
+	var out []corev1.LocalObjectReference
+	for _, n := range names {
+		out = append(out, corev1.LocalObjectReference{Name: n})
+	}
+	return out
 }
 
 // Topology keys the pods of a spread workload are spread over.
@@ -198,7 +299,19 @@ func writableVolume(i int) string { return "writable-" + strconv.Itoa(i) }
 func userEnv(in []v1alpha1.EnvVar) []corev1.EnvVar {
 	out := make([]corev1.EnvVar, 0, len(in))
 	for _, e := range in {
-		out = append(out, corev1.EnvVar{Name: e.Name, Value: e.Value})
+		v := corev1.EnvVar{Name: e.Name, Value: e.Value}
+		if f := e.ValueFrom; f != nil {
+			v.Value = ""
+			switch {
+			case f.SecretKeyRef != nil:
+				v.ValueFrom = &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+					LocalObjectReference: corev1.LocalObjectReference{Name: f.SecretKeyRef.Name}, Key: f.SecretKeyRef.Key}}
+			case f.ConfigMapKeyRef != nil:
+				v.ValueFrom = &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+					LocalObjectReference: corev1.LocalObjectReference{Name: f.ConfigMapKeyRef.Name}, Key: f.ConfigMapKeyRef.Key}}
+			}
+		}
+		out = append(out, v)
 	}
 	return out
 }

@@ -38,6 +38,7 @@ var checks = map[schema.GroupKind]Check{
 	{Group: "apps", Kind: "Deployment"}:                 deployment,
 	{Group: "", Kind: "Service"}:                        exists,
 	{Group: "", Kind: "Secret"}:                         exists,
+	{Group: "", Kind: "ServiceAccount"}:                 exists,
 	{Group: "networking.k8s.io", Kind: "Ingress"}:       ingress,
 	{Group: "networking.k8s.io", Kind: "NetworkPolicy"}: exists,
 	{Group: "postgresql.cnpg.io", Kind: "Cluster"}:      cnpgCluster,

@@ -50,6 +50,11 @@ func Input(in *v1beta1.Input) (Platform, error) {
 	errs = append(errs, databasesInput(in.Databases)...)
 	network, nerrs := networkInput(in.NetworkPolicies)
 	errs = append(errs, nerrs...)
+	var identity v1beta1.Identity
+	if in.Identity != nil {
+		identity = *in.Identity
+		errs = append(errs, identityInput(identity)...)
+	}
 	if len(errs) > 0 {
 		return Platform{}, FieldErrors(errs)
 	}
@@ -60,5 +65,6 @@ func Input(in *v1beta1.Input) (Platform, error) {
 		ImageRegistry:     in.ImageRegistry,
 		Databases:         databases,
 		Network:           network,
+		Identity:          identity,
 	}, nil
 }

@@ -18,6 +18,8 @@ type NodeApp struct {
 	Monitoring  Monitoring
 	// Network is nil when the application composes no NetworkPolicies.
 	Network *Network
+	// Identity is the pods' ServiceAccount's.
+	Identity Identity
 }
 
 // ResolveNodeApp applies defaults to an XNodeApp spec and validates it. It
@@ -58,6 +60,8 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform, c Composite) (*NodeApp
 	errs = append(errs, werrs...)
 
 	app.Network, werrs = resolveNetwork(root.Child("networkPolicies"), in.NetworkPolicies, p.Network)
+	errs = append(errs, werrs...)
+	app.Identity, werrs = resolveIdentity(root.Child("identity"), in.Identity, p)
 	errs = append(errs, werrs...)
 
 	if len(errs) > 0 {

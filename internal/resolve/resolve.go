@@ -45,6 +45,8 @@ type Platform struct {
 	Databases v1beta1.Databases
 	// Network is the platform's NetworkPolicy settings.
 	Network NetworkPlatform
+	// Identity is where the platform's cloud identities live.
+	Identity v1beta1.Identity
 }
 
 // Decode reads the spec of a composite resource, as JSON, into out. No

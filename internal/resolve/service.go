@@ -35,6 +35,8 @@ type FullStackService struct {
 	DisruptionBudget bool
 	// Network is nil when the service composes no NetworkPolicies.
 	Network *Network
+	// Identity is the pods' ServiceAccount's.
+	Identity Identity
 }
 
 // Delivery is a Delivery with every default applied.
@@ -162,6 +164,8 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	out.Monitoring, werrs = resolveMonitoring(root.Child("monitoring"), in.Monitoring)
 	errs = append(errs, werrs...)
 	out.Network, werrs = resolveNetwork(root.Child("networkPolicies"), in.NetworkPolicies, p.Network)
+	errs = append(errs, werrs...)
+	out.Identity, werrs = resolveIdentity(root.Child("identity"), in.Identity, p)
 	errs = append(errs, werrs...)
 
 	out.Autoscaling, werrs = resolveAutoscaling(root.Child("autoscaling"), in.Autoscaling, profile, out.Service.Replicas)

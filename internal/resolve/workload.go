@@ -34,6 +34,14 @@ type Workload struct {
 	Spread bool
 	// WritablePaths are empty directories mounted besides /tmp.
 	WritablePaths []string
+	// EnvFrom, Files, Command, Args, ImagePullSecrets, PodAnnotations and
+	// PodLabels are the spec's, validated (resolvePodSettings).
+	EnvFrom          []v1alpha1.EnvFromSource
+	Files            []v1alpha1.File
+	Command, Args    []string
+	ImagePullSecrets []string
+	PodAnnotations   map[string]string
+	PodLabels        map[string]string
 }
 
 type workloadDefaults struct {
@@ -97,6 +105,8 @@ func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *i
 	errs = append(errs, rerrs...)
 	out.WritablePaths, rerrs = resolveWritablePaths(path.Child("writablePaths"), in.WritablePaths, d.writable)
 	errs = append(errs, rerrs...)
+
+	errs = append(errs, resolvePodSettings(path, in, &out)...)
 
 	seen := map[string]bool{}
 	for i, e := range in.Env {

@@ -1,0 +1,148 @@
+package resolve
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
+)
+
+// TestPodSettings refuses, with the field path, every kind of bad secret,
+// config, command, registry credential and pod metadata setting, and
+// accepts a service that uses them all.
+func TestPodSettings(t *testing.T) {
+	secret := func(name, key string) *v1alpha1.EnvVarSource {
+		return &v1alpha1.EnvVarSource{SecretKeyRef: &v1alpha1.KeyRef{Name: name, Key: key}}
+	}
+	cases := map[string]struct {
+		in       v1alpha1.Pods
+		writable []string
+		want     []string
+	}{
+		"AllOfThem": {in: v1alpha1.Pods{
+			Env:              []v1alpha1.EnvVar{{Name: "STRIPE_API_KEY", ValueFrom: secret("stripe", "api-key")}, {Name: "REGION", ValueFrom: &v1alpha1.EnvVarSource{ConfigMapKeyRef: &v1alpha1.KeyRef{Name: "payments", Key: "region"}}}},
+			EnvFrom:          []v1alpha1.EnvFromSource{{SecretRef: "payments-env", Prefix: "PAY_"}, {ConfigMapRef: "payments-config"}},
+			Files:            []v1alpha1.File{{Path: "/etc/payments", ConfigMap: "payments-files"}, {Path: "/var/run/secrets/stripe", Secret: "stripe-webhook"}},
+			Command:          []string{"node"},
+			Args:             []string{"server.js", "--port=8080"},
+			ImagePullSecrets: []string{"ghcr-pull"},
+			PodAnnotations:   map[string]string{"sidecar.istio.io/inject": "true"},
+			PodLabels:        map[string]string{"team": "payments"},
+		}},
+		"ValueAndValueFrom": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", Value: "v", ValueFrom: secret("s", "k")}}},
+			want: []string{"spec.service.env[0].valueFrom: Forbidden: set value or valueFrom, not both"}},
+		"ValueFromBothKinds": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: &v1alpha1.EnvVarSource{
+			SecretKeyRef: &v1alpha1.KeyRef{Name: "s", Key: "k"}, ConfigMapKeyRef: &v1alpha1.KeyRef{Name: "c", Key: "k"}}}}},
+			want: []string{"spec.service.env[0].valueFrom: Invalid value: 2: set exactly one of secretKeyRef and configMapKeyRef"}},
+		"SecretNameInvalid": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("Stripe_Keys", "k")}}},
+			want: []string{`spec.service.env[0].valueFrom.secretKeyRef.name: Invalid value: "Stripe_Keys": a lowercase RFC 1123 subdomain`}},
+		"SecretKeyInvalid": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("stripe", "api key")}}},
+			want: []string{`spec.service.env[0].valueFrom.secretKeyRef.key: Invalid value: "api key": a valid config key must consist of alphanumeric characters`}},
+		"EnvFromBoth": {in: v1alpha1.Pods{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", ConfigMapRef: "b"}}},
+			want: []string{`spec.service.envFrom[0]: Invalid value: "": set exactly one of secretRef and configMapRef`}},
+		"EnvFromPrefixInvalid": {in: v1alpha1.Pods{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", Prefix: "1X"}}},
+			want: []string{`spec.service.envFrom[0].prefix: Invalid value: "1X": a valid environment variable name must consist of`}},
+		"FileUnderTmp": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/tmp/conf", ConfigMap: "c"}}},
+			want: []string{`spec.service.files[0].path: Invalid value: "/tmp/conf": must not hold or lie under /tmp, which is writable`}},
+		"FileOverTheCA": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/etc/fullstack", ConfigMap: "c"}}},
+			want: []string{`spec.service.files[0].path: Invalid value: "/etc/fullstack": must not hold or lie under /etc/fullstack/db-ca, where the database's CA bundle is mounted`}},
+		"FileInAWritablePath": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/app/cache/conf", ConfigMap: "c"}}}, writable: []string{"/app/cache"},
+			want: []string{`spec.service.files[0].path: Invalid value: "/app/cache/conf": must not hold or lie under the writable path /app/cache`}},
+		"FileRelative": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "etc/app", Secret: "s"}}},
+			want: []string{`spec.service.files[0].path: Invalid value: "etc/app": must be an absolute, clean directory path`}},
+		"FileNoSource": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/etc/app"}}},
+			want: []string{`spec.service.files[0]: Invalid value: "/etc/app": set exactly one of configMap and secret`}},
+		"FileTwice": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/etc/app", Secret: "s"}, {Path: "/etc/app", ConfigMap: "c"}}},
+			want: []string{`spec.service.files[1].path: Duplicate value: "/etc/app"`}},
+		"CommandTooLong": {in: v1alpha1.Pods{Command: make([]string, 33)},
+			want: []string{"spec.service.command: Too many: 33: must have at most 32 items"}},
+		"ArgTooLong": {in: v1alpha1.Pods{Args: []string{strings.Repeat("a", 1025)}},
+			want: []string{"spec.service.args[0]: Too long: may not be more than 1024 bytes"}},
+		"PullSecretInvalid": {in: v1alpha1.Pods{ImagePullSecrets: []string{"GHCR"}},
+			want: []string{`spec.service.imagePullSecrets[0]: Invalid value: "GHCR": a lowercase RFC 1123 subdomain`}},
+		"PullSecretTwice": {in: v1alpha1.Pods{ImagePullSecrets: []string{"ghcr", "ghcr"}},
+			want: []string{`spec.service.imagePullSecrets[1]: Duplicate value: "ghcr"`}},
+		"ReservedAnnotation": {in: v1alpha1.Pods{PodAnnotations: map[string]string{"fullstack.io/owner": "x"}},
+			want: []string{"spec.service.podAnnotations[fullstack.io/owner]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
+		"ReservedLabel": {in: v1alpha1.Pods{PodLabels: map[string]string{"app.kubernetes.io/instance": "other"}},
+			want: []string{"spec.service.podLabels[app.kubernetes.io/instance]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
+		"AzureLabelReserved": {in: v1alpha1.Pods{PodLabels: map[string]string{"azure.workload.identity/use": "true"}},
+			want: []string{"spec.service.podLabels[azure.workload.identity/use]: Forbidden: set by the platform"}},
+		"LabelValueInvalid": {in: v1alpha1.Pods{PodLabels: map[string]string{"team": "pay ments"}},
+			want: []string{`spec.service.podLabels[team]: Invalid value: "pay ments": a valid label must be`}},
+		"AnnotationKeyInvalid": {in: v1alpha1.Pods{PodAnnotations: map[string]string{"bad key": "x"}},
+			want: []string{`spec.service.podAnnotations[bad key]: Invalid value: "bad key": name part must consist of`}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			out := Workload{WritablePaths: tc.writable}
+			errs := resolvePodSettings(field.NewPath("spec", "service"), tc.in, &out)
+			var got []string
+			for i, e := range errs {
+				got = append(got, e.Error())
+				if i < len(tc.want) && strings.HasPrefix(e.Error(), tc.want[i]) {
+					got[i] = tc.want[i]
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (prefixes): -want, +got:\n%s", diff)
+			}
+			if len(tc.want) == 0 && !cmp.Equal(tc.in.Files, out.Files) {
+				t.Errorf("the files were not kept: %v", out.Files)
+			}
+		})
+	}
+}
+
+// TestIdentity completes the cloud identities an XR names with the
+// platform's account and project, and refuses what cannot be completed.
+func TestIdentity(t *testing.T) {
+	platform := Platform{Identity: v1beta1.Identity{AWS: &v1beta1.AWSIdentity{AccountID: "123456789012"}, GCP: &v1beta1.GCPIdentity{Project: "acme-prod"}}}
+	cases := map[string]struct {
+		in       v1alpha1.Identity
+		platform Platform
+		want     Identity
+		errs     []string
+	}{
+		"RoleName":     {in: v1alpha1.Identity{AWSRole: "payments"}, platform: platform, want: Identity{AWSRoleARN: "arn:aws:iam::123456789012:role/payments"}},
+		"RoleARN":      {in: v1alpha1.Identity{AWSRole: "arn:aws:iam::210987654321:role/team/payments"}, want: Identity{AWSRoleARN: "arn:aws:iam::210987654321:role/team/payments"}},
+		"GovPartition": {in: v1alpha1.Identity{AWSRole: "payments"}, platform: Platform{Identity: v1beta1.Identity{AWS: &v1beta1.AWSIdentity{AccountID: "123456789012", Partition: "aws-us-gov"}}}, want: Identity{AWSRoleARN: "arn:aws-us-gov:iam::123456789012:role/payments"}},
+		"RoleNameNoAccount": {in: v1alpha1.Identity{AWSRole: "payments"},
+			errs: []string{`spec.identity.awsRole: Required value: "payments" is a role name, and the platform names no AWS account: give the role's ARN, or set identity.aws.accountId in the function Input`}},
+		"RoleARNInvalid": {in: v1alpha1.Identity{AWSRole: "arn:aws:iam::123:role/x"},
+			errs: []string{`spec.identity.awsRole: Invalid value: "arn:aws:iam::123:role/x": must be an IAM role ARN such as arn:aws:iam::123456789012:role/payments, or a role name`}},
+		"GCPName":  {in: v1alpha1.Identity{GCPServiceAccount: "payments"}, platform: platform, want: Identity{GCPServiceAccount: "payments@acme-prod.iam.gserviceaccount.com"}},
+		"GCPEmail": {in: v1alpha1.Identity{GCPServiceAccount: "payments@other-proj.iam.gserviceaccount.com"}, want: Identity{GCPServiceAccount: "payments@other-proj.iam.gserviceaccount.com"}},
+		"GCPNameNoProject": {in: v1alpha1.Identity{GCPServiceAccount: "payments"},
+			errs: []string{`spec.identity.gcpServiceAccount: Required value: "payments" is a service account name, and the platform names no project: give its email, or set identity.gcp.project in the function Input`}},
+		"GCPNameInvalid": {in: v1alpha1.Identity{GCPServiceAccount: "Pay"},
+			errs: []string{`spec.identity.gcpServiceAccount: Invalid value: "Pay": must be a service account name (6 to 30 lowercase letters, digits and hyphens) or its email`}},
+		"Azure": {in: v1alpha1.Identity{AzureClientID: "0b6f3c2e-8d7a-4b1e-9f00-6a5c4d3b2a10"}, want: Identity{AzureClientID: "0b6f3c2e-8d7a-4b1e-9f00-6a5c4d3b2a10"}},
+		"AzureInvalid": {in: v1alpha1.Identity{AzureClientID: "not-a-uuid"},
+			errs: []string{`spec.identity.azureClientId: Invalid value: "not-a-uuid": must be a client ID (a lowercase UUID)`}},
+		"Token": {in: v1alpha1.Identity{KubernetesAPIToken: "Enabled"}, want: Identity{KubernetesAPIToken: true}},
+		"TokenUnknown": {in: v1alpha1.Identity{KubernetesAPIToken: "Yes"},
+			errs: []string{`spec.identity.kubernetesAPIToken: Unsupported value: "Yes": supported values: "Enabled", "Disabled"`}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, errs := resolveIdentity(field.NewPath("spec", "identity"), &tc.in, tc.platform)
+			var msgs []string
+			for _, e := range errs {
+				msgs = append(msgs, e.Error())
+			}
+			if diff := cmp.Diff(tc.errs, msgs); diff != "" {
+				t.Errorf("errors: -want, +got:\n%s", diff)
+			}
+			if len(tc.errs) == 0 {
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("identity: -want, +got:\n%s", diff)
+				}
+			}
+		})
+	}
+}
