@@ -167,7 +167,8 @@ type Container struct {
 	Pods  `json:",inline"`
 }
 
-// Pods are how a workload's pods run: replicas, resources and environment.
+// Pods are how a workload's pods run: replicas, probes, and what every
+// process of the application sets (Process).
 type Pods struct {
 	// Number of pods. Defaults to the environment's (README); with
 	// autoscaling it is the default minReplicas.
@@ -175,6 +176,28 @@ type Pods struct {
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=50
 	Replicas *int64 `json:"replicas,omitempty"`
+	Process  `json:",inline"`
+	// HTTP path of the liveness probe (a failure restarts the pod): an
+	// endpoint that checks only the process, never a dependency. Default:
+	// the framework's liveness endpoint (spring-boot
+	// /actuator/health/liveness, quarkus /q/health/live), else healthPath.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	LivenessPath string `json:"livenessPath,omitempty"`
+	// HTTP path of the readiness probe (a failure takes the pod out of the
+	// Service). Default: the framework's readiness endpoint (spring-boot
+	// /actuator/health/readiness, quarkus /q/health/ready), else healthPath.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
+	ReadinessPath string `json:"readinessPath,omitempty"`
+}
+
+// Process is what every process of the application (a workload, a worker,
+// a scheduled job) sets: resources, environment, files, command, registry
+// credentials, pod metadata and writable paths.
+type Process struct {
 	// CPU and memory requests and limits. Unset values take the platform
 	// defaults (README).
 	// +optional
@@ -225,21 +248,6 @@ type Pods struct {
 	// +optional
 	// +kubebuilder:validation:MaxProperties=16
 	PodLabels map[string]string `json:"podLabels,omitempty"`
-	// HTTP path of the liveness probe (a failure restarts the pod): an
-	// endpoint that checks only the process, never a dependency. Default:
-	// the framework's liveness endpoint (spring-boot
-	// /actuator/health/liveness, quarkus /q/health/live), else healthPath.
-	// +optional
-	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
-	LivenessPath string `json:"livenessPath,omitempty"`
-	// HTTP path of the readiness probe (a failure takes the pod out of the
-	// Service). Default: the framework's readiness endpoint (spring-boot
-	// /actuator/health/readiness, quarkus /q/health/ready), else healthPath.
-	// +optional
-	// +kubebuilder:validation:MaxLength=255
-	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
-	ReadinessPath string `json:"readinessPath,omitempty"`
 	// Absolute paths the container may write to besides /tmp (the root
 	// filesystem is read-only), such as /app/.next/cache: each is an empty
 	// directory for the life of the pod. HOME is /tmp unless env sets it.
@@ -419,6 +427,89 @@ type Ingress struct {
 	// Serve HTTPS with a certificate from cert-manager.
 	// +optional
 	TLS *TLS `json:"tls,omitempty"`
+}
+
+// Worker is a background process of the application, such as a queue
+// consumer: the API's image, environment, files and registry credentials
+// unless it sets its own, its own command, no Service and no ingress.
+type Worker struct {
+	// Name of the worker, such as queue; its Deployment is <app>-<name>.
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Container image. Default: the API's (and, while a migration runs, the
+	// one the API still serves).
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
+	Image string `json:"image,omitempty"`
+	// Number of pods. Default: 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=50
+	Replicas *int64 `json:"replicas,omitempty"`
+	Process  `json:",inline"`
+	// Give the worker the API's database connection (DATABASE_* variables,
+	// CA bundle) and let it reach the database. Default: Disabled.
+	// +optional
+	// +kubebuilder:default=Disabled
+	// +kubebuilder:validation:Enum=Enabled;Disabled
+	Database string `json:"database,omitempty"`
+}
+
+// Schedule is a job of the application run on a schedule (a CronJob), such
+// as a nightly report: the API's image, environment, files and registry
+// credentials unless it sets its own, and its own command.
+type Schedule struct {
+	// Name of the job, such as nightly-report; its CronJob is
+	// <app>-<name>.
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// When it runs, in cron syntax, such as "0 3 * * *" (every day at
+	// 03:00), or @hourly, @daily, @weekly, @monthly.
+	// +kubebuilder:validation:MaxLength=100
+	Schedule string `json:"schedule"`
+	// Time zone of the schedule, such as Europe/Berlin. Default: the
+	// controller's, usually UTC.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`
+	TimeZone string `json:"timeZone,omitempty"`
+	// Container image. Default: the API's (and, while a migration runs, the
+	// one the API still serves).
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
+	Image   string `json:"image,omitempty"`
+	Process `json:",inline"`
+	// What happens when a run is due while the last one still runs: Forbid
+	// skips it (default), Allow runs both, Replace stops the old one.
+	// +optional
+	// +kubebuilder:default=Forbid
+	// +kubebuilder:validation:Enum=Forbid;Allow;Replace
+	ConcurrencyPolicy string `json:"concurrencyPolicy,omitempty"`
+	// Seconds a run may take before it counts as failed. Default: 3600.
+	// +optional
+	// +kubebuilder:validation:Minimum=30
+	// +kubebuilder:validation:Maximum=86400
+	TimeoutSeconds *int64 `json:"timeoutSeconds,omitempty"`
+	// Finished runs kept, to read their logs. Default: 3.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=20
+	SuccessfulJobsHistoryLimit *int64 `json:"successfulJobsHistoryLimit,omitempty"`
+	// Failed runs kept. Default: 3.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=20
+	FailedJobsHistoryLimit *int64 `json:"failedJobsHistoryLimit,omitempty"`
+	// Give the job the API's database connection (DATABASE_* variables, CA
+	// bundle) and let it reach the database. Default: Disabled.
+	// +optional
+	// +kubebuilder:default=Disabled
+	// +kubebuilder:validation:Enum=Enabled;Disabled
+	Database string `json:"database,omitempty"`
 }
 
 // Identity is who the application's pods are: a ServiceAccount of their own

@@ -103,6 +103,19 @@ type XFullStackServiceSpec struct {
 	// The pods' ServiceAccount and cloud identity (workload identity).
 	// +optional
 	Identity *Identity `json:"identity,omitempty"`
+	// Background processes of the application (queue consumers), each a
+	// Deployment without a Service.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Workers []Worker `json:"workers,omitempty"`
+	// Jobs run on a schedule, each a CronJob.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Schedules []Schedule `json:"schedules,omitempty"`
 }
 
 // ServiceFrontend is an XFullStackService's optional web frontend: on when

@@ -71,6 +71,19 @@ type XNodeAppSpec struct {
 	// The pods' ServiceAccount and cloud identity (workload identity).
 	// +optional
 	Identity *Identity `json:"identity,omitempty"`
+	// Background processes of the application (queue consumers), each a
+	// Deployment without a Service.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Workers []Worker `json:"workers,omitempty"`
+	// Jobs run on a schedule, each a CronJob.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Schedules []Schedule `json:"schedules,omitempty"`
 }
 
 // NodeAppDatabase is an XNodeApp's database.

@@ -49,6 +49,15 @@ const (
 	ResDatabasePolicy  pipeline.Name = "network-policy-database"
 )
 
+// Prefixes of the resource names of workers and scheduled jobs, and of
+// their NetworkPolicies; the rest is the worker's or job's name.
+const (
+	ResWorkerPrefix         = "worker-"
+	ResSchedulePrefix       = "schedule-"
+	ResWorkerPolicyPrefix   = "network-policy-worker-"
+	ResSchedulePolicyPrefix = "network-policy-schedule-"
+)
+
 // Request is what a planner reads.
 type Request struct {
 	XR *unstructured.Unstructured
@@ -165,9 +174,22 @@ func (a *add) Monitors(m objects.Meta, mon resolve.Monitoring, sm *objects.Servi
 // NetworkPolicies adds, when they are on, the NetworkPolicies of the
 // frontend (if any), the API (named apiName), the migration Jobs (with a
 // migration) and an in-cluster database.
-func (a *add) NetworkPolicies(m objects.Meta, net *resolve.Network, api objects.API, apiName string, frontend *resolve.Workload, reach objects.Reach, db resolve.Database) {
+func (a *add) NetworkPolicies(m objects.Meta, net *resolve.Network, api objects.API, apiName string, frontend *resolve.Workload, reach objects.Reach, db resolve.Database, procs processes) {
 	if net == nil {
 		return
+	}
+	var clients []string
+	for _, w := range procs.workers {
+		a.Object(pipeline.Name(ResWorkerPolicyPrefix+w.Name), objects.ProcessPolicy(m, *net, objects.WorkerName(m, w.Name), objects.WorkerComponent(w.Name), w.Database, db))
+		if w.Database {
+			clients = append(clients, objects.WorkerComponent(w.Name))
+		}
+	}
+	for _, s := range procs.schedules {
+		a.Object(pipeline.Name(ResSchedulePolicyPrefix+s.Name), objects.ProcessPolicy(m, *net, objects.ScheduleName(m, s.Name), objects.ScheduleComponent(s.Name), s.Database, db))
+		if s.Database {
+			clients = append(clients, objects.ScheduleComponent(s.Name))
+		}
 	}
 	if frontend != nil {
 		a.Object(ResFrontendPolicy, objects.FrontendPolicy(m, *net, *frontend, api, reach))
@@ -177,7 +199,49 @@ func (a *add) NetworkPolicies(m objects.Meta, net *resolve.Network, api objects.
 		a.Object(ResMigrationPolicy, objects.MigrationPolicy(m, *net, db))
 	}
 	if db.Provider == resolve.ProviderCNPG {
-		a.Object(ResDatabasePolicy, objects.DatabasePolicy(m, *net, api, db.Migration != nil, reach))
+		a.Object(ResDatabasePolicy, objects.DatabasePolicy(m, *net, api, db.Migration != nil, reach, clients...))
+	}
+}
+
+// processes are an application's workers and scheduled jobs.
+type processes struct {
+	workers   []resolve.Worker
+	schedules []resolve.Schedule
+}
+
+// Processes adds the workers' Deployments and the scheduled jobs'
+// CronJobs. Those without an image of their own take serving, the image
+// the API serves (its old one while a migration runs, so no process runs
+// code the schema is not ready for); with none yet (a new app waiting for
+// its first migration) they wait too. Those with the database connection
+// get the API's wiring.
+func (a *add) Processes(m objects.Meta, procs processes, serving string, wiring objects.Wiring) {
+	pick := func(w resolve.Workload, database bool) (resolve.Workload, objects.Wiring, bool) {
+		if w.Image == "" {
+			w.Image = serving
+		}
+		if !database {
+			return w, objects.Wiring{}, w.Image != ""
+		}
+		return w, wiring, w.Image != ""
+	}
+	for _, wk := range procs.workers {
+		pods, wr, ok := pick(wk.Pods, wk.Database)
+		if !ok {
+			a.plan.Pending = append(a.plan.Pending, fmt.Sprintf("%s%s (worker %s: waiting for the API's first version)", ResWorkerPrefix, wk.Name, wk.Name))
+			continue
+		}
+		wk.Pods = pods
+		a.Object(pipeline.Name(ResWorkerPrefix+wk.Name), objects.WorkerDeployment(m, wk, wr))
+	}
+	for _, s := range procs.schedules {
+		pods, wr, ok := pick(s.Pods, s.Database)
+		if !ok {
+			a.plan.Pending = append(a.plan.Pending, fmt.Sprintf("%s%s (schedule %s: waiting for the API's first version)", ResSchedulePrefix, s.Name, s.Name))
+			continue
+		}
+		s.Pods = pods
+		a.Object(pipeline.Name(ResSchedulePrefix+s.Name), objects.ScheduleCronJob(m, s, wr))
 	}
 }
 

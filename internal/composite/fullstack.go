@@ -96,6 +96,12 @@ func FullStackService(r Request) (*Plan, error) {
 	// Deployment's; a new one waits for its migration.
 	workload, compose, migrated := a.migrate(r, m, n.Service, []pipeline.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
 	workload.Migrated = migrated
+	serving := ""
+	if compose {
+		serving = workload.Image
+	}
+	procs := processes{workers: svc.Workers, schedules: svc.Schedules}
+	a.Processes(m, procs, serving, wiring)
 	if w.deployment && compose {
 		scaled := scaleHandover(r.observed(ResServiceDeployment), workload, svc.Autoscaling)
 		a.Object(ResServiceDeployment, objects.Deployment(m, objects.ComponentService, n.Service, scaled, wiring))
@@ -146,7 +152,7 @@ func FullStackService(r Request) (*Plan, error) {
 	sm.Spec.Selector.MatchLabels[objects.LabelTraffic] = objects.TrafficStable
 	a.Monitors(m, svc.Monitoring, sm, svc.Database.Provider)
 	a.NetworkPolicies(m, svc.Network, objects.API{Component: objects.ComponentService, Port: svc.Service.Port}, n.Service, svc.Frontend,
-		objects.Reach{Ingress: svc.Ingress.Enabled, Monitoring: svc.Monitoring.Enabled}, svc.Database)
+		objects.Reach{Ingress: svc.Ingress.Enabled, Monitoring: svc.Monitoring.Enabled}, svc.Database, procs)
 	if a.err != nil {
 		return nil, a.err
 	}

@@ -38,10 +38,14 @@ func NodeApp(r Request) (*Plan, error) {
 	a.Object(ResServiceAccount, objects.ServiceAccount(m))
 	a.Frontend(m, app.Frontend, n.Backend)
 	wiring := objects.DatabaseWiring(m, app.Database)
+	serving := ""
 	if backend, ok, migrated := a.migrate(r, m, n.Backend, []pipeline.Name{ResBackendDeployment}, app.Backend, app.Database, wiring); ok {
 		backend.Migrated = migrated
+		serving = backend.Image
 		a.Object(ResBackendDeployment, objects.Deployment(m, objects.ComponentBackend, n.Backend, backend, wiring))
 	}
+	procs := processes{workers: app.Workers, schedules: app.Schedules}
+	a.Processes(m, procs, serving, wiring)
 	a.Object(ResBackendService, objects.Service(m, objects.ComponentBackend, n.Backend))
 	if app.Ingress.Enabled {
 		a.Object(ResIngress, objects.Ingress(m, app.Ingress, []objects.Route{
@@ -51,7 +55,7 @@ func NodeApp(r Request) (*Plan, error) {
 	}
 	a.Monitors(m, app.Monitoring, objects.ServiceScrape(m, objects.ComponentBackend, n.Backend, app.Monitoring.Path), app.Database.Provider)
 	a.NetworkPolicies(m, app.Network, objects.API{Component: objects.ComponentBackend, Port: app.Backend.Port}, n.Backend, &app.Frontend,
-		objects.Reach{Ingress: app.Ingress.Enabled, Monitoring: app.Monitoring.Enabled}, app.Database)
+		objects.Reach{Ingress: app.Ingress.Enabled, Monitoring: app.Monitoring.Enabled}, app.Database, procs)
 	if a.err != nil {
 		return nil, a.err
 	}

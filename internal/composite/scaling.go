@@ -28,7 +28,11 @@ const FieldOwnerComposedPrefix = "apiextensions.crossplane.io/composed"
 // least the autoscaler's minimum) until another manager owns
 // spec.replicas in its managedFields (the HPA wrote it through the scale
 // subresource, or someone scaled it by hand); only then is the field left
-// out, which drops Crossplane's claim and leaves the value.
+// out, which drops Crossplane's claim and leaves the value. The count it
+// keeps is the workload's own, not raised to minReplicas: the HPA raises
+// it, and that write is what hands the field over (a value the function
+// set to the minimum would give the HPA nothing to write). A new workload
+// starts at minReplicas.
 func scaleHandover(observed *unstructured.Unstructured, w resolve.Workload, as *resolve.Autoscaling) resolve.Workload {
 	if as == nil || !w.Autoscaled {
 		return w
@@ -39,7 +43,7 @@ func scaleHandover(observed *unstructured.Unstructured, w resolve.Workload, as *
 	w.Autoscaled = false
 	w.Replicas = as.MinReplicas
 	if observed != nil {
-		if n, ok := pipeline.Int(observed.Object, "spec.replicas"); ok && n > int64(w.Replicas) {
+		if n, ok := pipeline.Int(observed.Object, "spec.replicas"); ok {
 			w.Replicas = int32(n) //nolint:gosec // A replica count the API server accepted.
 		}
 	}

@@ -38,7 +38,7 @@ func TestScaleHandover(t *testing.T) {
 		"NotAutoscaled":                {observed: observed(3, crossplane), want: ptr(3)},
 		"NewStartsAtMinimum":           {autoscaled: as, want: ptr(3)},
 		"SwitchedOnKeepsWhatItHas":     {observed: observed(3, crossplane, status), autoscaled: as, want: ptr(3)},
-		"SwitchedOnBelowMinimum":       {observed: observed(1, crossplane, status), autoscaled: as, want: ptr(3)},
+		"SwitchedOnBelowMinimum":       {observed: observed(1, crossplane, status), autoscaled: as, want: ptr(1)},
 		"SwitchedOnAboveMinimum":       {observed: observed(6, crossplane), autoscaled: as, want: ptr(6)},
 		"HPAWroteIt":                   {observed: observed(5, crossplane, status, hpa), autoscaled: as},
 		"HPAOwnsItAlone":               {observed: observed(5, status, hpa), autoscaled: as},

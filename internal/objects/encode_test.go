@@ -21,6 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
 // viaJSON is the road Struct replaces: encoding/json's output decoded into
@@ -219,6 +221,8 @@ func TestStructMatchesEncodingJSON(t *testing.T) {
 		"Service":                         {v: Service(m, ComponentFrontend, "shop-frontend"), dropStatus: true},
 		"Secret":                          {v: &corev1.Secret{Data: map[string][]byte{"password": []byte("p")}, StringData: map[string]string{"a": "b"}}, dropStatus: true},
 		"Job":                             {v: &batchv1.Job{Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](0), Template: deploy.Spec.Template}}, dropStatus: true},
+		"CronJob":                         {v: ScheduleCronJob(m, resolve.Schedule{Name: "nightly", Pods: workload(), Schedule: "0 3 * * *", TimeZone: "Europe/Berlin", ConcurrencyPolicy: "Forbid", TimeoutSeconds: 600}, Wiring{}), dropStatus: true},
+		"ServiceAccount":                  {v: ServiceAccount(m), dropStatus: true},
 		"HorizontalPodAutoscaler":         {v: &autoscalingv2.HorizontalPodAutoscaler{Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MaxReplicas: 4, Metrics: []autoscalingv2.MetricSpec{{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceCPU, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr.To[int32](70)}}}}}}, dropStatus: true},
 		"PodDisruptionBudget":             {v: &policyv1.PodDisruptionBudget{Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromString("25%"))}}, dropStatus: true},
 		"NetworkPolicy with empty peers":  {v: &networkingv1.NetworkPolicy{Spec: networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}}, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}, dropStatus: true},
@@ -296,7 +300,7 @@ func FuzzStruct(f *testing.F) {
 	f.Add([]byte(`{"raw":{"a":[[{"b":null}],null]},"any":[[null,{"c":null}]],"nested":{"x":{"y":[null]}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		targets := []any{
-			&edge{}, &appsv1.Deployment{}, &corev1.Service{}, &corev1.Secret{}, &batchv1.Job{},
+			&edge{}, &appsv1.Deployment{}, &corev1.Service{}, &corev1.Secret{}, &batchv1.Job{}, &batchv1.CronJob{}, &corev1.ServiceAccount{},
 			&networkingv1.NetworkPolicy{}, &networkingv1.Ingress{}, &autoscalingv2.HorizontalPodAutoscaler{},
 			&policyv1.PodDisruptionBudget{}, &Rollout{}, &AnalysisTemplate{}, &CNPGCluster{},
 			&ServiceMonitor{}, &Managed[CloudSQLInstanceParameters]{},

@@ -89,16 +89,20 @@ func MigrationPolicy(m Meta, net resolve.Network, db resolve.Database) *networki
 }
 
 // DatabasePolicy lets into a CloudNativePG cluster's pods the API and the
-// migration Jobs on the PostgreSQL port, the operator on the instance
+// migration Jobs (and the workers and scheduled jobs with the database
+// connection, others) on the PostgreSQL port, the operator on the instance
 // manager's status port and PostgreSQL's, the cluster's own pods
 // (replication, and the Jobs that bootstrap and join instances), and, with
 // monitoring, Prometheus on the metrics port. Egress is left open: the
 // instance manager talks to the Kubernetes API server, whose address the
 // function does not know.
-func DatabasePolicy(m Meta, net resolve.Network, api API, migration bool, reach Reach) *networkingv1.NetworkPolicy {
+func DatabasePolicy(m Meta, net resolve.Network, api API, migration bool, reach Reach, others ...string) *networkingv1.NetworkPolicy {
 	clients := []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: m.Selector(api.Component)}}}
 	if migration {
 		clients = append(clients, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: m.Selector(ComponentMigration)}})
+	}
+	for _, c := range others {
+		clients = append(clients, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: m.Selector(c)}})
 	}
 	in := []networkingv1.NetworkPolicyIngressRule{
 		{From: clients, Ports: tcp(PostgresPort)},

@@ -268,7 +268,10 @@ func httpProbe(path string, period, failures int32) *corev1.Probe {
 // the writable /tmp (npm, corepack and many tools write there) unless the
 // workload's env sets it, then what the caller adds (API_URL, DATABASE_*).
 func platformEnv(w resolve.Workload, extra []corev1.EnvVar) []corev1.EnvVar {
-	out := []corev1.EnvVar{{Name: "PORT", Value: strconv.Itoa(int(w.Port))}}
+	var out []corev1.EnvVar
+	if w.Port != 0 {
+		out = append(out, corev1.EnvVar{Name: "PORT", Value: strconv.Itoa(int(w.Port))})
+	}
 	if !slices.ContainsFunc(w.Env, func(e v1alpha1.EnvVar) bool { return e.Name == "HOME" }) {
 		out = append(out, corev1.EnvVar{Name: "HOME", Value: resolve.TmpDir})
 	}

@@ -43,6 +43,7 @@ var checks = map[schema.GroupKind]Check{
 	{Group: "networking.k8s.io", Kind: "NetworkPolicy"}: exists,
 	{Group: "postgresql.cnpg.io", Kind: "Cluster"}:      cnpgCluster,
 	{Group: "batch", Kind: "Job"}:                       job,
+	{Group: "batch", Kind: "CronJob"}:                   exists,
 
 	// Progressive delivery, scaling and monitoring. An AnalysisTemplate,
 	// an autoscaler, a disruption budget and a monitor have nothing to

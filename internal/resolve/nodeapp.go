@@ -20,6 +20,9 @@ type NodeApp struct {
 	Network *Network
 	// Identity is the pods' ServiceAccount's.
 	Identity Identity
+	// Workers and Schedules run beside the backend.
+	Workers   []Worker
+	Schedules []Schedule
 }
 
 // ResolveNodeApp applies defaults to an XNodeApp spec and validates it. It
@@ -44,10 +47,15 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform, c Composite) (*NodeApp
 		registry: p.ImageRegistry, writable: DefaultNodeFrontendWritablePaths,
 	})
 	errs = append(errs, werrs...)
-	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Image, in.Backend.Pods, in.Backend.Port, in.Backend.HealthPath, workloadDefaults{
+	backendDefaults := workloadDefaults{
 		port: DefaultBackendPort, replicas: replicas, health: DefaultBackendHealth, resources: DefaultBackendResources,
 		registry: p.ImageRegistry,
-	})
+	}
+	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Image, in.Backend.Pods, in.Backend.Port, in.Backend.HealthPath, backendDefaults)
+	errs = append(errs, werrs...)
+	app.Workers, werrs = resolveWorkers(root.Child("workers"), in.Workers, app.Backend, backendDefaults)
+	errs = append(errs, werrs...)
+	app.Schedules, werrs = resolveSchedules(root.Child("schedules"), in.Schedules, app.Backend, backendDefaults)
 	errs = append(errs, werrs...)
 
 	app.Database, werrs = resolveDatabase(root.Child("database"), in.Database.Database, in.Database.Size, "", p)

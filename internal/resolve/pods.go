@@ -34,7 +34,7 @@ var ReservedPodKeyPrefixes = []string{"app.kubernetes.io/", "fullstack.io/", "ro
 // ConfigMaps (env valueFrom, envFrom, files), its command and arguments, its
 // registry credentials and its pods' annotations and labels, and copies
 // them into out.
-func resolvePodSettings(p *field.Path, in v1alpha1.Pods, out *Workload) field.ErrorList {
+func resolvePodSettings(p *field.Path, in v1alpha1.Process, out *Workload) field.ErrorList {
 	var errs field.ErrorList
 	name := func(fp *field.Path, n, what string) {
 		if n == "" {

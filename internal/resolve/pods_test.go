@@ -19,11 +19,11 @@ func TestPodSettings(t *testing.T) {
 		return &v1alpha1.EnvVarSource{SecretKeyRef: &v1alpha1.KeyRef{Name: name, Key: key}}
 	}
 	cases := map[string]struct {
-		in       v1alpha1.Pods
+		in       v1alpha1.Process
 		writable []string
 		want     []string
 	}{
-		"AllOfThem": {in: v1alpha1.Pods{
+		"AllOfThem": {in: v1alpha1.Process{
 			Env:              []v1alpha1.EnvVar{{Name: "STRIPE_API_KEY", ValueFrom: secret("stripe", "api-key")}, {Name: "REGION", ValueFrom: &v1alpha1.EnvVarSource{ConfigMapKeyRef: &v1alpha1.KeyRef{Name: "payments", Key: "region"}}}},
 			EnvFrom:          []v1alpha1.EnvFromSource{{SecretRef: "payments-env", Prefix: "PAY_"}, {ConfigMapRef: "payments-config"}},
 			Files:            []v1alpha1.File{{Path: "/etc/payments", ConfigMap: "payments-files"}, {Path: "/var/run/secrets/stripe", Secret: "stripe-webhook"}},
@@ -33,48 +33,48 @@ func TestPodSettings(t *testing.T) {
 			PodAnnotations:   map[string]string{"sidecar.istio.io/inject": "true"},
 			PodLabels:        map[string]string{"team": "payments"},
 		}},
-		"ValueAndValueFrom": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", Value: "v", ValueFrom: secret("s", "k")}}},
+		"ValueAndValueFrom": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", Value: "v", ValueFrom: secret("s", "k")}}},
 			want: []string{"spec.service.env[0].valueFrom: Forbidden: set value or valueFrom, not both"}},
-		"ValueFromBothKinds": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: &v1alpha1.EnvVarSource{
+		"ValueFromBothKinds": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: &v1alpha1.EnvVarSource{
 			SecretKeyRef: &v1alpha1.KeyRef{Name: "s", Key: "k"}, ConfigMapKeyRef: &v1alpha1.KeyRef{Name: "c", Key: "k"}}}}},
 			want: []string{"spec.service.env[0].valueFrom: Invalid value: 2: set exactly one of secretKeyRef and configMapKeyRef"}},
-		"SecretNameInvalid": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("Stripe_Keys", "k")}}},
+		"SecretNameInvalid": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("Stripe_Keys", "k")}}},
 			want: []string{`spec.service.env[0].valueFrom.secretKeyRef.name: Invalid value: "Stripe_Keys": a lowercase RFC 1123 subdomain`}},
-		"SecretKeyInvalid": {in: v1alpha1.Pods{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("stripe", "api key")}}},
+		"SecretKeyInvalid": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("stripe", "api key")}}},
 			want: []string{`spec.service.env[0].valueFrom.secretKeyRef.key: Invalid value: "api key": a valid config key must consist of alphanumeric characters`}},
-		"EnvFromBoth": {in: v1alpha1.Pods{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", ConfigMapRef: "b"}}},
+		"EnvFromBoth": {in: v1alpha1.Process{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", ConfigMapRef: "b"}}},
 			want: []string{`spec.service.envFrom[0]: Invalid value: "": set exactly one of secretRef and configMapRef`}},
-		"EnvFromPrefixInvalid": {in: v1alpha1.Pods{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", Prefix: "1X"}}},
+		"EnvFromPrefixInvalid": {in: v1alpha1.Process{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", Prefix: "1X"}}},
 			want: []string{`spec.service.envFrom[0].prefix: Invalid value: "1X": a valid environment variable name must consist of`}},
-		"FileUnderTmp": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/tmp/conf", ConfigMap: "c"}}},
+		"FileUnderTmp": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/tmp/conf", ConfigMap: "c"}}},
 			want: []string{`spec.service.files[0].path: Invalid value: "/tmp/conf": must not hold or lie under /tmp, which is writable`}},
-		"FileOverTheCA": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/etc/fullstack", ConfigMap: "c"}}},
+		"FileOverTheCA": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/etc/fullstack", ConfigMap: "c"}}},
 			want: []string{`spec.service.files[0].path: Invalid value: "/etc/fullstack": must not hold or lie under /etc/fullstack/db-ca, where the database's CA bundle is mounted`}},
-		"FileInAWritablePath": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/app/cache/conf", ConfigMap: "c"}}}, writable: []string{"/app/cache"},
+		"FileInAWritablePath": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/app/cache/conf", ConfigMap: "c"}}}, writable: []string{"/app/cache"},
 			want: []string{`spec.service.files[0].path: Invalid value: "/app/cache/conf": must not hold or lie under the writable path /app/cache`}},
-		"FileRelative": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "etc/app", Secret: "s"}}},
+		"FileRelative": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "etc/app", Secret: "s"}}},
 			want: []string{`spec.service.files[0].path: Invalid value: "etc/app": must be an absolute, clean directory path`}},
-		"FileNoSource": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/etc/app"}}},
+		"FileNoSource": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/etc/app"}}},
 			want: []string{`spec.service.files[0]: Invalid value: "/etc/app": set exactly one of configMap and secret`}},
-		"FileTwice": {in: v1alpha1.Pods{Files: []v1alpha1.File{{Path: "/etc/app", Secret: "s"}, {Path: "/etc/app", ConfigMap: "c"}}},
+		"FileTwice": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/etc/app", Secret: "s"}, {Path: "/etc/app", ConfigMap: "c"}}},
 			want: []string{`spec.service.files[1].path: Duplicate value: "/etc/app"`}},
-		"CommandTooLong": {in: v1alpha1.Pods{Command: make([]string, 33)},
+		"CommandTooLong": {in: v1alpha1.Process{Command: make([]string, 33)},
 			want: []string{"spec.service.command: Too many: 33: must have at most 32 items"}},
-		"ArgTooLong": {in: v1alpha1.Pods{Args: []string{strings.Repeat("a", 1025)}},
+		"ArgTooLong": {in: v1alpha1.Process{Args: []string{strings.Repeat("a", 1025)}},
 			want: []string{"spec.service.args[0]: Too long: may not be more than 1024 bytes"}},
-		"PullSecretInvalid": {in: v1alpha1.Pods{ImagePullSecrets: []string{"GHCR"}},
+		"PullSecretInvalid": {in: v1alpha1.Process{ImagePullSecrets: []string{"GHCR"}},
 			want: []string{`spec.service.imagePullSecrets[0]: Invalid value: "GHCR": a lowercase RFC 1123 subdomain`}},
-		"PullSecretTwice": {in: v1alpha1.Pods{ImagePullSecrets: []string{"ghcr", "ghcr"}},
+		"PullSecretTwice": {in: v1alpha1.Process{ImagePullSecrets: []string{"ghcr", "ghcr"}},
 			want: []string{`spec.service.imagePullSecrets[1]: Duplicate value: "ghcr"`}},
-		"ReservedAnnotation": {in: v1alpha1.Pods{PodAnnotations: map[string]string{"fullstack.io/owner": "x"}},
+		"ReservedAnnotation": {in: v1alpha1.Process{PodAnnotations: map[string]string{"fullstack.io/owner": "x"}},
 			want: []string{"spec.service.podAnnotations[fullstack.io/owner]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
-		"ReservedLabel": {in: v1alpha1.Pods{PodLabels: map[string]string{"app.kubernetes.io/instance": "other"}},
+		"ReservedLabel": {in: v1alpha1.Process{PodLabels: map[string]string{"app.kubernetes.io/instance": "other"}},
 			want: []string{"spec.service.podLabels[app.kubernetes.io/instance]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
-		"AzureLabelReserved": {in: v1alpha1.Pods{PodLabels: map[string]string{"azure.workload.identity/use": "true"}},
+		"AzureLabelReserved": {in: v1alpha1.Process{PodLabels: map[string]string{"azure.workload.identity/use": "true"}},
 			want: []string{"spec.service.podLabels[azure.workload.identity/use]: Forbidden: set by the platform"}},
-		"LabelValueInvalid": {in: v1alpha1.Pods{PodLabels: map[string]string{"team": "pay ments"}},
+		"LabelValueInvalid": {in: v1alpha1.Process{PodLabels: map[string]string{"team": "pay ments"}},
 			want: []string{`spec.service.podLabels[team]: Invalid value: "pay ments": a valid label must be`}},
-		"AnnotationKeyInvalid": {in: v1alpha1.Pods{PodAnnotations: map[string]string{"bad key": "x"}},
+		"AnnotationKeyInvalid": {in: v1alpha1.Process{PodAnnotations: map[string]string{"bad key": "x"}},
 			want: []string{`spec.service.podAnnotations[bad key]: Invalid value: "bad key": name part must consist of`}},
 	}
 	for name, tc := range cases {

@@ -37,6 +37,9 @@ type FullStackService struct {
 	Network *Network
 	// Identity is the pods' ServiceAccount's.
 	Identity Identity
+	// Workers and Schedules run beside the service.
+	Workers   []Worker
+	Schedules []Schedule
 }
 
 // Delivery is a Delivery with every default applied.
@@ -130,11 +133,16 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	profile := Profiles[out.Environment]
 
 	var werrs field.ErrorList
-	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service.Image, in.Service.Pods, in.Service.Port, in.Service.HealthPath, workloadDefaults{
+	serviceDefaults := workloadDefaults{
 		port: DefaultServicePort, replicas: profile.Replicas, health: DefaultServiceHealth,
 		liveness: FrameworkProbes[in.Framework].Liveness, readiness: FrameworkProbes[in.Framework].Readiness,
 		resources: DefaultBackendResources, registry: p.ImageRegistry,
-	})
+	}
+	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service.Image, in.Service.Pods, in.Service.Port, in.Service.HealthPath, serviceDefaults)
+	errs = append(errs, werrs...)
+	out.Workers, werrs = resolveWorkers(root.Child("workers"), in.Workers, out.Service, serviceDefaults)
+	errs = append(errs, werrs...)
+	out.Schedules, werrs = resolveSchedules(root.Child("schedules"), in.Schedules, out.Service, serviceDefaults)
 	errs = append(errs, werrs...)
 	available, _ := switchOf(in.Availability.Mode, nil, profile.Spread)
 	out.Service.Spread = boolOr(in.Availability.Spread, available)

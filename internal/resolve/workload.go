@@ -61,7 +61,7 @@ type workloadDefaults struct {
 // path its role (frontend, backend, service) defaults differently.
 func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *int64, health string, d workloadDefaults) (Workload, field.ErrorList) {
 	var errs field.ErrorList
-	out := Workload{Image: qualifyImage(image, d.registry), HealthPath: orDefault(health, d.health), Env: in.Env}
+	out := Workload{Image: qualifyImage(image, d.registry), HealthPath: orDefault(health, d.health)}
 	out.LivenessPath = orDefault(in.LivenessPath, orDefault(d.liveness, out.HealthPath))
 	out.ReadinessPath = orDefault(in.ReadinessPath, orDefault(d.readiness, out.HealthPath))
 	for _, p := range []struct{ name, value string }{{"livenessPath", in.LivenessPath}, {"readinessPath", in.ReadinessPath}} {
@@ -100,13 +100,22 @@ func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *i
 		errs = append(errs, field.Invalid(path.Child("healthPath"), out.HealthPath, "must be an absolute HTTP path starting with /"))
 	}
 
-	var rerrs field.ErrorList
+	errs = append(errs, resolveProcess(path, in.Process, d, &out)...)
+	return out, errs
+}
+
+// resolveProcess resolves what every process of the application sets:
+// resources, writable paths, what it takes from Secrets and ConfigMaps, its
+// command, registry credentials and pod metadata, and its environment.
+func resolveProcess(path *field.Path, in v1alpha1.Process, d workloadDefaults, out *Workload) field.ErrorList {
+	var errs, rerrs field.ErrorList
+	out.Env = in.Env
 	out.Resources, rerrs = resolveResources(path.Child("resources"), in.Resources, d.resources)
 	errs = append(errs, rerrs...)
 	out.WritablePaths, rerrs = resolveWritablePaths(path.Child("writablePaths"), in.WritablePaths, d.writable)
 	errs = append(errs, rerrs...)
 
-	errs = append(errs, resolvePodSettings(path, in, &out)...)
+	errs = append(errs, resolvePodSettings(path, in, out)...)
 
 	seen := map[string]bool{}
 	for i, e := range in.Env {
@@ -125,7 +134,7 @@ func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *i
 		}
 		seen[e.Name] = true
 	}
-	return out, errs
+	return errs
 }
 
 // qualifyImage puts the platform's registry in front of an image that names

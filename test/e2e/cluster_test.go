@@ -426,10 +426,11 @@ func (c *cluster) startControllerManager() error {
 	// Only what the tests need: the garbage collector deletes composed
 	// resources when their XR goes; namespace deletion; service accounts;
 	// the Deployment, ReplicaSet and Job controllers, whose pods kwok runs;
-	// the HPA controller, which scales to minReplicas without metrics.
+	// the CronJob controller; the HPA controller, which scales to
+	// minReplicas without metrics.
 	return c.start("kube-controller-manager", nil, env("E2E_KUBE_CONTROLLER_MANAGER"),
 		"--kubeconfig="+c.kubeconfig,
-		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,deployment,replicaset,job,horizontalpodautoscaling",
+		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,deployment,replicaset,job,cronjob,horizontalpodautoscaling",
 		"--service-account-private-key-file="+c.pki.path("sa.key"),
 		"--root-ca-file="+c.pki.path("ca.crt"),
 		"--leader-elect=false",

@@ -174,9 +174,10 @@ func TestE2E(t *testing.T) {
 		}}
 	}
 	dev := service("fullstack-dev", "notes")
+	paygate := service("fullstack-payments", "paygate")
 	canaryProd := service("fullstack-canary-prod", "checkout")
 	blueGreen := service("fullstack-bluegreen", "payments")
-	apps := []*app{xnode, claim, rds, cloudSQL, flexible, rdsClaim, dev, canaryProd, blueGreen}
+	apps := []*app{xnode, claim, rds, cloudSQL, flexible, rdsClaim, dev, canaryProd, blueGreen, paygate}
 	flux := &fluxScenarios{}
 	steps := []struct {
 		name string
@@ -184,8 +185,14 @@ func TestE2E(t *testing.T) {
 	}{
 		{"the Configuration package installs the function and the APIs", func(t *testing.T) { packagesInstalled(ctx, t) }},
 		{"examples compose every object", func(t *testing.T) {
-			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices", "notes", "checkout", "payments"} {
+			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices", "notes", "checkout", "payments", "paygate"} {
 				namespace(ctx, t, ns)
+			}
+			// What the payment service's team keeps in its namespace.
+			for _, o := range teamObjects("paygate") {
+				if err := kc.apply(ctx, o); err != nil {
+					t.Fatal(err)
+				}
 			}
 			objs := append([]map[string]any{seed, xrObj, claimObj}, cloudObjs...)
 			for _, o := range append(objs, serviceObjs...) {
@@ -220,6 +227,9 @@ func TestE2E(t *testing.T) {
 			switchStrategy(ctx, t, dev, manifest(t, "fullstack-dev", "xr.yaml"))
 		}},
 		{"canary and blueGreen on the real Argo Rollouts controller", func(t *testing.T) { progressiveDelivery(ctx, t) }},
+		{"the payment service's worker runs and its scheduled job's template runs to completion on the real controllers", func(t *testing.T) {
+			processesRun(ctx, t, paygate)
+		}},
 		{"switching to autoscaling never drops a Deployment or Rollout below its replicas; the HPA takes spec.replicas over", func(t *testing.T) {
 			autoscalingHandover(ctx, t)
 		}},
@@ -250,7 +260,7 @@ func TestE2E(t *testing.T) {
 			if err := kc.delete(ctx, "legacy.platform.fullstack.io/v1alpha1", "NodeApp", "blog", "blog"); err != nil {
 				t.Fatal(err)
 			}
-			for _, a := range []*app{dev, canaryProd, blueGreen} {
+			for _, a := range []*app{dev, canaryProd, blueGreen, paygate} {
 				if err := kc.delete(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", a.namespace, a.namespace); err != nil {
 					t.Fatal(err)
 				}

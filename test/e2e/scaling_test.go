@@ -148,3 +148,70 @@ func canaryWithoutNginx(ctx context.Context, t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// teamObjects are the Secrets and ConfigMap the payment service's team
+// keeps in its namespace (example/fullstack-payments/xr.yaml names them):
+// the function only references them.
+func teamObjects(ns string) []map[string]any {
+	secret := func(name string, data map[string]any) map[string]any {
+		return map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": name, "namespace": ns}, "stringData": data}
+	}
+	return []map[string]any{
+		secret("stripe", map[string]any{"api-key": "sk_test_e2e"}),
+		secret("stripe-webhook", map[string]any{"signing-secret": "whsec_e2e"}),
+		{"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson", "metadata": map[string]any{"name": "ghcr-pull", "namespace": ns},
+			"stringData": map[string]any{".dockerconfigjson": `{"auths":{"ghcr.io":{"auth":"ZTJlOmUyZQ=="}}}`}},
+		{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "paygate-config", "namespace": ns}, "data": map[string]any{"REGION": "eu-west-1"}},
+	}
+}
+
+// processesRun shows the payment service's worker available on the real
+// Deployment controller (kwok runs its pods) and a run of its scheduled job:
+// a Job made from the CronJob's template, as kubectl create job --from
+// does, completed by the real Job controller. The CronJob controller has
+// accepted the CronJob (it sets no error on it).
+func processesRun(ctx context.Context, t *testing.T, a *app) {
+	ns := a.namespace
+	if err := cl.waitFor(180*time.Second, "the worker Deployment "+ns+"-events available", func() error {
+		d, err := kc.get(ctx, "apps/v1", "Deployment", ns, ns+"-events")
+		if err != nil {
+			return err
+		}
+		want, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas")
+		got, _, _ := unstructured.NestedInt64(d.Object, "status", "availableReplicas")
+		if want == 0 || got != want {
+			return fmt.Errorf("%d of %d replicas available", got, want)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cj, err := kc.get(ctx, "batch/v1", "CronJob", ns, ns+"-reconcile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, _, _ := unstructured.NestedMap(cj.Object, "spec", "jobTemplate")
+	job := map[string]any{
+		"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": map[string]any{"name": ns + "-reconcile-e2e", "namespace": ns, "labels": tmpl["metadata"].(map[string]any)["labels"],
+			"ownerReferences": []any{map[string]any{"apiVersion": "batch/v1", "kind": "CronJob", "name": cj.GetName(), "uid": string(cj.GetUID())}}},
+		"spec": tmpl["spec"],
+	}
+	if err := kc.apply(ctx, job); err != nil {
+		t.Fatalf("the API server refuses a Job from the CronJob's template: %v", err)
+	}
+	start := time.Now()
+	if err := cl.waitFor(180*time.Second, "the scheduled job's run to complete", func() error {
+		o, err := kc.get(ctx, "batch/v1", "Job", ns, ns+"-reconcile-e2e")
+		if err != nil {
+			return err
+		}
+		if s, _ := condition(o, "Complete"); s != "True" {
+			return fmt.Errorf("Job %s", jobConditions(o))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("worker %s-events available; a run of %s-reconcile completed in %s", ns, ns, time.Since(start).Round(time.Second))
+}
