@@ -192,6 +192,68 @@ type Pods struct {
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`
 	ReadinessPath string `json:"readinessPath,omitempty"`
+	// Timings of the startup, readiness and liveness probes, for an
+	// application slower (or faster) than the defaults (README).
+	// +optional
+	Probes *Probes `json:"probes,omitempty"`
+	// More ports the container listens on (gRPC, a metrics or admin
+	// port), each also a port of its Service; the application's other
+	// pods may reach them.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Ports []NamedPort `json:"ports,omitempty"`
+}
+
+// Probes are the timings of a workload's probes.
+type Probes struct {
+	// The startup probe: until it passes, the others wait. Default: every
+	// 5 s, 30 failures (150 s to start).
+	// +optional
+	Startup *ProbeTiming `json:"startup,omitempty"`
+	// The readiness probe. Default: every 10 s, 3 failures.
+	// +optional
+	Readiness *ProbeTiming `json:"readiness,omitempty"`
+	// The liveness probe. Default: every 20 s, 3 failures.
+	// +optional
+	Liveness *ProbeTiming `json:"liveness,omitempty"`
+}
+
+// ProbeTiming is how often a probe runs and how much failure it takes.
+type ProbeTiming struct {
+	// Seconds between two probes.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=300
+	PeriodSeconds *int64 `json:"periodSeconds,omitempty"`
+	// Seconds a probe may take. Default: 2.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=60
+	TimeoutSeconds *int64 `json:"timeoutSeconds,omitempty"`
+	// Failures in a row that count.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	FailureThreshold *int64 `json:"failureThreshold,omitempty"`
+	// Seconds before the first probe. Default: 0.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=600
+	InitialDelaySeconds *int64 `json:"initialDelaySeconds,omitempty"`
+}
+
+// NamedPort is one more TCP port of a container and its Service.
+type NamedPort struct {
+	// Name of the port, such as grpc; http is the main port's.
+	// +kubebuilder:validation:MaxLength=15
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Port number, on the container and the Service.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int64 `json:"port"`
 }
 
 // Process is what every process of the application (a workload, a worker,

@@ -155,7 +155,7 @@ func (a *add) Frontend(m objects.Meta, fe resolve.Workload, api string) {
 	n := m.Names
 	env := []corev1.EnvVar{{Name: "API_URL", Value: objects.ServiceURL(m, api)}}
 	a.Object(ResFrontendDeployment, objects.Deployment(m, objects.ComponentFrontend, n.Frontend, fe, objects.Wiring{Env: env}))
-	a.Object(ResFrontendService, objects.Service(m, objects.ComponentFrontend, n.Frontend))
+	a.Object(ResFrontendService, objects.Service(m, objects.ComponentFrontend, n.Frontend, fe.Ports))
 }
 
 // Monitors adds, when monitoring is on, the ServiceMonitor for the API
@@ -178,15 +178,16 @@ func (a *add) NetworkPolicies(m objects.Meta, net *resolve.Network, api objects.
 	if net == nil {
 		return
 	}
+	api.Internal = len(api.Ports) > 0 || len(procs.workers) > 0 || len(procs.schedules) > 0
 	var clients []string
 	for _, w := range procs.workers {
-		a.Object(pipeline.Name(ResWorkerPolicyPrefix+w.Name), objects.ProcessPolicy(m, *net, objects.WorkerName(m, w.Name), objects.WorkerComponent(w.Name), w.Database, db))
+		a.Object(pipeline.Name(ResWorkerPolicyPrefix+w.Name), objects.ProcessPolicy(m, *net, objects.WorkerName(m, w.Name), objects.WorkerComponent(w.Name), api, w.Database, db))
 		if w.Database {
 			clients = append(clients, objects.WorkerComponent(w.Name))
 		}
 	}
 	for _, s := range procs.schedules {
-		a.Object(pipeline.Name(ResSchedulePolicyPrefix+s.Name), objects.ProcessPolicy(m, *net, objects.ScheduleName(m, s.Name), objects.ScheduleComponent(s.Name), s.Database, db))
+		a.Object(pipeline.Name(ResSchedulePolicyPrefix+s.Name), objects.ProcessPolicy(m, *net, objects.ScheduleName(m, s.Name), objects.ScheduleComponent(s.Name), api, s.Database, db))
 		if s.Database {
 			clients = append(clients, objects.ScheduleComponent(s.Name))
 		}

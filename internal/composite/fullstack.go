@@ -118,15 +118,15 @@ func FullStackService(r Request) (*Plan, error) {
 	}
 
 	managed := rolloutServices(svc, w, n.Service, n.Canary, n.Preview)
-	stable := trafficService(r, ResStableService, m, n.Service, objects.TrafficStable, managed)
+	stable := trafficService(r, ResStableService, m, n.Service, objects.TrafficStable, managed, svc.Service.Ports)
 	stable.Annotations = map[string]string{AnnotationWorkload: w.serviceAnnotation}
 	a.Object(ResStableService, stable)
 	strategy := svc.Delivery.Strategy
 	if strategy == resolve.StrategyCanary || w.keepCanary {
-		a.Object(ResCanaryService, trafficService(r, ResCanaryService, m, n.Canary, objects.TrafficCanary, managed))
+		a.Object(ResCanaryService, trafficService(r, ResCanaryService, m, n.Canary, objects.TrafficCanary, managed, svc.Service.Ports))
 	}
 	if strategy == resolve.StrategyBlueGreen || w.keepPreview {
-		a.Object(ResPreviewService, trafficService(r, ResPreviewService, m, n.Preview, objects.TrafficPreview, managed))
+		a.Object(ResPreviewService, trafficService(r, ResPreviewService, m, n.Preview, objects.TrafficPreview, managed, svc.Service.Ports))
 	}
 	if an := svc.Delivery.Analysis; an != nil {
 		a.CRD(ResAnalysisTemplate, objects.ServiceAnalysisTemplate(m, *an))
@@ -151,7 +151,7 @@ func FullStackService(r Request) (*Plan, error) {
 	sm := objects.ServiceScrape(m, objects.ComponentService, n.Service, svc.Monitoring.Path)
 	sm.Spec.Selector.MatchLabels[objects.LabelTraffic] = objects.TrafficStable
 	a.Monitors(m, svc.Monitoring, sm, svc.Database.Provider)
-	a.NetworkPolicies(m, svc.Network, objects.API{Component: objects.ComponentService, Port: svc.Service.Port}, n.Service, svc.Frontend,
+	a.NetworkPolicies(m, svc.Network, objects.API{Component: objects.ComponentService, Port: svc.Service.Port, Ports: svc.Service.Ports}, n.Service, svc.Frontend,
 		objects.Reach{Ingress: svc.Ingress.Enabled, Monitoring: svc.Monitoring.Enabled}, svc.Database, procs)
 	if a.err != nil {
 		return nil, a.err
@@ -188,8 +188,8 @@ func FullStackService(r Request) (*Plan, error) {
 //     adds its key, so it never selects nothing;
 //   - a Service the Rollout has managed from the start, which has no
 //     selector until Argo sets one, gets none from the function.
-func trafficService(r Request, res pipeline.Name, m objects.Meta, name, traffic string, managed map[string]bool) *corev1.Service {
-	s := objects.Service(m, objects.ComponentService, name)
+func trafficService(r Request, res pipeline.Name, m objects.Meta, name, traffic string, managed map[string]bool, ports []resolve.Port) *corev1.Service {
+	s := objects.Service(m, objects.ComponentService, name, ports)
 	s.Labels[objects.LabelTraffic] = traffic
 	if !managed[name] {
 		return s

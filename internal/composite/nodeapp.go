@@ -46,7 +46,7 @@ func NodeApp(r Request) (*Plan, error) {
 	}
 	procs := processes{workers: app.Workers, schedules: app.Schedules}
 	a.Processes(m, procs, serving, wiring)
-	a.Object(ResBackendService, objects.Service(m, objects.ComponentBackend, n.Backend))
+	a.Object(ResBackendService, objects.Service(m, objects.ComponentBackend, n.Backend, app.Backend.Ports))
 	if app.Ingress.Enabled {
 		a.Object(ResIngress, objects.Ingress(m, app.Ingress, []objects.Route{
 			{Path: objects.BackendPath, Service: n.Backend},
@@ -54,7 +54,7 @@ func NodeApp(r Request) (*Plan, error) {
 		}))
 	}
 	a.Monitors(m, app.Monitoring, objects.ServiceScrape(m, objects.ComponentBackend, n.Backend, app.Monitoring.Path), app.Database.Provider)
-	a.NetworkPolicies(m, app.Network, objects.API{Component: objects.ComponentBackend, Port: app.Backend.Port}, n.Backend, &app.Frontend,
+	a.NetworkPolicies(m, app.Network, objects.API{Component: objects.ComponentBackend, Port: app.Backend.Port, Ports: app.Backend.Ports}, n.Backend, &app.Frontend,
 		objects.Reach{Ingress: app.Ingress.Enabled, Monitoring: app.Monitoring.Enabled}, app.Database, procs)
 	if a.err != nil {
 		return nil, a.err

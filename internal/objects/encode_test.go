@@ -218,7 +218,7 @@ func TestStructMatchesEncodingJSON(t *testing.T) {
 		"Invalid UTF-8 in strings":        {v: &corev1.ConfigMap{Data: map[string]string{"\xffkey": "v\xc3\x28al\xed\xa0\x80"}, BinaryData: map[string][]byte{"b": {0xff}}}},
 		"Deployment":                      {v: deploy, dropStatus: true},
 		"Deployment with status":          {v: &appsv1.Deployment{Status: appsv1.DeploymentStatus{Replicas: 3}}, dropStatus: true},
-		"Service":                         {v: Service(m, ComponentFrontend, "shop-frontend"), dropStatus: true},
+		"Service":                         {v: Service(m, ComponentFrontend, "shop-frontend", []resolve.Port{{Name: "grpc", Number: 9090}}), dropStatus: true},
 		"Secret":                          {v: &corev1.Secret{Data: map[string][]byte{"password": []byte("p")}, StringData: map[string]string{"a": "b"}}, dropStatus: true},
 		"Job":                             {v: &batchv1.Job{Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](0), Template: deploy.Spec.Template}}, dropStatus: true},
 		"CronJob":                         {v: ScheduleCronJob(m, resolve.Schedule{Name: "nightly", Pods: workload(), Schedule: "0 3 * * *", TimeZone: "Europe/Berlin", ConcurrencyPolicy: "Forbid", TimeoutSeconds: 600}, Wiring{}), dropStatus: true},
@@ -289,7 +289,7 @@ func TestStructRefuses(t *testing.T) {
 // (and the type that reaches every rule) and checks Struct against
 // encoding/json's road for each.
 func FuzzStruct(f *testing.F) {
-	for _, v := range []any{edgeValue(), Deployment(meta(), ComponentBackend, "shop-backend", workload(), Wiring{}), Service(meta(), ComponentFrontend, "shop-frontend")} {
+	for _, v := range []any{edgeValue(), Deployment(meta(), ComponentBackend, "shop-backend", workload(), Wiring{}), Service(meta(), ComponentFrontend, "shop-frontend", nil)} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			f.Fatal(err)

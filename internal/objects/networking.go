@@ -18,9 +18,10 @@ const (
 	BackendPath  = "/api"
 )
 
-// Service returns the ClusterIP Service in front of one workload.
-func Service(m Meta, component, name string) *corev1.Service {
-	return &corev1.Service{
+// Service returns the ClusterIP Service in front of one workload: port 80
+// to its main port, and each of its other ports on the same number.
+func Service(m Meta, component, name string, extra []resolve.Port) *corev1.Service {
+	s := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: m.Labels(component)},
 		Spec: corev1.ServiceSpec{
@@ -34,6 +35,10 @@ func Service(m Meta, component, name string) *corev1.Service {
 			}},
 		},
 	}
+	for _, p := range extra {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: p.Name, Port: p.Number, TargetPort: intstr.FromString(p.Name), Protocol: corev1.ProtocolTCP})
+	}
+	return s
 }
 
 // ServiceURL is the in-cluster URL of a composed Service.

@@ -34,6 +34,20 @@ const LabelNamespaceName = "kubernetes.io/metadata.name"
 type API struct {
 	Component string
 	Port      int32
+	// Ports are its other ports.
+	Ports []resolve.Port
+	// Internal lets the application's own pods (its workers and scheduled
+	// jobs, the frontend) in on every port.
+	Internal bool
+}
+
+// allPorts are the API's main port and its others.
+func (a API) allPorts() []int32 {
+	out := []int32{a.Port}
+	for _, p := range a.Ports {
+		out = append(out, p.Number)
+	}
+	return out
 }
 
 // Reach is who may reach an application's pods.
@@ -78,6 +92,12 @@ func APIPolicy(m Meta, net resolve.Network, name string, api API, frontend bool,
 	var in []networkingv1.NetworkPolicyIngressRule
 	if len(from) > 0 {
 		in = []networkingv1.NetworkPolicyIngressRule{{From: from, Ports: tcp(api.Port)}}
+	}
+	if api.Internal {
+		in = append(in, networkingv1.NetworkPolicyIngressRule{
+			From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelInstance: m.Names.Base}}}},
+			Ports: tcp(api.allPorts()...),
+		})
 	}
 	return networkPolicy(m, name, api.Component, in, []networkingv1.NetworkPolicyEgressRule{databaseRule(m, net, db), dnsRule()}, true)
 }

@@ -204,7 +204,7 @@ func TestIngress(t *testing.T) {
 }
 
 func TestTypedOmitsZeroValues(t *testing.T) {
-	svc := Service(meta(), ComponentFrontend, "shop-frontend")
+	svc := Service(meta(), ComponentFrontend, "shop-frontend", nil)
 	u, err := new(Encoder).Typed(svc)
 	if err != nil {
 		t.Fatal(err)

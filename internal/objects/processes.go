@@ -94,11 +94,14 @@ func ScheduleCronJob(m Meta, s resolve.Schedule, wiring Wiring) *batchv1.CronJob
 }
 
 // ProcessPolicy lets nothing into a worker's or scheduled job's pods, and
-// out only to DNS and, with the database connection, the database.
-func ProcessPolicy(m Meta, net resolve.Network, name, component string, database bool, db resolve.Database) *networkingv1.NetworkPolicy {
-	out := []networkingv1.NetworkPolicyEgressRule{dnsRule()}
-	if database {
-		out = []networkingv1.NetworkPolicyEgressRule{databaseRule(m, net, db), dnsRule()}
+// out only to the application's API (every port), DNS and, with the
+// database connection, the database.
+func ProcessPolicy(m Meta, net resolve.Network, name, component string, api API, database bool, db resolve.Database) *networkingv1.NetworkPolicy {
+	out := []networkingv1.NetworkPolicyEgressRule{
+		{To: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: m.Selector(api.Component)}}}, Ports: tcp(api.allPorts()...)},
 	}
-	return networkPolicy(m, name, component, nil, out, true)
+	if database {
+		out = append(out, databaseRule(m, net, db))
+	}
+	return networkPolicy(m, name, component, nil, append(out, dnsRule()), true)
 }

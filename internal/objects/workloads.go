@@ -96,15 +96,15 @@ func PodTemplate(m Meta, component string, w resolve.Workload, wiring Wiring) co
 		Containers: []corev1.Container{{
 			Name:            component,
 			Image:           w.Image,
-			Ports:           []corev1.ContainerPort{{Name: PortName, ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}},
+			Ports:           containerPorts(w),
 			Command:         w.Command,
 			Args:            w.Args,
 			Env:             append(platformEnv(w, wiring.Env), userEnv(w.Env)...),
 			EnvFrom:         envFrom(w.EnvFrom),
 			Resources:       w.Resources,
-			StartupProbe:    httpProbe(w.HealthPath, 5, 30),
-			ReadinessProbe:  httpProbe(w.ReadinessPath, 10, 3),
-			LivenessProbe:   httpProbe(w.LivenessPath, 20, 3),
+			StartupProbe:    httpProbe(w.HealthPath, w.Probes.Startup),
+			ReadinessProbe:  httpProbe(w.ReadinessPath, w.Probes.Readiness),
+			LivenessProbe:   httpProbe(w.LivenessPath, w.Probes.Liveness),
 			SecurityContext: containerSecurityContext(),
 			VolumeMounts:    append(append(writableMounts(w), fileMounts(w)...), wiring.Mounts...),
 		}},
@@ -253,15 +253,25 @@ func containerSecurityContext() *corev1.SecurityContext {
 // httpProbe probes the health path on the named container port. The startup
 // probe allows period*failures seconds to start; after it passes, readiness
 // and liveness take over.
-func httpProbe(path string, period, failures int32) *corev1.Probe {
+func httpProbe(path string, t resolve.ProbeTiming) *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler: corev1.ProbeHandler{
 			HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(PortName)},
 		},
-		PeriodSeconds:    period,
-		TimeoutSeconds:   2,
-		FailureThreshold: failures,
+		InitialDelaySeconds: t.InitialDelaySeconds,
+		PeriodSeconds:       t.PeriodSeconds,
+		TimeoutSeconds:      t.TimeoutSeconds,
+		FailureThreshold:    t.FailureThreshold,
 	}
+}
+
+// containerPorts are the main port (http) and the workload's others.
+func containerPorts(w resolve.Workload) []corev1.ContainerPort {
+	out := []corev1.ContainerPort{{Name: PortName, ContainerPort: w.Port, Protocol: corev1.ProtocolTCP}}
+	for _, p := range w.Ports {
+		out = append(out, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Number, Protocol: corev1.ProtocolTCP})
+	}
+	return out
 }
 
 // platformEnv is what the platform sets: the port to listen on, HOME in

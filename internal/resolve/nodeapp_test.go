@@ -46,8 +46,8 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       Owner{Name: "team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
-				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths, Probes: DefaultProbes},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi"), Probes: DefaultProbes},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "nginx"},
 				Monitoring:  Monitoring{Path: "/metrics"},
@@ -67,8 +67,8 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       Owner{Name: "team-shop", Ref: "group:default/team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
-				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 1, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths, Probes: DefaultProbes},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi"), Probes: DefaultProbes},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.apps.example.com"},
 				Monitoring:  Monitoring{Enabled: true, Path: "/metrics"},
@@ -86,8 +86,8 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "production",
 				Owner:       Owner{Name: "team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
-				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "1Gi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 2, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths, Probes: DefaultProbes},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 5, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "1Gi"), Probes: DefaultProbes},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{Enabled: true, Host: "shop.example.com", ClassName: "internal", TLS: true, IssuerName: "letsencrypt", IssuerKind: "ClusterIssuer"},
 				Monitoring:  Monitoring{Path: "/metrics"},
@@ -101,8 +101,8 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			want: NodeApp{
 				Environment: "development",
 				Owner:       Owner{Name: "team-shop"},
-				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths},
-				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi")},
+				Frontend:    Workload{Image: "ghcr.io/acme/web:1", Port: 3000, Replicas: 0, HealthPath: "/", LivenessPath: "/", ReadinessPath: "/", Resources: resources("500m", "256Mi"), WritablePaths: DefaultNodeFrontendWritablePaths, Probes: DefaultProbes},
+				Backend:     Workload{Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 1, HealthPath: "/healthz", LivenessPath: "/healthz", ReadinessPath: "/healthz", Resources: resources("1", "512Mi"), Probes: DefaultProbes},
 				Database:    defaultDatabase,
 				Ingress:     Ingress{},
 				Monitoring:  Monitoring{Path: "/metrics"},

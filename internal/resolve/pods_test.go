@@ -146,3 +146,59 @@ func TestIdentity(t *testing.T) {
 		})
 	}
 }
+
+// TestProbesAndPorts applies probe timings over the defaults and refuses
+// bad timings and ports, naming the field.
+func TestProbesAndPorts(t *testing.T) {
+	p := func(n int64) *int64 { return &n }
+	t.Run("TimingsOverDefaults", func(t *testing.T) {
+		got, errs := resolveProbes(field.NewPath("spec", "service", "probes"), &v1alpha1.Probes{
+			Startup: &v1alpha1.ProbeTiming{FailureThreshold: p(60)}, Liveness: &v1alpha1.ProbeTiming{PeriodSeconds: p(30), InitialDelaySeconds: p(10)},
+		})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		want := DefaultProbes
+		want.Startup.FailureThreshold = 60
+		want.Liveness.PeriodSeconds, want.Liveness.InitialDelaySeconds = 30, 10
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("probes: -want, +got:\n%s", diff)
+		}
+	})
+	cases := map[string]struct {
+		probes *v1alpha1.Probes
+		ports  []v1alpha1.NamedPort
+		want   []string
+	}{
+		"PeriodZero": {probes: &v1alpha1.Probes{Readiness: &v1alpha1.ProbeTiming{PeriodSeconds: p(0)}},
+			want: []string{"spec.service.probes.readiness.periodSeconds: Invalid value: 0: must be between 1 and 300, inclusive"}},
+		"TimeoutAbovePeriod": {probes: &v1alpha1.Probes{Liveness: &v1alpha1.ProbeTiming{PeriodSeconds: p(5), TimeoutSeconds: p(10)}},
+			want: []string{"spec.service.probes.liveness.timeoutSeconds: Invalid value: 10: must not exceed periodSeconds (5)"}},
+		"ThresholdTooHigh": {probes: &v1alpha1.Probes{Startup: &v1alpha1.ProbeTiming{FailureThreshold: p(101)}},
+			want: []string{"spec.service.probes.startup.failureThreshold: Invalid value: 101: must be between 1 and 100, inclusive"}},
+		"PortNamedHTTP": {ports: []v1alpha1.NamedPort{{Name: "http", Port: 9000}},
+			want: []string{`spec.service.ports[0].name: Duplicate value: "http"`}},
+		"PortTheMainOne": {ports: []v1alpha1.NamedPort{{Name: "admin", Port: 8080}},
+			want: []string{"spec.service.ports[0].port: Duplicate value: 8080"}},
+		"PortNameInvalid": {ports: []v1alpha1.NamedPort{{Name: "Admin_Port", Port: 9000}},
+			want: []string{`spec.service.ports[0].name: Invalid value: "Admin_Port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`}},
+		"PortOutOfRange": {ports: []v1alpha1.NamedPort{{Name: "admin", Port: 70000}},
+			want: []string{"spec.service.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, perrs := resolveProbes(field.NewPath("spec", "service", "probes"), tc.probes)
+			_, oerrs := resolvePorts(field.NewPath("spec", "service", "ports"), tc.ports, 8080)
+			var got []string
+			for i, e := range append(perrs, oerrs...) {
+				got = append(got, e.Error())
+				if i < len(tc.want) && strings.HasPrefix(e.Error(), tc.want[i]) {
+					got[i] = tc.want[i]
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}

@@ -42,6 +42,35 @@ type Workload struct {
 	ImagePullSecrets []string
 	PodAnnotations   map[string]string
 	PodLabels        map[string]string
+	// Probes are the startup, readiness and liveness probes' timings,
+	// defaults applied.
+	Probes ProbeTimings
+	// Ports are the container's ports besides the main one (http).
+	Ports []Port
+}
+
+// Port is a named TCP port of a container and its Service.
+type Port struct {
+	Name   string
+	Number int32
+}
+
+// ProbeTiming is a probe's timing with its defaults applied.
+type ProbeTiming struct {
+	PeriodSeconds, TimeoutSeconds, FailureThreshold, InitialDelaySeconds int32
+}
+
+// ProbeTimings are a workload's three probes' timings.
+type ProbeTimings struct {
+	Startup, Readiness, Liveness ProbeTiming
+}
+
+// DefaultProbes are the probes' timings: the startup probe allows 150 s,
+// readiness reacts in 30 s, liveness restarts a pod stuck for a minute.
+var DefaultProbes = ProbeTimings{
+	Startup:   ProbeTiming{PeriodSeconds: 5, TimeoutSeconds: 2, FailureThreshold: 30},
+	Readiness: ProbeTiming{PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3},
+	Liveness:  ProbeTiming{PeriodSeconds: 20, TimeoutSeconds: 2, FailureThreshold: 3},
 }
 
 type workloadDefaults struct {
@@ -101,6 +130,87 @@ func resolveWorkload(path *field.Path, image string, in v1alpha1.Pods, inPort *i
 	}
 
 	errs = append(errs, resolveProcess(path, in.Process, d, &out)...)
+	var perrs field.ErrorList
+	out.Probes, perrs = resolveProbes(path.Child("probes"), in.Probes)
+	errs = append(errs, perrs...)
+	out.Ports, perrs = resolvePorts(path.Child("ports"), in.Ports, out.Port)
+	errs = append(errs, perrs...)
+	return out, errs
+}
+
+// resolveProbes applies the probes' timings over the defaults.
+func resolveProbes(path *field.Path, in *v1alpha1.Probes) (ProbeTimings, field.ErrorList) {
+	out := DefaultProbes
+	if in == nil {
+		return out, nil
+	}
+	var errs field.ErrorList
+	for _, p := range []struct {
+		name string
+		in   *v1alpha1.ProbeTiming
+		out  *ProbeTiming
+	}{{"startup", in.Startup, &out.Startup}, {"readiness", in.Readiness, &out.Readiness}, {"liveness", in.Liveness, &out.Liveness}} {
+		if p.in == nil {
+			continue
+		}
+		for _, f := range []struct {
+			name     string
+			v        *int64
+			min, max int64
+			out      *int32
+		}{
+			{"periodSeconds", p.in.PeriodSeconds, 1, 300, &p.out.PeriodSeconds},
+			{"timeoutSeconds", p.in.TimeoutSeconds, 1, 60, &p.out.TimeoutSeconds},
+			{"failureThreshold", p.in.FailureThreshold, 1, 100, &p.out.FailureThreshold},
+			{"initialDelaySeconds", p.in.InitialDelaySeconds, 0, 600, &p.out.InitialDelaySeconds},
+		} {
+			if f.v == nil {
+				continue
+			}
+			if *f.v < f.min || *f.v > f.max {
+				errs = append(errs, field.Invalid(path.Child(p.name, f.name), *f.v, fmt.Sprintf("must be between %d and %d, inclusive", f.min, f.max)))
+				continue
+			}
+			*f.out = int32(*f.v)
+		}
+		if p.out.TimeoutSeconds > p.out.PeriodSeconds {
+			errs = append(errs, field.Invalid(path.Child(p.name, "timeoutSeconds"), p.out.TimeoutSeconds,
+				fmt.Sprintf("must not exceed periodSeconds (%d)", p.out.PeriodSeconds)))
+		}
+	}
+	return out, errs
+}
+
+// MainPortName is the name of a workload's main port, which extra ports
+// cannot take.
+const MainPortName = "http"
+
+// resolvePorts validates a workload's extra ports: unique names and
+// numbers, none the main port's.
+func resolvePorts(path *field.Path, in []v1alpha1.NamedPort, main int32) ([]Port, field.ErrorList) {
+	var errs field.ErrorList
+	if len(in) > 8 {
+		return nil, field.ErrorList{field.TooMany(path, len(in), 8)}
+	}
+	names, numbers := map[string]bool{MainPortName: true}, map[int64]bool{int64(main): true}
+	out := make([]Port, 0, len(in))
+	for i, p := range in {
+		ip := path.Index(i)
+		switch {
+		case len(validation.IsValidPortName(p.Name)) > 0:
+			errs = append(errs, field.Invalid(ip.Child("name"), p.Name, strings.Join(validation.IsValidPortName(p.Name), "; ")))
+		case names[p.Name]:
+			errs = append(errs, field.Duplicate(ip.Child("name"), p.Name))
+		}
+		switch {
+		case p.Port < 1 || p.Port > 65535:
+			errs = append(errs, field.Invalid(ip.Child("port"), p.Port, "must be between 1 and 65535, inclusive"))
+		case numbers[p.Port]:
+			errs = append(errs, field.Duplicate(ip.Child("port"), p.Port))
+		}
+		names[p.Name], numbers[p.Port] = true, true
+		out = append(out, Port{Name: p.Name, Number: int32(p.Port)}) //nolint:gosec // Checked above; a bad value is never used.
+	}
 	return out, errs
 }
 
