@@ -171,7 +171,7 @@ func resolveProbes(path *field.Path, in *v1alpha1.Probes) (ProbeTimings, field.E
 				errs = append(errs, field.Invalid(path.Child(p.name, f.name), *f.v, fmt.Sprintf("must be between %d and %d, inclusive", f.min, f.max)))
 				continue
 			}
-			*f.out = int32(*f.v)
+			*f.out = int32(*f.v) //nolint:gosec // Checked above.
 		}
 		if p.out.TimeoutSeconds > p.out.PeriodSeconds {
 			errs = append(errs, field.Invalid(path.Child(p.name, "timeoutSeconds"), p.out.TimeoutSeconds,
