@@ -574,6 +574,26 @@ type Schedule struct {
 	Database string `json:"database,omitempty"`
 }
 
+// ExternalSecret is a Secret the External Secrets Operator keeps in sync
+// from the platform's secret store (function Input externalSecrets), so a
+// team's secrets stay in its vault and never pass through Git.
+type ExternalSecret struct {
+	// Name of the Secret it creates in the application's namespace, which
+	// env valueFrom, envFrom and files then name.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Key of the secret in the store, such as payments/stripe: each of its
+	// properties becomes a key of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Key string `json:"key"`
+	// How often the store is read again, such as 1h or 15m. Default: 1h.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,5}(s|m|h)$`
+	RefreshInterval string `json:"refreshInterval,omitempty"`
+}
+
 // Identity is who the application's pods are: a ServiceAccount of their own
 // (named after the application, created by the function) and the cloud
 // identity it maps to through workload identity, so the pods reach cloud

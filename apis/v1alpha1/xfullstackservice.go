@@ -110,6 +110,13 @@ type XFullStackServiceSpec struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=8
 	Workers []Worker `json:"workers,omitempty"`
+	// Secrets the External Secrets Operator syncs from the platform's
+	// secret store into the application's namespace.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	ExternalSecrets []ExternalSecret `json:"externalSecrets,omitempty"`
 	// Jobs run on a schedule, each a CronJob.
 	// +optional
 	// +listType=map

@@ -79,6 +79,24 @@ type Input struct {
 	// platform's account or project.
 	// +optional
 	Identity *Identity `json:"identity,omitempty"`
+
+	// ExternalSecrets is the secret store XRs' spec.externalSecrets read
+	// from, through the External Secrets Operator.
+	// +optional
+	ExternalSecrets *ExternalSecrets `json:"externalSecrets,omitempty"`
+}
+
+// ExternalSecrets names the platform's secret store.
+type ExternalSecrets struct {
+	// Name of the store.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	StoreName string `json:"storeName"`
+	// Kind of the store: ClusterSecretStore (default, one for the cluster)
+	// or SecretStore (one in each application namespace).
+	// +optional
+	// +kubebuilder:default=ClusterSecretStore
+	// +kubebuilder:validation:Enum=ClusterSecretStore;SecretStore
+	StoreKind string `json:"storeKind,omitempty"`
 }
 
 // Identity is where the platform's cloud identities live.

@@ -53,6 +53,7 @@ const (
 // their NetworkPolicies; the rest is the worker's or job's name.
 const (
 	ResWorkerPrefix         = "worker-"
+	ResExternalSecretPrefix = "external-secret-"
 	ResSchedulePrefix       = "schedule-"
 	ResWorkerPolicyPrefix   = "network-policy-worker-"
 	ResSchedulePolicyPrefix = "network-policy-schedule-"

@@ -79,6 +79,9 @@ func FullStackService(r Request) (*Plan, error) {
 	plan := &Plan{}
 	a := &add{plan: plan}
 	a.Object(ResServiceAccount, objects.ServiceAccount(m))
+	for _, e := range svc.ExternalSecrets {
+		a.CRD(pipeline.Name(ResExternalSecretPrefix+e.Name), objects.ExternalSecretOf(m, e))
+	}
 	wiring := objects.DatabaseWiring(m, svc.Database)
 	// A canary's traffic is split on the Ingress only by ingress-nginx;
 	// elsewhere the weights are approximated with replica counts.

@@ -36,6 +36,9 @@ func NodeApp(r Request) (*Plan, error) {
 	plan := &Plan{}
 	a := &add{plan: plan}
 	a.Object(ResServiceAccount, objects.ServiceAccount(m))
+	for _, e := range app.ExternalSecrets {
+		a.CRD(pipeline.Name(ResExternalSecretPrefix+e.Name), objects.ExternalSecretOf(m, e))
+	}
 	a.Frontend(m, app.Frontend, n.Backend)
 	wiring := objects.DatabaseWiring(m, app.Database)
 	serving := ""

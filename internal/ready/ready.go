@@ -55,6 +55,9 @@ var checks = map[schema.GroupKind]Check{
 	{Group: "monitoring.coreos.com", Kind: "ServiceMonitor"}: exists,
 	{Group: "monitoring.coreos.com", Kind: "PodMonitor"}:     exists,
 
+	// A Secret synced from the platform's store.
+	{Group: "external-secrets.io", Kind: "ExternalSecret"}: externalSecret,
+
 	// Managed resources of the cloud databases, namespaced (.m) and
 	// cluster-scoped.
 	{Group: "rds.aws.m.upbound.io", Kind: "Instance"}:                             managed,

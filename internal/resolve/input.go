@@ -55,6 +55,7 @@ func Input(in *v1beta1.Input) (Platform, error) {
 		identity = *in.Identity
 		errs = append(errs, identityInput(identity)...)
 	}
+	errs = append(errs, externalSecretsInput(in.ExternalSecrets)...)
 	if len(errs) > 0 {
 		return Platform{}, FieldErrors(errs)
 	}
@@ -66,5 +67,6 @@ func Input(in *v1beta1.Input) (Platform, error) {
 		Databases:         databases,
 		Network:           network,
 		Identity:          identity,
+		ExternalSecrets:   in.ExternalSecrets,
 	}, nil
 }

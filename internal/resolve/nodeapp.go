@@ -20,6 +20,8 @@ type NodeApp struct {
 	Network *Network
 	// Identity is the pods' ServiceAccount's.
 	Identity Identity
+	// ExternalSecrets are synced from the platform's store.
+	ExternalSecrets []ExternalSecret
 	// Workers and Schedules run beside the backend.
 	Workers   []Worker
 	Schedules []Schedule
@@ -70,6 +72,8 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform, c Composite) (*NodeApp
 	app.Network, werrs = resolveNetwork(root.Child("networkPolicies"), in.NetworkPolicies, p.Network)
 	errs = append(errs, werrs...)
 	app.Identity, werrs = resolveIdentity(root.Child("identity"), in.Identity, p)
+	errs = append(errs, werrs...)
+	app.ExternalSecrets, werrs = resolveExternalSecrets(root.Child("externalSecrets"), in.ExternalSecrets, p)
 	errs = append(errs, werrs...)
 
 	if len(errs) > 0 {

@@ -202,3 +202,59 @@ func TestProbesAndPorts(t *testing.T) {
 		})
 	}
 }
+
+// TestExternalSecrets resolves external secrets against the platform's
+// store and refuses what ESO could not sync, naming the field.
+func TestExternalSecrets(t *testing.T) {
+	store := Platform{ExternalSecrets: &v1beta1.ExternalSecrets{StoreName: "vault"}}
+	got, errs := resolveExternalSecrets(field.NewPath("spec", "externalSecrets"), []v1alpha1.ExternalSecret{{Name: "stripe", Key: "payments/stripe"}}, store)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if diff := cmp.Diff([]ExternalSecret{{Name: "stripe", Key: "payments/stripe", RefreshInterval: "1h", StoreName: "vault", StoreKind: "ClusterSecretStore"}}, got); diff != "" {
+		t.Errorf("-want, +got:\n%s", diff)
+	}
+	cases := map[string]struct {
+		in       []v1alpha1.ExternalSecret
+		platform Platform
+		want     []string
+	}{
+		"NoStore": {in: []v1alpha1.ExternalSecret{{Name: "stripe", Key: "k"}},
+			want: []string{"spec.externalSecrets: Forbidden: the platform names no secret store: set externalSecrets.storeName in the function Input"}},
+		"NameTwice": {in: []v1alpha1.ExternalSecret{{Name: "s", Key: "k"}, {Name: "s", Key: "k"}}, platform: store,
+			want: []string{`spec.externalSecrets[1].name: Duplicate value: "s"`}},
+		"NameInvalid": {in: []v1alpha1.ExternalSecret{{Name: "Stripe", Key: "k"}}, platform: store,
+			want: []string{`spec.externalSecrets[0].name: Invalid value: "Stripe": a lowercase RFC 1123 subdomain`}},
+		"KeyMissing": {in: []v1alpha1.ExternalSecret{{Name: "s"}}, platform: store,
+			want: []string{`spec.externalSecrets[0].key: Invalid value: "": must be the secret's key in the store, 1 to 1024 characters, such as payments/stripe`}},
+		"IntervalInvalid": {in: []v1alpha1.ExternalSecret{{Name: "s", Key: "k", RefreshInterval: "1d"}}, platform: store,
+			want: []string{`spec.externalSecrets[0].refreshInterval: Invalid value: "1d": must be a duration such as 1h, 15m or 30s`}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, errs := resolveExternalSecrets(field.NewPath("spec", "externalSecrets"), tc.in, tc.platform)
+			var got []string
+			for i, e := range errs {
+				got = append(got, e.Error())
+				if i < len(tc.want) && strings.HasPrefix(e.Error(), tc.want[i]) {
+					got[i] = tc.want[i]
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors: -want, +got:\n%s", diff)
+			}
+		})
+	}
+	for _, in := range []struct {
+		store v1beta1.ExternalSecrets
+		want  string
+	}{
+		{v1beta1.ExternalSecrets{}, "externalSecrets.storeName: Required value: the name of the SecretStore or ClusterSecretStore"},
+		{v1beta1.ExternalSecrets{StoreName: "vault", StoreKind: "Vault"}, `externalSecrets.storeKind: Unsupported value: "Vault": supported values: "ClusterSecretStore", "SecretStore"`},
+	} {
+		errs := externalSecretsInput(&in.store)
+		if len(errs) != 1 || errs[0].Error() != in.want {
+			t.Errorf("externalSecretsInput(%+v) = %v, want %s", in.store, errs, in.want)
+		}
+	}
+}

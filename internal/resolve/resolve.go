@@ -47,6 +47,8 @@ type Platform struct {
 	Network NetworkPlatform
 	// Identity is where the platform's cloud identities live.
 	Identity v1beta1.Identity
+	// ExternalSecrets is the platform's secret store, nil for none.
+	ExternalSecrets *v1beta1.ExternalSecrets
 }
 
 // Decode reads the spec of a composite resource, as JSON, into out. No

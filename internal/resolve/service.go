@@ -37,6 +37,8 @@ type FullStackService struct {
 	Network *Network
 	// Identity is the pods' ServiceAccount's.
 	Identity Identity
+	// ExternalSecrets are synced from the platform's store.
+	ExternalSecrets []ExternalSecret
 	// Workers and Schedules run beside the service.
 	Workers   []Worker
 	Schedules []Schedule
@@ -174,6 +176,8 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	out.Network, werrs = resolveNetwork(root.Child("networkPolicies"), in.NetworkPolicies, p.Network)
 	errs = append(errs, werrs...)
 	out.Identity, werrs = resolveIdentity(root.Child("identity"), in.Identity, p)
+	errs = append(errs, werrs...)
+	out.ExternalSecrets, werrs = resolveExternalSecrets(root.Child("externalSecrets"), in.ExternalSecrets, p)
 	errs = append(errs, werrs...)
 
 	out.Autoscaling, werrs = resolveAutoscaling(root.Child("autoscaling"), in.Autoscaling, profile, out.Service.Replicas)

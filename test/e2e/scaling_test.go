@@ -151,13 +151,13 @@ func canaryWithoutNginx(ctx context.Context, t *testing.T) {
 
 // teamObjects are the Secrets and ConfigMap the payment service's team
 // keeps in its namespace (example/fullstack-payments/xr.yaml names them):
-// the function only references them.
+// the function only references them. The Secret stripe is the External
+// Secrets Operator's (played: fake.ExternalSecret).
 func teamObjects(ns string) []map[string]any {
 	secret := func(name string, data map[string]any) map[string]any {
 		return map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": name, "namespace": ns}, "stringData": data}
 	}
 	return []map[string]any{
-		secret("stripe", map[string]any{"api-key": "sk_test_e2e"}),
 		secret("stripe-webhook", map[string]any{"signing-secret": "whsec_e2e"}),
 		{"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson", "metadata": map[string]any{"name": "ghcr-pull", "namespace": ns},
 			"stringData": map[string]any{".dockerconfigjson": `{"auths":{"ghcr.io":{"auth":"ZTJlOmUyZQ=="}}}`}},

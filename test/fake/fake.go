@@ -42,6 +42,9 @@ func Report(obj map[string]any, now time.Time) (status map[string]any, created [
 		return Ingress(), nil, true
 	case "Job":
 		return Job(now), nil, true
+	case "ExternalSecret":
+		status, secret := ExternalSecret(obj, now)
+		return status, []map[string]any{secret}, true
 	case "Instance", "DatabaseInstance", "Database", "User", "FlexibleServer", "FlexibleServerDatabase":
 		status, secret := Managed(obj, now)
 		if secret != nil {

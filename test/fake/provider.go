@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -350,4 +351,27 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// FakeStore is the played secret store: every key holds these properties
+// (the values a test's application reads).
+var FakeStore = map[string]string{"api-key": "fake-store-api-key", "webhook-secret": "fake-store-webhook-secret"}
+
+// ExternalSecret plays the External Secrets Operator on a synced
+// ExternalSecret (external-secrets pkg/controllers/externalsecret: markAsDone
+// sets Ready=True, reason SecretSynced, "Secret was synced"): its status,
+// and the Secret it writes to spec.target.name with every property of the
+// store's key (dataFrom extract), owned by the ExternalSecret.
+func ExternalSecret(obj map[string]any, now time.Time) (status, secret map[string]any) {
+	u := &unstructured.Unstructured{Object: obj}
+	target, _, _ := unstructured.NestedString(obj, "spec", "target", "name")
+	if target == "" {
+		target = u.GetName()
+	}
+	status = map[string]any{
+		"refreshTime": now.UTC().Format(time.RFC3339), "syncedResourceVersion": "1-fake",
+		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "SecretSynced", "message": "Secret was synced",
+			"lastTransitionTime": now.UTC().Format(time.RFC3339)}},
+	}
+	return status, Secret(u.GetNamespace(), target, FakeStore)
 }
