@@ -14,7 +14,7 @@ func externalSecret(u *unstructured.Unstructured, _ Options) Result {
 		return Result{Reason: "the External Secrets Operator has not synced it yet"}
 	case s != "True":
 		if msg == "" {
-			msg, _ = conditionReason(u, "Ready")
+			msg = conditionReason(u, "Ready")
 		}
 		return Result{Reason: "Ready=" + s + ": " + msg}
 	}

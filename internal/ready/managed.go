@@ -15,8 +15,7 @@ func managed(u *unstructured.Unstructured, _ Options) Result {
 			return Result{Reason: "no " + typ + " condition reported by the provider yet"}
 		case s != "True":
 			if msg == "" {
-				reason, _ := conditionReason(u, typ)
-				msg = reason
+				msg = conditionReason(u, typ)
 			}
 			return Result{Reason: typ + "=" + s + ": " + msg}
 		}
@@ -24,13 +23,14 @@ func managed(u *unstructured.Unstructured, _ Options) Result {
 	return Result{Ready: true}
 }
 
-func conditionReason(u *unstructured.Unstructured, typ string) (string, bool) {
+// conditionReason is the reason of a condition, "" without one.
+func conditionReason(u *unstructured.Unstructured, typ string) string {
 	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, c := range conds {
 		if m, ok := c.(map[string]any); ok && m["type"] == typ {
 			r, _ := m["reason"].(string)
-			return r, true
+			return r
 		}
 	}
-	return "", false
+	return ""
 }
