@@ -100,6 +100,7 @@ func TestOf(t *testing.T) {
 
 func TestManaged(t *testing.T) {
 	rds := schema.GroupKind{Group: "rds.aws.m.upbound.io", Kind: "Instance"}
+	es := schema.GroupKind{Group: "external-secrets.io", Kind: "ExternalSecret"}
 	cases := map[string]struct {
 		gk       schema.GroupKind
 		observed string
@@ -114,6 +115,16 @@ func TestManaged(t *testing.T) {
 		"Ready": {gk: schema.GroupKind{Group: "dbforpostgresql.azure.m.upbound.io", Kind: "FlexibleServer"},
 			observed: "status: {conditions: [{type: Synced, status: 'True'}, {type: Ready, status: 'True'}]}",
 			want:     Result{Ready: true}},
+
+		// The External Secrets Operator's ExternalSecret (status as its
+		// controller's markAsDone and its error paths write it).
+		"ExternalSecretNotSynced": {gk: es, observed: "metadata: {name: stripe}", want: Result{Reason: "the External Secrets Operator has not synced it yet"}},
+		"ExternalSecretStoreError": {gk: es, observed: "status: {conditions: [{type: Ready, status: 'False', reason: SecretSyncedError, message: 'could not get secret data from provider'}]}",
+			want: Result{Reason: "Ready=False: could not get secret data from provider"}},
+		"ExternalSecretSynced": {gk: es, observed: "status: {conditions: [{type: Ready, status: 'True', reason: SecretSynced, message: Secret was synced}]}",
+			want: Result{Ready: true}},
+		"ServiceAccount": {gk: schema.GroupKind{Kind: "ServiceAccount"}, observed: "metadata: {name: paygate}", want: Result{Ready: true}},
+		"CronJob":        {gk: schema.GroupKind{Group: "batch", Kind: "CronJob"}, observed: "metadata: {name: paygate-reconcile}", want: Result{Ready: true}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
