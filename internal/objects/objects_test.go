@@ -42,11 +42,26 @@ func TestDeploymentMeetsRestrictedPodSecurity(t *testing.T) {
 	aws := resolve.Database{Provider: resolve.ProviderAWS, CABundle: resolve.DefaultCABundles[resolve.ProviderAWS]}
 	next := workload()
 	next.WritablePaths = resolve.DefaultNodeFrontendWritablePaths
+	full := workload()
+	full.Files = []v1alpha1.File{{Path: "/etc/app", Secret: "app-files"}, {Path: "/etc/conf", ConfigMap: "app-conf"}}
+	full.EnvFrom = []v1alpha1.EnvFromSource{{SecretRef: "app-env"}}
+	full.ImagePullSecrets = []string{"ghcr-pull"}
+	full.PodLabels, full.PodAnnotations = map[string]string{"team": "shop"}, map[string]string{"sidecar.istio.io/inject": "true"}
+	full.Command, full.Args = []string{"node"}, []string{"server.js"}
+	full.Probes = resolve.DefaultProbes
+	withIdentity := func() Meta {
+		m := meta()
+		m.Identity = resolve.Identity{AzureClientID: "0b6f3c2e-8d7a-4b1e-9f00-6a5c4d3b2a10", KubernetesAPIToken: true}
+		return m
+	}
 	templates := map[string]corev1.PodTemplateSpec{
-		"frontend":             Deployment(meta(), ComponentFrontend, "shop-frontend", next, Wiring{}).Spec.Template,
-		"backend (cnpg)":       Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), cnpg)).Spec.Template,
-		"backend (aws)":        Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), aws)).Spec.Template,
-		"migration Job (cnpg)": MigrationJob(meta(), "shop-backend-migrate", workload(), resolve.Migration{Command: []string{"npm", "run", "migrate"}, TimeoutSeconds: 600}, DatabaseWiring(meta(), cnpg)).Spec.Template,
+		"frontend":                           Deployment(meta(), ComponentFrontend, "shop-frontend", next, Wiring{}).Spec.Template,
+		"backend (cnpg)":                     Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), cnpg)).Spec.Template,
+		"backend (aws)":                      Deployment(meta(), ComponentBackend, "shop-backend", workload(), DatabaseWiring(meta(), aws)).Spec.Template,
+		"migration Job (cnpg)":               MigrationJob(meta(), "shop-backend-migrate", workload(), resolve.Migration{Command: []string{"npm", "run", "migrate"}, TimeoutSeconds: 600}, DatabaseWiring(meta(), cnpg)).Spec.Template,
+		"worker":                             WorkerDeployment(withIdentity(), resolve.Worker{Name: "queue", Pods: full, Database: true}, DatabaseWiring(meta(), cnpg)).Spec.Template,
+		"scheduled job":                      ScheduleCronJob(withIdentity(), resolve.Schedule{Name: "nightly", Pods: full, Schedule: "@daily", ConcurrencyPolicy: "Forbid", TimeoutSeconds: 60}, Wiring{}).Spec.JobTemplate.Spec.Template,
+		"backend with files, envFrom, token": Deployment(withIdentity(), ComponentBackend, "shop-backend", full, DatabaseWiring(meta(), aws)).Spec.Template,
 	}
 	for what, tpl := range templates {
 		results := eval.EvaluatePod(psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}, &tpl.ObjectMeta, &tpl.Spec)

@@ -188,7 +188,14 @@ func TestE2E(t *testing.T) {
 			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices", "notes", "checkout", "payments", "paygate"} {
 				namespace(ctx, t, ns)
 			}
-			// What the payment service's team keeps in its namespace.
+			// The payment service's namespace enforces the restricted Pod
+			// Security level (the API server's PodSecurity admission
+			// refuses any pod of its worker or job that breaks it), and
+			// holds what its team keeps there.
+			if err := kc.apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "paygate",
+				"labels": map[string]any{"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"}}}); err != nil {
+				t.Fatal(err)
+			}
 			for _, o := range teamObjects("paygate") {
 				if err := kc.apply(ctx, o); err != nil {
 					t.Fatal(err)
