@@ -88,20 +88,20 @@ func TestFullStackServiceFatal(t *testing.T) {
 				`the function Input sets no platform default (prometheusAddress)`,
 		},
 		"AnalysisStepWhileAnalysisDisabled": {
-			spec: `delivery: {strategy: canary, analysis: {enabled: false}, steps: [{setWeight: 20}, {analysis: true}]}`,
-			want: `spec.delivery.steps[1].analysis: Forbidden: spec.delivery.analysis.enabled is false`,
+			spec: `delivery: {strategy: canary, analysis: {mode: Disabled}, steps: [{setWeight: 20}, {analysis: true}]}`,
+			want: `spec.delivery.steps[1].analysis: Forbidden: spec.delivery.analysis.mode is Disabled`,
 		},
 		"BlueGreenWithSteps": {
 			spec: `delivery: {strategy: blueGreen, steps: [{setWeight: 20}]}`,
 			want: `spec.delivery.steps: Forbidden: only used with spec.delivery.strategy canary; the strategy is blueGreen`,
 		},
-		"CanaryWithAutoPromotion": {
-			spec: `delivery: {strategy: canary, autoPromotion: false}`,
-			want: `spec.delivery.autoPromotion: Forbidden: only used with spec.delivery.strategy blueGreen; the strategy is canary`,
+		"CanaryWithPromotion": {
+			spec: `delivery: {strategy: canary, promotion: Manual}`,
+			want: `spec.delivery.promotion: Forbidden: only used with spec.delivery.strategy blueGreen; the strategy is canary`,
 		},
 		"AnalysisOnRollingUpdate": {
-			spec: `delivery: {strategy: rollingUpdate, analysis: {enabled: true}}`,
-			want: `spec.delivery.analysis.enabled: Forbidden: an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate`,
+			spec: `delivery: {strategy: rollingUpdate, analysis: {mode: Enabled}}`,
+			want: `spec.delivery.analysis.mode: Forbidden: an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate`,
 		},
 		"UnknownStrategy": {
 			spec: `delivery: {strategy: recreate}`,
@@ -124,8 +124,8 @@ func TestFullStackServiceFatal(t *testing.T) {
 			want: `spec.autoscaling.maxReplicas: Invalid value: 4: must be greater than or equal to spec.autoscaling.minReplicas (5)`,
 		},
 		"AutoscalingBoundWhileDisabled": {
-			spec: `autoscaling: {enabled: false, maxReplicas: 4}`,
-			want: `spec.autoscaling.maxReplicas: Forbidden: spec.autoscaling.enabled is false`,
+			spec: `autoscaling: {mode: Disabled, maxReplicas: 4}`,
+			want: `spec.autoscaling.maxReplicas: Forbidden: spec.autoscaling.mode is Disabled`,
 		},
 		"XNodeAppEnvironment": {
 			spec: `environment: qa`,

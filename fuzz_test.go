@@ -28,7 +28,7 @@ func FuzzRunFunction(f *testing.F) {
 	f.Add("fullstack-gcp", []byte(`{"owner":"x","frontend":{"image":"a"},"backend":{"image":"b","env":[{"name":"PORT"}]},"ingress":{"enabled":false}}`))
 	f.Add("nodeapp-claim-aws", []byte(`{"frontend":[],"backend":null,"database":"x"}`))
 	f.Add("fullstack-canary-prod", []byte(`{"owner":"x","environment":"production","service":{"image":"a"},"delivery":{"steps":[{"setWeight":200},{"pause":{"duration":"x"}},{"analysis":{}}],"analysis":{"count":0,"successRate":-1}},"autoscaling":{"minReplicas":5,"maxReplicas":1}}`))
-	f.Add("fullstack-bluegreen", []byte(`{"owner":"x","service":{"image":"a"},"delivery":{"strategy":"blueGreen","steps":[{}],"autoPromotion":true},"frontend":{"image":""}}`))
+	f.Add("fullstack-bluegreen", []byte(`{"owner":"x","service":{"image":"a"},"delivery":{"strategy":"blueGreen","steps":[{}],"promotion":"Manual"},"frontend":{"image":""}}`))
 	f.Add("fullstack-dev", []byte(`{"owner":"x","service":{"image":"a","replicas":0},"autoscaling":{"enabled":true},"monitoring":{"enabled":true,"path":"metrics"}}`))
 
 	// Hidden corners: unicode, huge strings, deep nesting, wrong types,

@@ -209,10 +209,6 @@ type Delivery struct {
 	// +optional
 	// +kubebuilder:validation:Enum=Default;Automatic;Manual
 	Promotion string `json:"promotion,omitempty"`
-	// Superseded by promotion, and still honoured: true is Automatic, false
-	// is Manual.
-	// +optional
-	AutoPromotion *bool `json:"autoPromotion,omitempty"`
 	// Gate promotion on the success rate Prometheus reports. Default: on in
 	// production.
 	// +optional
@@ -248,9 +244,6 @@ type Analysis struct {
 	// +optional
 	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
 	Mode string `json:"mode,omitempty"`
-	// Superseded by mode, and still honoured.
-	// +optional
-	Enabled *bool `json:"enabled,omitempty"`
 	// Lowest acceptable share of non-5xx responses, such as 0.99. Default
 	// 0.95.
 	// +optional
@@ -309,9 +302,6 @@ type Autoscaling struct {
 	// +optional
 	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
 	Mode string `json:"mode,omitempty"`
-	// Superseded by mode, and still honoured.
-	// +optional
-	Enabled *bool `json:"enabled,omitempty"`
 	// Fewest pods. Defaults to the service's replicas.
 	// +optional
 	// +kubebuilder:validation:Minimum=1

@@ -92,7 +92,7 @@ func resolveNetwork(p *field.Path, mode string, platform NetworkPlatform) (*Netw
 	if errs := validateSwitch(p, mode); len(errs) > 0 {
 		return nil, errs
 	}
-	if on, _ := switchOf(mode, nil, platform.Enabled); !on {
+	if on, _ := switchOf(mode, platform.Enabled); !on {
 		return nil, nil
 	}
 	n := platform.Network

@@ -144,28 +144,20 @@ func resolveOwner(path *field.Path, owner string, c Composite) (Owner, field.Err
 }
 
 // switchOf resolves a three-way switch: the mode (Default, Enabled,
-// Disabled), else a deprecated boolean, else the profile. explicit says
-// whether the XR decided.
-func switchOf(mode string, legacy *bool, profile bool) (on, explicit bool) {
+// Disabled), else the profile. explicit says whether the XR decided.
+func switchOf(mode string, profile bool) (on, explicit bool) {
 	switch mode {
 	case v1alpha1.SwitchEnabled:
 		return true, true
 	case v1alpha1.SwitchDisabled:
 		return false, true
 	}
-	if legacy != nil {
-		return *legacy, true
-	}
 	return profile, false
 }
 
-// switchedOff says which field turned a three-way switch off: its mode,
-// or the boolean it supersedes.
-func switchedOff(path *field.Path, mode string) string {
-	if mode == v1alpha1.SwitchDisabled {
-		return path.Child("mode").String() + " is Disabled"
-	}
-	return path.Child("enabled").String() + " is false"
+// switchedOff says which field turned a three-way switch off.
+func switchedOff(path *field.Path) string {
+	return path.Child("mode").String() + " is Disabled"
 }
 
 // Switches lists the values of a three-way switch.

@@ -146,9 +146,9 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	errs = append(errs, werrs...)
 	out.Schedules, werrs = resolveSchedules(root.Child("schedules"), in.Schedules, out.Service, serviceDefaults)
 	errs = append(errs, werrs...)
-	available, _ := switchOf(in.Availability.Mode, nil, profile.Spread)
+	available, _ := switchOf(in.Availability.Mode, profile.Spread)
 	out.Service.Spread = boolOr(in.Availability.Spread, available)
-	available, _ = switchOf(in.Availability.Mode, nil, profile.DisruptionBudget)
+	available, _ = switchOf(in.Availability.Mode, profile.DisruptionBudget)
 	out.DisruptionBudget = boolOr(in.Availability.PodDisruptionBudget, available)
 
 	if in.Frontend.On() {
@@ -210,10 +210,8 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	switch {
 	case promotion != "" && out.Strategy != StrategyBlueGreen:
 		errs = append(errs, strategyOnly(path.Child("promotion"), StrategyBlueGreen))
-	case promotion == "" && in.AutoPromotion != nil && out.Strategy != StrategyBlueGreen:
-		errs = append(errs, strategyOnly(path.Child("autoPromotion"), StrategyBlueGreen))
 	}
-	out.AutoPromotion = boolOr(in.AutoPromotion, DefaultAutoPromotion)
+	out.AutoPromotion = DefaultAutoPromotion
 	if promotion != "" {
 		out.AutoPromotion = promotion == PromotionAutomatic
 	}
@@ -224,9 +222,9 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	}
 	ap := path.Child("analysis")
 	errs = append(errs, validateSwitch(ap.Child("mode"), in.Analysis.Mode)...)
-	enabled, explicit := switchOf(in.Analysis.Mode, in.Analysis.Enabled, profile.Analysis || stepAnalysis)
+	enabled, explicit := switchOf(in.Analysis.Mode, profile.Analysis || stepAnalysis)
 	if explicit && enabled && !out.UsesRollout() {
-		errs = append(errs, field.Forbidden(ap.Child(analysisSwitchField(in.Analysis)),
+		errs = append(errs, field.Forbidden(ap.Child("mode"),
 			"an analysis gates a canary or blueGreen promotion; spec.delivery.strategy is rollingUpdate"))
 	}
 	if !out.UsesRollout() {
@@ -268,7 +266,7 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	if out.Strategy == StrategyCanary {
 		off := ""
 		if out.Analysis == nil {
-			off = switchedOff(ap, in.Analysis.Mode)
+			off = switchedOff(ap)
 		}
 		steps, serrs := resolveSteps(path.Child("steps"), in.Steps, off)
 		out.Steps = steps
@@ -407,8 +405,8 @@ func resolveAutoscaling(path *field.Path, in v1alpha1.Autoscaling, profile Profi
 	if e := validateSwitch(path.Child("mode"), in.Mode); len(e) > 0 {
 		return nil, e
 	}
-	if on, explicit := switchOf(in.Mode, in.Enabled, profile.Autoscaling); !on {
-		off := switchedOff(path, in.Mode)
+	if on, explicit := switchOf(in.Mode, profile.Autoscaling); !on {
+		off := switchedOff(path)
 		for _, f := range []struct {
 			name string
 			set  bool
@@ -470,14 +468,6 @@ func boolOr(v *bool, d bool) bool {
 func i32(v int64) *int32 {
 	n := int32(v) //nolint:gosec // Callers pass values checked against small bounds.
 	return &n
-}
-
-// analysisSwitchField names the field that turned the analysis on.
-func analysisSwitchField(a v1alpha1.Analysis) string {
-	if a.Mode == v1alpha1.SwitchEnabled {
-		return "mode"
-	}
-	return "enabled"
 }
 
 // resolveMonitoring applies defaults to Monitoring.

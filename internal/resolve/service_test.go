@@ -60,8 +60,8 @@ func TestResolveServiceProfiles(t *testing.T) {
 				s.Environment = "production"
 				s.Service.Replicas = i64(4)
 				s.Database.Size = "large"
-				s.Delivery = v1alpha1.Delivery{Strategy: "blueGreen", Analysis: v1alpha1.Analysis{Enabled: b(false)}}
-				s.Autoscaling = v1alpha1.Autoscaling{Enabled: b(false)}
+				s.Delivery = v1alpha1.Delivery{Strategy: "blueGreen", Analysis: v1alpha1.Analysis{Mode: "Disabled"}}
+				s.Autoscaling = v1alpha1.Autoscaling{Mode: "Disabled"}
 				s.Availability = v1alpha1.Availability{PodDisruptionBudget: b(false), Spread: b(false)}
 			},
 			want: summary{Replicas: 4, Strategy: "blueGreen", DatabaseSize: "large"},
@@ -100,10 +100,10 @@ func TestResolveServiceProfiles(t *testing.T) {
 			want: summary{Replicas: 1, Strategy: "rollingUpdate", DatabaseSize: "small",
 				Autoscaling: &Autoscaling{MinReplicas: 1, MaxReplicas: 10, TargetCPU: 70}, DisruptionBudget: true, Spread: true},
 		},
-		"ModeWinsOverTheOldBoolean": {
+		"ProductionAutoscalingDisabled": {
 			in: func(s *v1alpha1.XFullStackServiceSpec) {
 				s.Environment = "production"
-				s.Autoscaling = v1alpha1.Autoscaling{Mode: "Disabled", Enabled: b(true)}
+				s.Autoscaling = v1alpha1.Autoscaling{Mode: "Disabled"}
 			},
 			want: summary{Replicas: 3, Strategy: "canary", Analysis: true, DatabaseSize: "medium", Steps: 6, DisruptionBudget: true, Spread: true},
 		},

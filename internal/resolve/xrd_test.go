@@ -100,7 +100,7 @@ func TestXRDsMatchCode(t *testing.T) {
 		"switch enum":                       {Switches, enum(svc("autoscaling.mode")["enum"])},
 		"owner pattern":                     {v1alpha1.OwnerPattern, app("owner")["pattern"]},
 		"description length":                {float64(v1alpha1.MaxDescriptionLength), svc("description")["maxLength"]},
-		"autoscaling: the profile decides":  {nil, svc("autoscaling.enabled")["default"]},
+		"autoscaling: the profile decides":  {nil, svc("autoscaling.mode")["default"]},
 		"availability: the profile decides": {nil, svc("availability.podDisruptionBudget")["default"]},
 	}
 	for name, tc := range cases {
