@@ -29,6 +29,11 @@ const (
 	ReasonAllReady          = "AllReady"
 	ReasonWaiting           = "WaitingForResources"
 
+	// ConditionDelivered says whether the image an XFullStackService asks
+	// for serves (reasons: Delivered, Handover, Migrating,
+	// MigrationFailed, or the workload's phase).
+	ConditionDelivered = "Delivered"
+
 	// ConditionMigrated reports the migration Job of a new image.
 	ConditionMigrated        = "Migrated"
 	ReasonMigrating          = "Migrating"
@@ -108,6 +113,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	setReadyCondition(rsp, waiting, len(p.Resources)+len(p.Pending))
 	setMigratedCondition(rsp, p.Migration)
+	if c := p.Delivered; c != nil {
+		pipeline.Condition(rsp, ConditionDelivered, c.Status, c.Reason, c.Message)
+	}
 	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))
 	return rsp, nil
 }

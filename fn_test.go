@@ -71,7 +71,7 @@ func TestExamplesMatchGolden(t *testing.T) {
 				byType[typ] = &fnv1.Condition{Type: typ, Status: st, Reason: m["reason"].(string), Message: &msg, Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()}
 			}
 			var wantConds []*fnv1.Condition
-			for _, typ := range []string{ConditionResourcesReady, ConditionMigrated} {
+			for _, typ := range []string{ConditionResourcesReady, ConditionMigrated, ConditionDelivered} {
 				if c, ok := byType[typ]; ok {
 					wantConds = append(wantConds, c)
 				}

@@ -355,9 +355,18 @@ type DeliveryStatus struct {
 	// rollingUpdate, canary or blueGreen.
 	// +optional
 	Strategy string `json:"strategy,omitempty"`
-	// The kind and name of the workload that runs the service.
+	// The kind of the workload that runs the service: Deployment or
+	// Rollout.
 	// +optional
-	Workload string `json:"workload,omitempty"`
+	WorkloadKind string `json:"workloadKind,omitempty"`
+	// The name of the workload.
+	// +optional
+	WorkloadName string `json:"workloadName,omitempty"`
+	// The image of the workload's pod template: spec.service.image, unless
+	// a migration holds the one that serves (a Rollout's template takes the
+	// new image at once and rolls it out in steps).
+	// +optional
+	ObservedImage string `json:"observedImage,omitempty"`
 	// Pending, Progressing, Paused, Degraded or Healthy (for a Rollout, its
 	// own phase).
 	// +optional
@@ -366,9 +375,13 @@ type DeliveryStatus struct {
 	// paused at or the analysis that failed.
 	// +optional
 	Message string `json:"message,omitempty"`
-	// Canary step the Rollout is at: <index> of <steps>.
+	// Canary step the Rollout is at, from 0 (steps once every step is
+	// done).
 	// +optional
-	Step string `json:"step,omitempty"`
+	Step *int64 `json:"step,omitempty"`
+	// How many steps the canary has.
+	// +optional
+	Steps int64 `json:"steps,omitempty"`
 	// Whether promotion is gated on an analysis.
 	// +optional
 	Analysis bool `json:"analysis"`

@@ -97,6 +97,14 @@ type Plan struct {
 	ConnectionDetails pipeline.ConnectionDetails
 	// Migration is the migration Job composed for a new image, if any.
 	Migration *Migration
+	// Delivered is the XR's Delivered condition, for a kind that has one.
+	Delivered *Condition
+}
+
+// Condition is a condition the function sets on the XR (and its claim).
+type Condition struct {
+	Status          bool
+	Reason, Message string
 }
 
 // A Planner plans the composed resources of one composite kind.

@@ -1,6 +1,9 @@
 package composite
 
 import (
+	"fmt"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -170,7 +173,48 @@ func FullStackService(r Request) (*Plan, error) {
 		delivery.Handover = w.handoverMessage
 	}
 	plan.Status = v1alpha1.XFullStackServiceStatus{URL: objects.URL(m, svc.Ingress, front), Database: db, Delivery: delivery}
+	c := delivered(delivery, svc.Service.Image, plan.Migration)
+	plan.Delivered = &c
 	return plan, nil
+}
+
+// Reasons of the Delivered condition besides the workload's phase.
+const (
+	ReasonDelivered       = "Delivered"
+	ReasonHandover        = "Handover"
+	ReasonMigrating       = "Migrating"
+	ReasonMigrationFailed = "MigrationFailed"
+)
+
+// delivered decides the XR's Delivered condition: True once the image the
+// spec asks for runs on a Healthy workload; otherwise False with what it
+// waits for: a handover between Deployment and Rollout, a migration, or
+// the workload's phase (Pending, Progressing, Paused, Degraded) and why.
+func delivered(d *v1alpha1.DeliveryStatus, image string, mig *Migration) Condition {
+	switch {
+	case d.Handover != "":
+		return Condition{Reason: ReasonHandover, Message: d.Handover}
+	case mig != nil && mig.State == ready.JobFailed:
+		return Condition{Reason: ReasonMigrationFailed, Message: fmt.Sprintf("the migration Job %s for %s failed; %s keeps serving", mig.Job, mig.Image, d.ObservedImage)}
+	case mig != nil && mig.State != ready.JobSucceeded:
+		return Condition{Reason: ReasonMigrating, Message: fmt.Sprintf("%s waits for its migration Job %s", mig.Image, mig.Job)}
+	case d.Phase == ready.RolloutHealthy && d.ObservedImage == image:
+		return Condition{Status: true, Reason: ReasonDelivered, Message: fmt.Sprintf("%s serves from %s %s", image, d.WorkloadKind, d.WorkloadName)}
+	}
+	msg := d.Message
+	if d.Step != nil {
+		msg = strings.TrimSuffix(fmt.Sprintf("at step %d of %d; %s", *d.Step, d.Steps, msg), "; ")
+	}
+	if msg == "" {
+		msg = fmt.Sprintf("%s %s is %s", d.WorkloadKind, d.WorkloadName, strings.ToLower(d.Phase))
+	}
+	if d.ObservedImage == image {
+		return Condition{Reason: d.Phase, Message: fmt.Sprintf("%s rolling out: %s", image, msg)}
+	}
+	if d.ObservedImage == "" {
+		return Condition{Reason: d.Phase, Message: fmt.Sprintf("%s not running yet: %s", image, msg)}
+	}
+	return Condition{Reason: d.Phase, Message: fmt.Sprintf("%s on its way, %s runs: %s", image, d.ObservedImage, msg)}
 }
 
 // trafficService returns one of the service's Services. The selector of a
@@ -233,10 +277,11 @@ func rolloutServices(svc *resolve.FullStackService, w workload, stable, canary, 
 // and where its workload stands, so a person sees a stuck canary.
 func deliveryStatus(r Request, svc *resolve.FullStackService, workloadKind, name string) *v1alpha1.DeliveryStatus {
 	out := &v1alpha1.DeliveryStatus{
-		Strategy: svc.Delivery.Strategy,
-		Workload: workloadKind + " " + name,
-		Analysis: svc.Delivery.Analysis != nil,
-		Phase:    "Pending",
+		Strategy:     svc.Delivery.Strategy,
+		WorkloadKind: workloadKind,
+		WorkloadName: name,
+		Analysis:     svc.Delivery.Analysis != nil,
+		Phase:        "Pending",
 	}
 	switch workloadKind {
 	case "Rollout":
@@ -248,12 +293,18 @@ func deliveryStatus(r Request, svc *resolve.FullStackService, workloadKind, name
 		if s.Phase != "" {
 			out.Phase = s.Phase
 		}
-		out.Message, out.Step = s.Message, s.Step
+		if !s.Current && s.Phase == ready.RolloutHealthy {
+			// Healthy describes an older spec.
+			out.Phase = ready.RolloutProgressing
+		}
+		out.Message, out.Step, out.Steps = s.Message, s.Step, s.Steps
+		out.ObservedImage = observedImage(o)
 	default:
 		o := observedObject(r, ResServiceDeployment)
 		if o == nil {
 			break
 		}
+		out.ObservedImage = observedImage(o)
 		if res := ready.Of(deploymentGK, o, ready.Options{}); res.Ready {
 			out.Phase = ready.RolloutHealthy
 		} else {
@@ -261,4 +312,11 @@ func deliveryStatus(r Request, svc *resolve.FullStackService, workloadKind, name
 		}
 	}
 	return out
+}
+
+// observedImage is the image an observed workload's pod template runs.
+func observedImage(o *unstructured.Unstructured) string {
+	v, _ := pipeline.Value(o.Object, "spec.template.spec.containers[0].image")
+	s, _ := v.(string)
+	return s
 }

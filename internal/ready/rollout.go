@@ -20,8 +20,11 @@ const (
 type RolloutStatus struct {
 	Phase   string
 	Message string
-	// Step is "<current step index> of <steps>", empty outside a canary.
-	Step string
+	// Step is the canary step the Rollout is at (its currentStepIndex,
+	// from 0; Steps when every step is done), nil outside a canary; Steps
+	// is how many steps it has.
+	Step  *int64
+	Steps int64
 	// Current says whether the controller has seen the latest spec.
 	Current bool
 }
@@ -48,7 +51,7 @@ func ReadRollout(u *unstructured.Unstructured) RolloutStatus {
 	s.Current = observed >= gen && observed > 0
 	steps, _, _ := unstructured.NestedSlice(u.Object, "spec", "strategy", "canary", "steps")
 	if idx, ok := integer(u, "status", "currentStepIndex"); ok && len(steps) > 0 {
-		s.Step = fmt.Sprintf("%d of %d", idx, len(steps))
+		s.Step, s.Steps = &idx, int64(len(steps))
 	}
 	return s
 }
@@ -68,8 +71,8 @@ func rollout(u *unstructured.Unstructured, _ Options) Result {
 		return Result{Reason: "no phase reported yet"}
 	}
 	reason := "phase " + s.Phase
-	if s.Step != "" {
-		reason += " at step " + s.Step
+	if s.Step != nil {
+		reason += fmt.Sprintf(" at step %d of %d", *s.Step, s.Steps)
 	}
 	if s.Message != "" {
 		reason += ": " + s.Message

@@ -19,7 +19,7 @@ func TestRolloutReadiness(t *testing.T) {
 		"Healthy": {
 			observed: "metadata: {generation: 4}\n" + canary + `status: {observedGeneration: "4", phase: Healthy, currentStepIndex: 5}`,
 			want:     Result{Ready: true},
-			status:   RolloutStatus{Phase: "Healthy", Step: "5 of 5", Current: true},
+			status:   RolloutStatus{Phase: "Healthy", Step: i64(5), Steps: 5, Current: true},
 		},
 		"HealthyButGenerationNotObserved": {
 			// The string observedGeneration lags: a new spec is not yet seen.
@@ -30,14 +30,14 @@ func TestRolloutReadiness(t *testing.T) {
 		"PausedAtAStep": {
 			observed: "metadata: {generation: 5}\n" + canary + `status: {observedGeneration: "5", phase: Paused, message: CanaryPauseStep, currentStepIndex: 1}`,
 			want:     Result{Reason: "phase Paused at step 1 of 5: CanaryPauseStep"},
-			status:   RolloutStatus{Phase: "Paused", Message: "CanaryPauseStep", Step: "1 of 5", Current: true},
+			status:   RolloutStatus{Phase: "Paused", Message: "CanaryPauseStep", Step: i64(1), Steps: 5, Current: true},
 		},
 		"DegradedAfterAFailedAnalysis": {
 			observed: "metadata: {generation: 5}\n" + canary +
 				`status: {observedGeneration: "5", phase: Degraded, message: "RolloutAborted: Rollout aborted update to revision 5: Metric \"success-rate\" assessed Failed", currentStepIndex: 0}`,
 			want: Result{Reason: `phase Degraded at step 0 of 5: RolloutAborted: Rollout aborted update to revision 5: Metric "success-rate" assessed Failed`},
 			status: RolloutStatus{Phase: "Degraded", Message: `RolloutAborted: Rollout aborted update to revision 5: Metric "success-rate" assessed Failed`,
-				Step: "0 of 5", Current: true},
+				Step: i64(0), Steps: 5, Current: true},
 		},
 		"BlueGreenProgressing": {
 			observed: "metadata: {generation: 1}\nspec: {strategy: {blueGreen: {activeService: a}}}\n" +
@@ -84,3 +84,5 @@ func TestKindsWithoutStatusAreReadyOnceObserved(t *testing.T) {
 		}
 	}
 }
+
+func i64(n int64) *int64 { return &n }
