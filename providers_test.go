@@ -90,7 +90,7 @@ func TestCloudDatabasesAcrossNamespaces(t *testing.T) {
 	for _, ex := range []string{"fullstack-aws", "fullstack-gcp", "fullstack-azure"} {
 		t.Run(ex, func(t *testing.T) {
 			owner := map[string]string{}
-			for _, ns := range []string{"shop-dev", "shop-qa", "shop-prod", long, "1st-env"} {
+			for _, ns := range []string{"shop-dev", "shop-staging", "shop-prod", long, "1st-env"} {
 				w := cloudWorld(t, ex, ns, protected)
 				w.converge()
 				for _, n := range cloudNames(w, ex) {

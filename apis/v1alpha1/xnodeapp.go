@@ -27,7 +27,7 @@ type XNodeAppSpec struct {
 	// workload.
 	// +optional
 	// +kubebuilder:default=development
-	// +kubebuilder:validation:Enum=development;qa;production
+	// +kubebuilder:validation:Enum=development;staging;production
 	Environment string `json:"environment,omitempty"`
 	// The owning team: a name such as team-payments, or a Backstage entity
 	// reference such as group:default/team-payments. The fullstack.io/owner

@@ -138,9 +138,9 @@ func TestResolveNodeAppErrors(t *testing.T) {
 			},
 		},
 		"UnknownEnvironmentAndVersion": {
-			in: func(n *v1alpha1.XNodeAppSpec) { n.Environment = "staging"; n.Database.Version = "12" },
+			in: func(n *v1alpha1.XNodeAppSpec) { n.Environment = "qa"; n.Database.Version = "12" },
 			want: []string{
-				`spec.environment: Unsupported value: "staging": supported values: "development", "qa", "production"`,
+				`spec.environment: Unsupported value: "qa": supported values: "development", "staging", "production"`,
 				`spec.database.version: Unsupported value: "12": supported values: "14", "15", "16", "17", "18"`,
 			},
 		},

@@ -112,7 +112,7 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 		Language:    in.Language,
 		Framework:   in.Framework,
 	}
-	errs = append(errs, oneOf(root.Child("environment"), out.Environment, ServiceEnvironments)...)
+	errs = append(errs, oneOf(root.Child("environment"), out.Environment, Environments)...)
 	var oerrs field.ErrorList
 	out.Owner, oerrs = resolveOwner(root.Child("owner"), in.Owner, c)
 	errs = append(errs, oerrs...)

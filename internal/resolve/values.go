@@ -8,15 +8,16 @@ import "github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 // render` without --xrd, and XRs stored before a default existed, reach it
 // without them.
 
-// Environments.
+// Environments, the same for both composites: staging is what Argo CD,
+// Flux and Backstage's templates call the environment before production.
 const (
 	EnvDevelopment = "development"
-	EnvQA          = "qa"
+	EnvStaging     = "staging"
 	EnvProduction  = "production"
 )
 
 // Environments lists the allowed values of spec.environment.
-var Environments = []string{EnvDevelopment, EnvQA, EnvProduction}
+var Environments = []string{EnvDevelopment, EnvStaging, EnvProduction}
 
 // Database sizes.
 const (
@@ -140,14 +141,6 @@ const EnginePostgres = "postgres"
 
 // Engines lists the allowed values of spec.database.engine.
 var Engines = []string{EnginePostgres}
-
-// Environments of an XFullStackService. staging replaces XNodeApp's qa: it
-// runs canaries, like production, with fewer replicas and no analysis.
-const EnvStaging = "staging"
-
-// ServiceEnvironments lists the allowed values of an XFullStackService's
-// spec.environment.
-var ServiceEnvironments = []string{EnvDevelopment, EnvStaging, EnvProduction}
 
 // Delivery strategies.
 const (

@@ -82,7 +82,7 @@ func TestXRDsMatchCode(t *testing.T) {
 		"region pattern":                    {v1alpha1.RegionPattern, app("database.region")["pattern"]},
 		"protection enum":                   {Protections, enum(app("database.protection")["enum"])},
 		"protection default":                {ProtectionDefault, app("database.protection")["default"]},
-		"XFullStackService environments":    {ServiceEnvironments, enum(svc("environment")["enum"])},
+		"XFullStackService environments":    {Environments, enum(svc("environment")["enum"])},
 		"XFullStackService env default":     {DefaultEnvironment, svc("environment")["default"]},
 		"strategy enum":                     {Strategies, enum(svc("delivery.strategy")["enum"])},
 		"strategy: the profile decides":     {nil, svc("delivery.strategy")["default"]},

@@ -68,7 +68,7 @@ func newGitRepo(t *testing.T, dir, content string) *gitRepo {
 	run(t, "", "git", "init", "-q", "--bare", "-b", "main", filepath.Join(root, "deploy.git"))
 	run(t, "", "git", "init", "-q", "-b", "main", r.work)
 	run(t, r.work, "cp", "-r", content+"/.", r.work)
-	r.commit(t, "The shop in development, qa and production")
+	r.commit(t, "The shop in development, staging and production")
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -214,7 +214,7 @@ func (f *fluxScenarios) fluxApplies(ctx context.Context, t *testing.T) {
 	waitKustomizationReady(ctx, t, "platform", "", 180*time.Second)
 
 	f.apps = map[string]*app{}
-	for env, ns := range map[string]string{"development": "shop-dev", "qa": "shop-qa", "production": "shop-prod"} {
+	for env, ns := range map[string]string{"development": "shop-dev", "staging": "shop-staging", "production": "shop-prod"} {
 		f.apps[env] = &app{example: "gitops-" + env, namespace: ns, xr: func(ctx context.Context) (*unstructured.Unstructured, error) {
 			return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XNodeApp", ns, "shop")
 		}}
@@ -268,37 +268,37 @@ func readySince(xr *unstructured.Unstructured) string {
 }
 
 // refusedSpec commits a spec the XRD accepts but the function refuses (the
-// API's CPU request above its limit) to qa: the Kustomization applies it and
+// API's CPU request above its limit) to staging: the Kustomization applies it and
 // reports its health check failed, naming the XR. The revert brings it back
 // to Ready.
 func (f *fluxScenarios) refusedSpec(ctx context.Context, t *testing.T) {
-	file := filepath.Join("apps", "qa", "kustomization.yaml")
-	f.repo.edit(t, file, "        value: qa\n", `        value: qa
+	file := filepath.Join("apps", "staging", "kustomization.yaml")
+	f.repo.edit(t, file, "        value: staging\n", `        value: staging
       - op: add
         path: /spec/backend/resources
         value:
           requests: {cpu: "2"}
           limits: {cpu: "1"}
 `)
-	bad := f.repo.commit(t, "qa: more CPU for the API")
+	bad := f.repo.commit(t, "staging: more CPU for the API")
 	f.repo.push(t)
 	start := time.Now()
 	requestReconcile(ctx, t)
-	if err := cl.waitFor(180*time.Second, "shop-qa to fail its health check", func() error {
-		ready, reason, msg, _, err := kustomization(ctx, "shop-qa")
+	if err := cl.waitFor(180*time.Second, "shop-staging to fail its health check", func() error {
+		ready, reason, msg, _, err := kustomization(ctx, "shop-staging")
 		if err != nil {
 			return err
 		}
-		if ready != "False" || reason != "HealthCheckFailed" || !strings.Contains(msg, "XNodeApp/shop-qa/shop") {
-			return fmt.Errorf("shop-qa: Ready=%s %s: %s", ready, reason, msg)
+		if ready != "False" || reason != "HealthCheckFailed" || !strings.Contains(msg, "XNodeApp/shop-staging/shop") {
+			return fmt.Errorf("shop-staging: Ready=%s %s: %s", ready, reason, msg)
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, msg, _, _ := kustomization(ctx, "shop-qa")
-	fmt.Printf("e2e: flux: shop-qa failed %.0fs after commit %s: %s\n", time.Since(start).Seconds(), bad[:8], msg)
-	xr, err := f.apps["qa"].xr(ctx)
+	_, _, msg, _, _ := kustomization(ctx, "shop-staging")
+	fmt.Printf("e2e: flux: shop-staging failed %.0fs after commit %s: %s\n", time.Since(start).Seconds(), bad[:8], msg)
+	xr, err := f.apps["staging"].xr(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func (f *fluxScenarios) refusedSpec(ctx context.Context, t *testing.T) {
 	good := run(t, f.repo.work, "git", "rev-parse", "HEAD")
 	f.repo.push(t)
 	requestReconcile(ctx, t)
-	waitKustomizationReady(ctx, t, "shop-qa", good, 180*time.Second)
+	waitKustomizationReady(ctx, t, "shop-staging", good, 180*time.Second)
 }
 
 // imageThroughGit is day 2 through Git: a commit that gives development a

@@ -63,7 +63,7 @@ func TestFluxHealthCheckExprs(t *testing.T) {
 		u := &unstructured.Unstructured{Object: tc.Object}
 		// The XR and claim checks are in every environment's Kustomization;
 		// the Configuration's in platform's.
-		kustomizations := []string{"shop-development", "shop-qa", "shop-production"}
+		kustomizations := []string{"shop-development", "shop-staging", "shop-production"}
 		if u.GetKind() == "Configuration" {
 			kustomizations = []string{"platform"}
 		}
