@@ -10,7 +10,9 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/types/known/structpb"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -273,4 +275,67 @@ func readyCondition(rsp *fnv1.RunFunctionResponse) *fnv1.Condition {
 		}
 	}
 	return nil
+}
+
+// TestRBACCoversComposedKinds checks example/install/rbac.yaml against
+// every golden render: each kind the function composes, other than the
+// managed resources of packaged providers (Crossplane's RBAC manager grants
+// those), is granted every verb Crossplane uses on a composed resource,
+// and nothing is granted that no example composes (ConfigMaps, read as
+// required resources, are read only).
+func TestRBACCoversComposedKinds(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("example", "install", "rbac.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(b, &role); err != nil {
+		t.Fatal(err)
+	}
+	if role.Labels["rbac.crossplane.io/aggregate-to-crossplane"] != "true" {
+		t.Errorf("the ClusterRole is not aggregated to Crossplane: labels %v", role.Labels)
+	}
+	granted := map[string][]string{} // group/resource -> verbs
+	for _, r := range role.Rules {
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				granted[g+"/"+res] = r.Verbs
+			}
+		}
+	}
+	plural := map[string]string{"Ingress": "ingresses", "NetworkPolicy": "networkpolicies", "PodDisruptionBudget": "poddisruptionbudgets"}
+	composed := map[string]bool{}
+	files, err := filepath.Glob("example/*/golden/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	all := []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+	for _, f := range files {
+		for i, o := range readDocs(t, f) {
+			gv, kind := o.GroupVersionKind(), o.GetKind()
+			if i == 0 || gv.Group == "render.crossplane.io" || strings.HasSuffix(gv.Group, ".upbound.io") {
+				continue // The XR, render's result, packaged providers' managed resources.
+			}
+			res := plural[kind]
+			if res == "" {
+				res = strings.ToLower(kind) + "s"
+			}
+			key := gv.Group + "/" + res
+			composed[key] = true
+			if diff := cmp.Diff(all, granted[key]); diff != "" {
+				t.Errorf("%s (%s in %s): verbs -want, +granted:\n%s", key, kind, f, diff)
+			}
+		}
+	}
+	for key, verbs := range granted {
+		if key == "/configmaps" {
+			if diff := cmp.Diff([]string{"get", "list", "watch"}, verbs); diff != "" {
+				t.Errorf("configmaps: -want, +granted:\n%s", diff)
+			}
+			continue
+		}
+		if !composed[key] {
+			t.Errorf("%s is granted but no example composes it", key)
+		}
+	}
 }
