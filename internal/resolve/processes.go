@@ -162,6 +162,21 @@ func processDatabase(p *field.Path, v string) (bool, field.ErrorList) {
 	return false, field.ErrorList{field.NotSupported(p, v, []string{v1alpha1.SwitchEnabled, v1alpha1.SwitchDisabled})}
 }
 
+// resolveProcessOf resolves what a worker and a scheduled job share: a
+// name unique among its kind, its own settings (no writable paths by
+// default), what it takes from the API, and its own image if it names one.
+func resolveProcessOf(p *field.Path, name, image string, in v1alpha1.Process, api Workload, d workloadDefaults, seen map[string]bool) (Workload, field.ErrorList) {
+	errs := processName(p.Child("name"), name, seen)
+	d.writable = nil
+	var own Workload
+	errs = append(errs, resolveProcess(p, in, d, &own)...)
+	pods, ierrs := inherit(p, own, api)
+	errs = append(errs, ierrs...)
+	var ferrs field.ErrorList
+	pods.Image, ferrs = processImage(p.Child("image"), image, d.registry)
+	return pods, append(errs, ferrs...)
+}
+
 // resolveWorkers resolves the workers of an application whose API is api.
 func resolveWorkers(path *field.Path, in []v1alpha1.Worker, api Workload, d workloadDefaults) ([]Worker, field.ErrorList) {
 	var errs field.ErrorList
@@ -172,15 +187,8 @@ func resolveWorkers(path *field.Path, in []v1alpha1.Worker, api Workload, d work
 	out := make([]Worker, 0, len(in))
 	for i, w := range in {
 		p := path.Index(i)
-		errs = append(errs, processName(p.Child("name"), w.Name, seen)...)
-		d.writable = nil
-		var own Workload
-		errs = append(errs, resolveProcess(p, w.Process, d, &own)...)
-		pods, ierrs := inherit(p, own, api)
-		errs = append(errs, ierrs...)
-		var ferrs field.ErrorList
-		pods.Image, ferrs = processImage(p.Child("image"), w.Image, d.registry)
-		errs = append(errs, ferrs...)
+		pods, perrs := resolveProcessOf(p, w.Name, w.Image, w.Process, api, d, seen)
+		errs = append(errs, perrs...)
 		replicas := int64(1)
 		if w.Replicas != nil {
 			replicas = *w.Replicas
@@ -207,15 +215,8 @@ func resolveSchedules(path *field.Path, in []v1alpha1.Schedule, api Workload, d 
 	out := make([]Schedule, 0, len(in))
 	for i, s := range in {
 		p := path.Index(i)
-		errs = append(errs, processName(p.Child("name"), s.Name, seen)...)
-		d.writable = nil
-		var own Workload
-		errs = append(errs, resolveProcess(p, s.Process, d, &own)...)
-		pods, ierrs := inherit(p, own, api)
-		errs = append(errs, ierrs...)
-		var ferrs field.ErrorList
-		pods.Image, ferrs = processImage(p.Child("image"), s.Image, d.registry)
-		errs = append(errs, ferrs...)
+		pods, perrs := resolveProcessOf(p, s.Name, s.Image, s.Process, api, d, seen)
+		errs = append(errs, perrs...)
 		if len(s.Command) == 0 {
 			errs = append(errs, field.Required(p.Child("command"), "what the job runs, such as [npm, run, report]"))
 		}

@@ -96,22 +96,17 @@ func migrations(ctx context.Context, t *testing.T, a *app, xrObj map[string]any)
 		t.Helper()
 		var found *unstructured.Unstructured
 		if err := cl.waitFor(120*time.Second, "the migration Job of "+image, func() error {
-			r, err := kc.resource("batch/v1", "Job", "shop")
+			jobs, err := migrationJobs(ctx, "shop")
 			if err != nil {
 				return err
 			}
-			l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=migration"})
-			if err != nil {
-				return err
-			}
-			for i := range l.Items {
-				cs, _, _ := unstructured.NestedSlice(l.Items[i].Object, "spec", "template", "spec", "containers")
-				if cs[0].(map[string]any)["image"] == image {
-					found = &l.Items[i]
+			for i := range jobs {
+				if jobContainer(jobs[i])["image"] == image {
+					found = &jobs[i]
 					return nil
 				}
 			}
-			return fmt.Errorf("%d migration Jobs, none with %s", len(l.Items), image)
+			return fmt.Errorf("%d migration Jobs, none with %s", len(jobs), image)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -225,22 +220,17 @@ func migrations(ctx context.Context, t *testing.T, a *app, xrObj map[string]any)
 	setImage("ghcr.io/acme/shop-api:3.0.0")
 	var replaced string
 	if err := cl.waitFor(120*time.Second, "a new migration Job with the new command", func() error {
-		r, err := kc.resource("batch/v1", "Job", "shop")
+		jobs, err := migrationJobs(ctx, "shop")
 		if err != nil {
 			return err
 		}
-		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=migration"})
-		if err != nil {
-			return err
-		}
-		for i := range l.Items {
-			cs, _, _ := unstructured.NestedSlice(l.Items[i].Object, "spec", "template", "spec", "containers")
-			if fmt.Sprint(cs[0].(map[string]any)["command"]) == fmt.Sprint(command) && l.Items[i].GetName() != failed {
-				replaced = l.Items[i].GetName()
+		for _, j := range jobs {
+			if fmt.Sprint(jobContainer(j)["command"]) == fmt.Sprint(command) && j.GetName() != failed {
+				replaced = j.GetName()
 				return nil
 			}
 		}
-		return fmt.Errorf("%d migration Jobs, none with %v", len(l.Items), command)
+		return fmt.Errorf("%d migration Jobs, none with %v", len(jobs), command)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -271,18 +261,13 @@ func migrations(ctx context.Context, t *testing.T, a *app, xrObj map[string]any)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := kc.resource("batch/v1", "Job", "shop")
+	jobs, err := migrationJobs(ctx, "shop")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=migration"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range l.Items {
-		cs, _, _ := unstructured.NestedSlice(l.Items[i].Object, "spec", "template", "spec", "containers")
-		if cs[0].(map[string]any)["image"] == "ghcr.io/acme/shop-api:2.0.0" {
-			t.Errorf("the rollback to ghcr.io/acme/shop-api:2.0.0 ran migration Job %s", l.Items[i].GetName())
+	for _, j := range jobs {
+		if jobContainer(j)["image"] == "ghcr.io/acme/shop-api:2.0.0" {
+			t.Errorf("the rollback to ghcr.io/acme/shop-api:2.0.0 ran migration Job %s", j.GetName())
 		}
 	}
 	t.Logf("rollback to ghcr.io/acme/shop-api:2.0.0 in %s, no migration Job", time.Since(start).Round(time.Second))
@@ -301,4 +286,23 @@ func jobConditions(o *unstructured.Unstructured) string {
 	active, _, _ := unstructured.NestedInt64(o.Object, "status", "active")
 	failed, _, _ := unstructured.NestedInt64(o.Object, "status", "failed")
 	return fmt.Sprintf("%s active=%d failed=%d", strings.Join(out, ","), active, failed)
+}
+
+// migrationJobs lists the migration Jobs in a namespace.
+func migrationJobs(ctx context.Context, namespace string) ([]unstructured.Unstructured, error) {
+	r, err := kc.resource("batch/v1", "Job", namespace)
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=migration"})
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+// jobContainer is the container of a Job.
+func jobContainer(job unstructured.Unstructured) map[string]any {
+	cs, _, _ := unstructured.NestedSlice(job.Object, "spec", "template", "spec", "containers")
+	return cs[0].(map[string]any)
 }
