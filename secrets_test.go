@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/fullstack-fn/function-fullstack/internal/database"
+	"github.com/fullstack-fn/function-fullstack/test/fake"
 )
 
 // secretKeys are the keys whose values are secret in a Secret, a
@@ -20,9 +21,14 @@ import (
 // uri and jdbcUrl carry the password.
 var secretKeys = map[string]bool{
 	database.KeyPassword: true, database.KeyURI: true, database.KeyJDBCURL: true, "seed": true,
+	// The keys of the Secret the External Secrets Operator writes from the
+	// vault (played: fake.FakeStore), which an application names in env
+	// valueFrom.
+	"api-key": true, "webhook-secret": true,
 }
 
-// TestNoSecretsLeak runs every example, and refused variants of them,
+// TestNoSecretsLeak runs every example, refused variants of them, and
+// variants handed the Secrets an application only names,
 // through the built binary at --debug over mTLS, and looks for every
 // password, seed and secret connection value (as is, and base64-encoded)
 // where it must never be: in the logs, the results (which Crossplane turns
@@ -50,6 +56,27 @@ func TestNoSecretsLeak(t *testing.T) {
 		in["ingressReadiness"] = "Eventually"
 		badInput.Input = toStruct(t, in)
 		reqs = append(reqs, badInput)
+	}
+
+	// The Secrets an application only names (the one ESO writes from the
+	// vault, env valueFrom, files): handed to the function anyway, as
+	// required resources it never asked for, their values must not come
+	// back either.
+	for _, r := range allRequests(t) {
+		withTeam := proto.Clone(r).(*fnv1.RunFunctionRequest)
+		withTeam.Meta.Tag += "/team-secrets"
+		if withTeam.RequiredResources == nil {
+			withTeam.RequiredResources = map[string]*fnv1.Resources{}
+		}
+		stripe := fake.Secret("paygate", "stripe", fake.FakeStore)
+		data := map[string]any{}
+		for k, v := range fake.FakeStore {
+			data[k] = base64.StdEncoding.EncodeToString([]byte(v))
+		}
+		delete(stripe, "stringData")
+		stripe["data"] = data
+		withTeam.RequiredResources["team-secrets"] = &fnv1.Resources{Items: []*fnv1.Resource{{Resource: toStruct(t, stripe)}}}
+		reqs = append(reqs, withTeam)
 	}
 
 	secrets := map[string]string{} // value -> where it was first seen
@@ -95,7 +122,8 @@ func TestNoSecretsLeak(t *testing.T) {
 	// password the function derives from it, and the connection Secrets'
 	// values.
 	for _, want := range []string{"credentials " + database.PasswordSeedCredential + " seed", "composed database-password password",
-		"composed database-connection password", "composed database-connection uri", "composed database-connection jdbcUrl", "XR connection details password"} {
+		"composed database-connection password", "composed database-connection uri", "composed database-connection jdbcUrl", "XR connection details password",
+		"required Secret api-key", "required Secret webhook-secret"} {
 		if !seen[want] {
 			t.Fatalf("no %q among the secrets collected: %v", want, kinds)
 		}
@@ -147,7 +175,7 @@ func TestNoSecretsLeak(t *testing.T) {
 		t.Errorf("no debug log lines, or no refusal logged: is --debug on?\n%s", logs[:min(len(logs), 2000)])
 	}
 	leaks("the function's log (--debug)", logs)
-	t.Logf("%d requests (every example and refused variants); %d secret values looked for (%d kinds), in %d responses and %d bytes of debug log; none found",
+	t.Logf("%d requests (every example, refused variants, and variants handed the Secrets apps only name); %d secret values looked for (%d kinds), in %d responses and %d bytes of debug log; none found",
 		len(reqs), len(secrets), len(kinds), len(rsps), len(logs))
 }
 
