@@ -1,6 +1,7 @@
 package objects
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
@@ -447,10 +448,8 @@ var flexibleServerTiers = map[int64][]string{
 // composed: sizes are rounded up to a tier) gets no tier.
 func FlexibleServerStorageTier(storageMB int64, have string) string {
 	tiers := flexibleServerTiers[storageMB]
-	for _, t := range tiers {
-		if t == have {
-			return have
-		}
+	if slices.Contains(tiers, have) {
+		return have
 	}
 	if len(tiers) == 0 {
 		return ""

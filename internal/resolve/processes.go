@@ -3,6 +3,7 @@ package resolve
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -91,7 +92,7 @@ func inherit(p *field.Path, own Workload, api Workload) (Workload, field.ErrorLi
 	out.Files = append(append([]v1alpha1.File{}, api.Files...), own.Files...)
 	pulls := append([]string{}, api.ImagePullSecrets...)
 	for _, s := range own.ImagePullSecrets {
-		if !containsString(pulls, s) {
+		if !slices.Contains(pulls, s) {
 			pulls = append(pulls, s)
 		}
 	}
@@ -99,15 +100,6 @@ func inherit(p *field.Path, own Workload, api Workload) (Workload, field.ErrorLi
 	out.PodAnnotations = mergeMaps(api.PodAnnotations, own.PodAnnotations)
 	out.PodLabels = mergeMaps(api.PodLabels, own.PodLabels)
 	return out, errs
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func mergeMaps(base, over map[string]string) map[string]string {
@@ -221,7 +213,7 @@ func resolveSchedules(path *field.Path, in []v1alpha1.Schedule, api Workload, d 
 			errs = append(errs, field.Required(p.Child("command"), "what the job runs, such as [npm, run, report]"))
 		}
 		sched := strings.TrimSpace(s.Schedule)
-		if !cronRE.MatchString(sched) && !containsString(cronMacros, sched) {
+		if !cronRE.MatchString(sched) && !slices.Contains(cronMacros, sched) {
 			errs = append(errs, field.Invalid(p.Child("schedule"), s.Schedule,
 				fmt.Sprintf("must be a cron schedule of five fields, such as \"0 3 * * *\", or one of %s", strings.Join(cronMacros, ", "))))
 		}

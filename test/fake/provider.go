@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -331,7 +332,7 @@ func flexibleServer(u *unstructured.Unstructured) string {
 	tier := forProviderString(u, "storageTier")
 	if tier == "" {
 		tier = tiers[0]
-	} else if !contains(tiers, tier) {
+	} else if !slices.Contains(tiers, tier) {
 		return fmt.Sprintf("cannot run plan: invalid 'storage_tier' %q for defined 'storage_mb' size '%d', expected one of [%s]", tier, mb, strings.Join(tiers, ", "))
 	}
 	state := atProvider(u)
@@ -342,15 +343,6 @@ func flexibleServer(u *unstructured.Unstructured) string {
 	lateInit(u, mb, "storageMb")
 	lateInit(u, tier, "storageTier")
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // FakeStore is the played secret store: every key holds these properties
