@@ -27,7 +27,7 @@ metadata: {name: orders, namespace: orders}
 spec:
   owner: team-orders
   environment: production
-  service: {image: "ghcr.io/acme/orders:1"}
+  backend: {image: "ghcr.io/acme/orders:1"}
   ingress: {host: orders.example.com}
 `, override)
 }
@@ -54,7 +54,7 @@ func TestFullStackServiceFatal(t *testing.T) {
 		// nginx traffic routing it is always empty (argo-rollouts v1.9.1
 		// rollout/trafficrouting/nginx; ingress-nginx monitor.lua).
 		"CanaryAnalysisWithoutIngress": {
-			spec: "ingress: {enabled: false}\ndelivery: {strategy: canary, analysis: {mode: Enabled}}",
+			spec: "ingress: {mode: Disabled}\ndelivery: {strategy: canary, analysis: {mode: Enabled}}",
 			want: `spec.delivery.analysis.query: Required value: the default query measures ingress-nginx's canary traffic, and this canary has no ingress-nginx traffic routing (spec.ingress.enabled is false), so every measurement would be empty and each release would stop on its analysis; set a PromQL query that measures the canary's pods (such as their request success rate by rollouts_pod_template_hash), or set spec.delivery.analysis.mode to Disabled`,
 		},
 		"CanaryAnalysisOnTraefik": {
@@ -120,7 +120,7 @@ func TestFullStackServiceFatal(t *testing.T) {
 			want: `spec.autoscaling.maxReplicas: Invalid value: 2: must be greater than or equal to spec.autoscaling.minReplicas (4)`,
 		},
 		"AutoscalingMaxBelowDefaultMin": {
-			spec: `{service: {image: "ghcr.io/acme/orders:1", replicas: 5}, autoscaling: {maxReplicas: 4}}`,
+			spec: `{backend: {image: "ghcr.io/acme/orders:1", replicas: 5}, autoscaling: {maxReplicas: 4}}`,
 			want: `spec.autoscaling.maxReplicas: Invalid value: 4: must be greater than or equal to spec.autoscaling.minReplicas (5)`,
 		},
 		"AutoscalingBoundWhileDisabled": {
@@ -156,18 +156,42 @@ func TestFullStackServiceFatal(t *testing.T) {
 			spec: `availability: {mode: Sometimes}`,
 			want: `spec.availability.mode: Unsupported value: "Sometimes": supported values: "Default", "Enabled", "Disabled"`,
 		},
+		"SpreadNotASwitch": {
+			spec: `availability: {spread: Always}`,
+			want: `spec.availability.spread: Unsupported value: "Always": supported values: "Default", "Enabled", "Disabled"`,
+		},
+		"PodDisruptionBudgetNotASwitch": {
+			spec: `availability: {podDisruptionBudget: "true"}`,
+			want: `spec.availability.podDisruptionBudget: Unsupported value: "true": supported values: "Default", "Enabled", "Disabled"`,
+		},
+		"IngressModeNotASwitch": {
+			spec: `ingress: {mode: "false", host: orders.example.com}`,
+			want: `spec.ingress.mode: Unsupported value: "false": supported values: "Default", "Enabled", "Disabled"`,
+		},
+		"TLSModeYAMLBoolean": { // YAML 1.1 reads an unquoted On as true
+			spec: `ingress: {host: orders.example.com, tls: {mode: On, issuerName: le}}`,
+			want: `spec.ingress.tls.mode: Invalid value: "bool": must be of type string`,
+		},
+		"MonitoringModeNotASwitch": {
+			spec: `monitoring: {mode: enabled}`,
+			want: `spec.monitoring.mode: Unsupported value: "enabled": supported values: "Default", "Enabled", "Disabled"`,
+		},
+		"FrontendModeNotASwitch": {
+			spec: `frontend: {mode: Hidden, image: ghcr.io/acme/web:1}`,
+			want: `spec.frontend.mode: Unsupported value: "Hidden": supported values: "Default", "Enabled", "Disabled"`,
+		},
 		"FrontendEnabledWithoutImage": {
-			spec: `frontend: {enabled: true}`,
-			want: `spec.frontend.image: Required value: a container image reference such as ghcr.io/acme/web:1.2.3`,
+			spec: `frontend: {mode: Enabled}`,
+			want: `spec.frontend.image: Required value: the frontend's container image, required when spec.frontend.mode is Enabled`,
 		},
 		"NoHostAndNoDomain": {
 			spec:  `{ingress: {host: ""}, delivery: {strategy: rollingUpdate}}`,
 			input: noPrometheus,
-			want:  `spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.enabled to false, or a domain in the function Input`,
+			want:  `spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the function Input`,
 		},
 		"ServiceWritablePathDuplicated": {
-			spec: `service: {image: "ghcr.io/acme/orders:1", writablePaths: [/var/cache/app, /var/cache/app]}`,
-			want: `spec.service.writablePaths[1]: Duplicate value: "/var/cache/app"`,
+			spec: `backend: {image: "ghcr.io/acme/orders:1", writablePaths: [/var/cache/app, /var/cache/app]}`,
+			want: `spec.backend.writablePaths[1]: Duplicate value: "/var/cache/app"`,
 		},
 		"FrontendWritablePathRoot": {
 			spec: `frontend: {image: "ghcr.io/acme/web:1", writablePaths: [/]}`,
@@ -518,7 +542,7 @@ metadata:
   labels: {crossplane.io/claim-name: orders, crossplane.io/claim-namespace: team-orders}
 spec:
   owner: team-orders
-  service: {image: orders:1}
+  backend: {image: orders:1}
   database: {provider: cnpg}
 `
 	secret := `apiVersion: v1
@@ -578,7 +602,7 @@ spec:
   environment: development
   frontend: {image: ghcr.io/acme/shop-web:1.0.0}
   backend: {image: ghcr.io/acme/shop-api:1.0.0}
-  ingress: {enabled: true}
+  ingress: {mode: Enabled}
 `
 	req := (example{Name: "xnodeapp", Scenario: "nothing-exists", Dir: "example/xnodeapp"}).request(t)
 	req.Observed.Composite.Resource = mustStruct(t, xr)
@@ -648,10 +672,10 @@ func TestCanaryWithoutNginxRouting(t *testing.T) {
 		analysis, trafficRouting bool
 	}{
 		"Nginx":             {spec: `delivery: {strategy: canary}`, analysis: true, trafficRouting: true},
-		"NoIngress":         {spec: "ingress: {enabled: false}\ndelivery: {strategy: canary}"},
+		"NoIngress":         {spec: "ingress: {mode: Disabled}\ndelivery: {strategy: canary}"},
 		"Traefik":           {spec: "ingress: {className: traefik}\ndelivery: {strategy: canary}"},
 		"TraefikOwnQuery":   {spec: "ingress: {className: traefik}\ndelivery: {strategy: canary, analysis: {query: 'sum(rate(http_requests_total{code!~\"5..\"}[1m]))/sum(rate(http_requests_total[1m]))'}}", analysis: true},
-		"NoIngressOwnQuery": {spec: "ingress: {enabled: false}\ndelivery: {strategy: canary, analysis: {mode: Enabled, query: 'vector(1)'}}", analysis: true},
+		"NoIngressOwnQuery": {spec: "ingress: {mode: Disabled}\ndelivery: {strategy: canary, analysis: {mode: Enabled, query: 'vector(1)'}}", analysis: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -146,7 +146,7 @@ func TestRunFunctionFatal(t *testing.T) {
 		},
 		"HostMissing": {
 			xr:   nodeApp(`ingress: {host: ""}`),
-			want: `cannot compose XNodeApp "shop": spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.enabled to false, or a domain in the function Input`,
+			want: `cannot compose XNodeApp "shop": spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the function Input`,
 		},
 		"DatabaseNameTooLong": {
 			xr: nodeApp(`database: {name: a_database_name_that_is_far_too_long_for_postgres_to_accept_as_an_identifier}`),
@@ -161,7 +161,7 @@ func TestRunFunctionFatal(t *testing.T) {
 			xr: `apiVersion: legacy.platform.fullstack.io/v1alpha1
 kind: XNodeApp
 metadata: {name: shop}
-spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {enabled: false}}`,
+spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {mode: Disabled}}`,
 			want: `cannot compose XNodeApp "shop": metadata.labels[crossplane.io/claim-namespace]: Required value: a cluster-scoped XNodeApp composes namespaced objects and needs a namespace: ` +
 				`create it through its claim, which sets this label, or use the namespaced XRD`,
 		},
@@ -222,7 +222,7 @@ spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {ena
 			want: `cannot compose XNodeApp "shop": spec.database.version: Unsupported value: "9": supported values: "14", "15", "16", "17", "18"`,
 		},
 		"IssuerMissingForTLS": {
-			xr:   nodeApp(`ingress: {host: shop.example.com, tls: {enabled: true}}`),
+			xr:   nodeApp(`ingress: {host: shop.example.com, tls: {mode: Enabled}}`),
 			want: `cannot compose XNodeApp "shop": spec.ingress.tls.issuerName: Required value: the cert-manager issuer that signs the certificate`,
 		},
 		"InputDatabaseCIDRNotCanonical": {

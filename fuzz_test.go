@@ -25,23 +25,23 @@ func FuzzRunFunction(f *testing.F) {
 		f.Add(e.Name, spec)
 	}
 	f.Add("xnodeapp", []byte(`{"database":{"size":"huge","provider":"oracle"},"frontend":{"port":-1}}`))
-	f.Add("fullstack-gcp", []byte(`{"owner":"x","frontend":{"image":"a"},"backend":{"image":"b","env":[{"name":"PORT"}]},"ingress":{"enabled":false}}`))
+	f.Add("fullstack-gcp", []byte(`{"owner":"x","frontend":{"image":"a"},"backend":{"image":"b","env":[{"name":"PORT"}]},"ingress":{"mode":"Disabled"}}`))
 	f.Add("nodeapp-claim-aws", []byte(`{"frontend":[],"backend":null,"database":"x"}`))
-	f.Add("fullstack-canary-prod", []byte(`{"owner":"x","environment":"production","service":{"image":"a"},"delivery":{"steps":[{"setWeight":200},{"pause":{"duration":"x"}},{"analysis":{}}],"analysis":{"count":0,"successRate":-1}},"autoscaling":{"minReplicas":5,"maxReplicas":1}}`))
-	f.Add("fullstack-bluegreen", []byte(`{"owner":"x","service":{"image":"a"},"delivery":{"strategy":"blueGreen","steps":[{}],"promotion":"Manual"},"frontend":{"image":""}}`))
-	f.Add("fullstack-dev", []byte(`{"owner":"x","service":{"image":"a","replicas":0},"autoscaling":{"enabled":true},"monitoring":{"enabled":true,"path":"metrics"}}`))
+	f.Add("fullstack-canary-prod", []byte(`{"owner":"x","environment":"production","backend":{"image":"a"},"delivery":{"steps":[{"setWeight":200},{"pause":{"duration":"x"}},{"analysis":{}}],"analysis":{"count":0,"successRate":-1}},"autoscaling":{"minReplicas":5,"maxReplicas":1}}`))
+	f.Add("fullstack-bluegreen", []byte(`{"owner":"x","backend":{"image":"a"},"delivery":{"strategy":"blueGreen","steps":[{}],"promotion":"Manual"},"frontend":{"image":""}}`))
+	f.Add("fullstack-dev", []byte(`{"owner":"x","backend":{"image":"a","replicas":0},"autoscaling":{"enabled":true},"monitoring":{"mode":"Enabled","path":"metrics"}}`))
 
 	// Hidden corners: unicode, huge strings, deep nesting, wrong types,
 	// numbers at the edges.
 	f.Add("xnodeapp", []byte(`{"owner":"team-ß","frontend":{"image":"ghcr.io/acme/wéb:1","env":[{"name":"ÄPFEL","value":"\u0000\ud83d\ude00"}]},"backend":{"image":"ghcr.io/acme/api:1"},"ingress":{"host":"xn--shp-sna.example.com"}}`))
 	f.Add("xnodeapp", []byte(`{"owner":"t","frontend":{"image":"`+strings.Repeat("a", 1<<16)+`"},"backend":{"image":"b","writablePaths":["/`+strings.Repeat("x/", 4096)+`"]}}`))
-	f.Add("fullstack-dev", []byte(strings.Repeat(`{"service":`, 512)+`{}`+strings.Repeat(`}`, 512)))
-	f.Add("fullstack-dev", []byte(`{"owner":1,"service":{"image":true,"port":1e300,"replicas":-9223372036854775808},"networkPolicies":["Enabled"],"delivery":"canary"}`))
+	f.Add("fullstack-dev", []byte(strings.Repeat(`{"backend":`, 512)+`{}`+strings.Repeat(`}`, 512)))
+	f.Add("fullstack-dev", []byte(`{"owner":1,"backend":{"image":true,"port":1e300,"replicas":-9223372036854775808},"networkPolicies":["Enabled"],"delivery":"canary"}`))
 	f.Add("xnodeapp-migration", []byte(`{"owner":"x","frontend":{"image":"a"},"backend":{"image":"b"},"database":{"migration":{"command":[""],"timeoutSeconds":0}},"networkPolicies":"Disabled"}`))
-	f.Add("fullstack-aws", []byte(`{"owner":"x","service":{"image":"a","writablePaths":["/tmp","/tmp","/etc/fullstack/db-ca/x",".."]},"database":{"storage":"1Ei","provider":"aws"}}`))
+	f.Add("fullstack-aws", []byte(`{"owner":"x","backend":{"image":"a","writablePaths":["/tmp","/tmp","/etc/fullstack/db-ca/x",".."]},"database":{"storage":"1Ei","provider":"aws"}}`))
 	f.Add("nodeapp-claim", []byte(`null`))
 	f.Add("nodeapp-claim", []byte(`[]`))
-	f.Add("fullstack-gcp", []byte(`{"owner":"x","service":{"image":"a","env":[{"name":"HOME","value":"/home/app"},{"name":"HOME"}]}}`))
+	f.Add("fullstack-gcp", []byte(`{"owner":"x","backend":{"image":"a","env":[{"name":"HOME","value":"/home/app"},{"name":"HOME"}]}}`))
 
 	f.Fuzz(func(t *testing.T, example string, spec []byte) {
 		template, ok := base[example]

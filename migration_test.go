@@ -68,14 +68,14 @@ backend: {image: "ghcr.io/acme/api:3"}`,
 			steps: []step{
 				{what: "the first version, no migration yet", spec: `delivery: {strategy: canary}`,
 					image: "ghcr.io/acme/orders:1"},
-				{what: "a new image with a migration: the Rollout keeps the old one", spec: `service: {image: "ghcr.io/acme/orders:2"}
+				{what: "a new image with a migration: the Rollout keeps the old one", spec: `backend: {image: "ghcr.io/acme/orders:2"}
 ` + migrate,
 					image: "ghcr.io/acme/orders:1", jobFor: "ghcr.io/acme/orders:2", reason: "Migrating", says: []string{"orders-migrate-"}},
 				{what: "the migration succeeded: the Rollout takes the new image", job: "Complete", jobImage: "ghcr.io/acme/orders:2",
 					image: "ghcr.io/acme/orders:2", jobFor: "ghcr.io/acme/orders:2", reason: "MigrationSucceeded"},
-				{what: "a rollback to the first version runs no migration", spec: `service: {image: "ghcr.io/acme/orders:1"}`,
+				{what: "a rollback to the first version runs no migration", spec: `backend: {image: "ghcr.io/acme/orders:1"}`,
 					image: "ghcr.io/acme/orders:1"},
-				{what: "a version never migrated still migrates first", spec: `service: {image: "ghcr.io/acme/orders:3"}`,
+				{what: "a version never migrated still migrates first", spec: `backend: {image: "ghcr.io/acme/orders:3"}`,
 					image: "ghcr.io/acme/orders:1", jobFor: "ghcr.io/acme/orders:3", reason: "Migrating"},
 			},
 		},

@@ -82,6 +82,12 @@ for ex in example/*/; do
   # Render examples have an XR; example/backstage holds a template.
   [ -e "$ex/xr.yaml" ] || continue
   ex=${ex%/}; name=$(basename "$ex")
+  # An example renders against the XRD the Configuration ships, never a copy
+  # that drifts from it.
+  case "$(readlink "$ex/xrd.yaml")" in
+    ../../configuration/*/definition*.yaml) ;;
+    *) echo "FAIL $name: xrd.yaml must be a symlink to a configuration/*/definition*.yaml"; failed=1; continue ;;
+  esac
   fnfile="$OUT/$name.functions.yaml"
   sed "s/127.0.0.1:9443/127.0.0.1:$PORT/" "$ex/functions.yaml" >"$fnfile"
   scenarios="nothing-exists"

@@ -448,12 +448,13 @@ type Migration struct {
 }
 
 // TLS asks cert-manager for a certificate for the Ingress host.
-// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || has(self.issuerName)",message="spec.ingress.tls.issuerName is required when TLS is enabled"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode != 'Enabled' || has(self.issuerName)",message="spec.ingress.tls.issuerName is required when spec.ingress.tls.mode is Enabled"
 type TLS struct {
-	// Whether to request a certificate and serve HTTPS.
+	// Whether to request a certificate and serve HTTPS: Enabled or
+	// Disabled; Default is Disabled.
 	// +optional
-	// +kubebuilder:default=false
-	Enabled bool `json:"enabled,omitempty"`
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Mode string `json:"mode,omitempty"`
 	// Name of the cert-manager issuer, such as letsencrypt-prod.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
@@ -469,10 +470,11 @@ type TLS struct {
 // Ingress exposes the application on one host: the frontend at / and the
 // API at /api, or a lone service at /.
 type Ingress struct {
-	// Whether to compose an Ingress.
+	// Whether to compose an Ingress: Enabled or Disabled; Default is
+	// Enabled.
 	// +optional
-	// +kubebuilder:default=true
-	Enabled *bool `json:"enabled,omitempty"`
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Mode string `json:"mode,omitempty"`
 	// DNS name the application is served at, such as shop.example.com.
 	// Defaults to <name>.<domain> when the platform sets a domain (function
 	// Input).

@@ -29,8 +29,10 @@ type XFullStackServiceSpec struct {
 	// The owning team: a name such as team-payments, or a Backstage entity
 	// reference such as group:default/team-payments. The fullstack.io/owner
 	// label gets the name; a reference is kept in the fullstack.io/owner-ref
-	// annotation. Defaults to the terasky.backstage.io/owner annotation a
-	// Backstage form writes.
+	// annotation. Required, or derived from the terasky.backstage.io/owner
+	// annotation a Backstage form writes: the function refuses an XR with
+	// neither, naming spec.owner. (A schema cannot require it: validation
+	// rules do not see annotations.)
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^([A-Za-z]+:)?([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`
@@ -54,9 +56,10 @@ type XFullStackServiceSpec struct {
 	// +kubebuilder:default=development
 	// +kubebuilder:validation:Enum=development;staging;production
 	Environment string `json:"environment,omitempty"`
-	// The service: an HTTP API at / on the ingress host (at /api when there
-	// is a frontend), wired to the database.
-	Service ServiceWorkload `json:"service"`
+	// The API: an HTTP service at / on the ingress host (at /api when
+	// there is a frontend), wired to the database. Named backend on both
+	// composites.
+	Backend ServiceWorkload `json:"backend"`
 	// An optional web frontend, served at / on the ingress host; the
 	// service then moves to /api.
 	// +optional
@@ -126,12 +129,14 @@ type XFullStackServiceSpec struct {
 }
 
 // ServiceFrontend is an XFullStackService's optional web frontend: on when
-// enabled is true (or, when enabled is left out, when an image is set).
-// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || has(self.image)",message="spec.frontend.image is required when the frontend is enabled"
+// an image is set, unless mode is Disabled.
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode != 'Enabled' || has(self.image)",message="spec.frontend.image is required when spec.frontend.mode is Enabled"
 type ServiceFrontend struct {
-	// Whether to run a frontend.
+	// Whether to run a frontend: Default runs it when an image is set;
+	// Disabled keeps the image but runs nothing.
 	// +optional
-	Enabled *bool `json:"enabled,omitempty"`
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Mode string `json:"mode,omitempty"`
 	// Container image, such as ghcr.io/acme/web:1.2.3; an image without a
 	// registry gets the platform registry (function Input).
 	// +optional
@@ -147,13 +152,10 @@ func (f *ServiceFrontend) On() bool {
 	if f == nil {
 		return false
 	}
-	if f.Enabled != nil {
-		return *f.Enabled
-	}
-	return f.Image != ""
+	return f.Mode != SwitchDisabled && f.Image != ""
 }
 
-// ServiceWorkload is an XFullStackService's service: an HTTP API.
+// ServiceWorkload is an XFullStackService's backend: an HTTP API.
 type ServiceWorkload struct {
 	Container `json:",inline"`
 	// Port the container listens on; also passed to it as PORT.
@@ -282,10 +284,11 @@ type Analysis struct {
 // Monitoring asks the Prometheus Operator to scrape the service and, for an
 // in-cluster database, PostgreSQL.
 type Monitoring struct {
-	// Whether to compose the monitors.
+	// Whether to compose the monitors: Enabled or Disabled; Default is
+	// Disabled.
 	// +optional
-	// +kubebuilder:default=false
-	Enabled bool `json:"enabled,omitempty"`
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Mode string `json:"mode,omitempty"`
 	// HTTP path of the service's metrics.
 	// +optional
 	// +kubebuilder:default="/metrics"
@@ -327,13 +330,16 @@ type Availability struct {
 	// +optional
 	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
 	Mode string `json:"mode,omitempty"`
-	// Evict at most one pod of the service at a time. Overrides mode.
-	// +optional
-	PodDisruptionBudget *bool `json:"podDisruptionBudget,omitempty"`
-	// Prefer one pod per node and an even spread over zones. Overrides
+	// Evict at most one pod of the service at a time: Default follows
 	// mode.
 	// +optional
-	Spread *bool `json:"spread,omitempty"`
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	PodDisruptionBudget string `json:"podDisruptionBudget,omitempty"`
+	// Prefer one pod per node and an even spread over zones: Default
+	// follows mode.
+	// +optional
+	// +kubebuilder:validation:Enum=Default;Enabled;Disabled
+	Spread string `json:"spread,omitempty"`
 }
 
 // XFullStackServiceStatus is what the function reports about the service.
@@ -362,7 +368,7 @@ type DeliveryStatus struct {
 	// The name of the workload.
 	// +optional
 	WorkloadName string `json:"workloadName,omitempty"`
-	// The image of the workload's pod template: spec.service.image, unless
+	// The image of the workload's pod template: spec.backend.image, unless
 	// a migration holds the one that serves (a Rollout's template takes the
 	// new image at once and rolls it out in steps).
 	// +optional

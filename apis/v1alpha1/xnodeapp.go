@@ -32,8 +32,10 @@ type XNodeAppSpec struct {
 	// The owning team: a name such as team-payments, or a Backstage entity
 	// reference such as group:default/team-payments. The fullstack.io/owner
 	// label gets the name; a reference is kept in the fullstack.io/owner-ref
-	// annotation. Defaults to the terasky.backstage.io/owner annotation a
-	// Backstage form writes.
+	// annotation. Required, or derived from the terasky.backstage.io/owner
+	// annotation a Backstage form writes: the function refuses an XR with
+	// neither, naming spec.owner. (A schema cannot require it: validation
+	// rules do not see annotations.)
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^([A-Za-z]+:)?([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`

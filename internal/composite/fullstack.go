@@ -100,7 +100,7 @@ func FullStackService(r Request) (*Plan, error) {
 
 	// The image that serves is the Rollout's once there is one, else the
 	// Deployment's; a new one waits for its migration.
-	workload, compose, migrated := a.migrate(r, m, n.Service, []pipeline.Name{ResServiceRollout, ResServiceDeployment}, svc.Service, svc.Database, wiring)
+	workload, compose, migrated := a.migrate(r, m, n.Service, []pipeline.Name{ResServiceRollout, ResServiceDeployment}, svc.Backend, svc.Database, wiring)
 	workload.Migrated = migrated
 	serving := ""
 	if compose {
@@ -124,15 +124,15 @@ func FullStackService(r Request) (*Plan, error) {
 	}
 
 	managed := rolloutServices(svc, w, n.Service, n.Canary, n.Preview)
-	stable := trafficService(r, ResStableService, m, n.Service, objects.TrafficStable, managed, svc.Service.Ports)
+	stable := trafficService(r, ResStableService, m, n.Service, objects.TrafficStable, managed, svc.Backend.Ports)
 	stable.Annotations = map[string]string{AnnotationWorkload: w.serviceAnnotation}
 	a.Object(ResStableService, stable)
 	strategy := svc.Delivery.Strategy
 	if strategy == resolve.StrategyCanary || w.keepCanary {
-		a.Object(ResCanaryService, trafficService(r, ResCanaryService, m, n.Canary, objects.TrafficCanary, managed, svc.Service.Ports))
+		a.Object(ResCanaryService, trafficService(r, ResCanaryService, m, n.Canary, objects.TrafficCanary, managed, svc.Backend.Ports))
 	}
 	if strategy == resolve.StrategyBlueGreen || w.keepPreview {
-		a.Object(ResPreviewService, trafficService(r, ResPreviewService, m, n.Preview, objects.TrafficPreview, managed, svc.Service.Ports))
+		a.Object(ResPreviewService, trafficService(r, ResPreviewService, m, n.Preview, objects.TrafficPreview, managed, svc.Backend.Ports))
 	}
 	if an := svc.Delivery.Analysis; an != nil {
 		a.CRD(ResAnalysisTemplate, objects.ServiceAnalysisTemplate(m, *an))
@@ -157,7 +157,7 @@ func FullStackService(r Request) (*Plan, error) {
 	sm := objects.ServiceScrape(m, objects.ComponentService, n.Service, svc.Monitoring.Path)
 	sm.Spec.Selector.MatchLabels[objects.LabelTraffic] = objects.TrafficStable
 	a.Monitors(m, svc.Monitoring, sm, svc.Database.Provider)
-	a.NetworkPolicies(m, svc.Network, objects.API{Component: objects.ComponentService, Port: svc.Service.Port, Ports: svc.Service.Ports}, n.Service, svc.Frontend,
+	a.NetworkPolicies(m, svc.Network, objects.API{Component: objects.ComponentService, Port: svc.Backend.Port, Ports: svc.Backend.Ports}, n.Service, svc.Frontend,
 		objects.Reach{Ingress: svc.Ingress.Enabled, Monitoring: svc.Monitoring.Enabled}, svc.Database, procs)
 	if a.err != nil {
 		return nil, a.err
@@ -173,7 +173,7 @@ func FullStackService(r Request) (*Plan, error) {
 		delivery.Handover = w.handoverMessage
 	}
 	plan.Status = v1alpha1.XFullStackServiceStatus{URL: objects.URL(m, svc.Ingress, front), Database: db, Delivery: delivery}
-	c := delivered(delivery, svc.Service.Image, plan.Migration)
+	c := delivered(delivery, svc.Backend.Image, plan.Migration)
 	plan.Delivered = &c
 	return plan, nil
 }

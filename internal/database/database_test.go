@@ -214,6 +214,6 @@ func nodeApp(provider, size string) v1alpha1.XNodeAppSpec {
 		Frontend: v1alpha1.Frontend{Container: v1alpha1.Container{Image: "ghcr.io/acme/web:1"}},
 		Backend:  v1alpha1.Backend{Container: v1alpha1.Container{Image: "ghcr.io/acme/api:1"}},
 		Database: v1alpha1.NodeAppDatabase{Database: v1alpha1.Database{Provider: provider}, Size: size},
-		Ingress:  v1alpha1.Ingress{Enabled: new(bool)},
+		Ingress:  v1alpha1.Ingress{Mode: v1alpha1.SwitchDisabled},
 	}
 }

@@ -37,8 +37,10 @@ func (i Ingress) NginxRouting() bool {
 // resolveIngress applies defaults to an Ingress: the host defaults to
 // <name>.<domain> when the platform sets a domain.
 func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, name string) (Ingress, field.ErrorList) {
+	errs := validateSwitch(path.Child("mode"), in.Mode)
+	on, _ := switchOf(in.Mode, true)
 	out := Ingress{
-		Enabled:   in.Enabled == nil || *in.Enabled,
+		Enabled:   on,
 		Host:      in.Host,
 		ClassName: orDefault(in.ClassName, p.IngressClassName),
 	}
@@ -46,17 +48,17 @@ func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, name stri
 		out.Host = name + "." + p.Domain
 	}
 	if in.TLS != nil {
-		out.TLS = in.TLS.Enabled
+		errs = append(errs, validateSwitch(path.Child("tls", "mode"), in.TLS.Mode)...)
+		out.TLS, _ = switchOf(in.TLS.Mode, false)
 		out.IssuerName = in.TLS.IssuerName
 		out.IssuerKind = orDefault(in.TLS.IssuerKind, DefaultIssuerKind)
 	}
-	var errs field.ErrorList
 	if !out.Enabled {
-		return out, nil
+		return out, errs
 	}
 	switch out.Host {
 	case "":
-		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.enabled to false, or a domain in the function Input"))
+		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the function Input"))
 	default:
 		for _, msg := range validation.IsDNS1123Subdomain(out.Host) {
 			errs = append(errs, field.Invalid(path.Child("host"), out.Host, msg))

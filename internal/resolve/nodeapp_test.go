@@ -60,7 +60,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 			in: func(n *v1alpha1.XNodeAppSpec) {
 				n.Owner = ""
 				n.Ingress = v1alpha1.Ingress{}
-				n.Monitoring = v1alpha1.Monitoring{Enabled: true}
+				n.Monitoring = v1alpha1.Monitoring{Mode: v1alpha1.SwitchEnabled}
 			},
 			platform:    Platform{Domain: "apps.example.com"},
 			annotations: map[string]string{"terasky.backstage.io/owner": "group:default/team-shop"},
@@ -80,7 +80,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 				n.Backend.Replicas = i64(5)
 				n.Backend.Resources = &v1alpha1.Resources{Limits: &v1alpha1.ResourceList{Memory: "1Gi"}}
 				n.Ingress.ClassName = "internal"
-				n.Ingress.TLS = &v1alpha1.TLS{Enabled: true, IssuerName: "letsencrypt"}
+				n.Ingress.TLS = &v1alpha1.TLS{Mode: v1alpha1.SwitchEnabled, IssuerName: "letsencrypt"}
 			},
 			platform: Platform{IngressClassName: "nginx"},
 			want: NodeApp{
@@ -95,7 +95,7 @@ func TestResolveNodeAppDefaults(t *testing.T) {
 		},
 		"IngressOffNeedsNoHost": {
 			in: func(n *v1alpha1.XNodeAppSpec) {
-				n.Ingress = v1alpha1.Ingress{Enabled: b(false)}
+				n.Ingress = v1alpha1.Ingress{Mode: v1alpha1.SwitchDisabled}
 				n.Frontend.Replicas = i64(0)
 			},
 			want: NodeApp{
@@ -175,7 +175,9 @@ func TestResolveNodeAppErrors(t *testing.T) {
 			want: []string{`spec.backend.healthPath: Invalid value: "healthz": must be an absolute HTTP path starting with /`},
 		},
 		"TLSWithoutIssuer": {
-			in: func(n *v1alpha1.XNodeAppSpec) { n.Ingress.TLS = &v1alpha1.TLS{Enabled: true, IssuerKind: "Vault"} },
+			in: func(n *v1alpha1.XNodeAppSpec) {
+				n.Ingress.TLS = &v1alpha1.TLS{Mode: v1alpha1.SwitchEnabled, IssuerKind: "Vault"}
+			},
 			want: []string{
 				"spec.ingress.tls.issuerName: Required value: the cert-manager issuer that signs the certificate",
 				`spec.ingress.tls.issuerKind: Unsupported value: "Vault": supported values: "ClusterIssuer", "Issuer"`,

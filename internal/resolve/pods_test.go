@@ -34,53 +34,53 @@ func TestPodSettings(t *testing.T) {
 			PodLabels:        map[string]string{"team": "payments"},
 		}},
 		"ValueAndValueFrom": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", Value: "v", ValueFrom: secret("s", "k")}}},
-			want: []string{"spec.service.env[0].valueFrom: Forbidden: set value or valueFrom, not both"}},
+			want: []string{"spec.backend.env[0].valueFrom: Forbidden: set value or valueFrom, not both"}},
 		"ValueFromBothKinds": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: &v1alpha1.EnvVarSource{
 			SecretKeyRef: &v1alpha1.KeyRef{Name: "s", Key: "k"}, ConfigMapKeyRef: &v1alpha1.KeyRef{Name: "c", Key: "k"}}}}},
-			want: []string{"spec.service.env[0].valueFrom: Invalid value: 2: set exactly one of secretKeyRef and configMapKeyRef"}},
+			want: []string{"spec.backend.env[0].valueFrom: Invalid value: 2: set exactly one of secretKeyRef and configMapKeyRef"}},
 		"SecretNameInvalid": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("Stripe_Keys", "k")}}},
-			want: []string{`spec.service.env[0].valueFrom.secretKeyRef.name: Invalid value: "Stripe_Keys": a lowercase RFC 1123 subdomain`}},
+			want: []string{`spec.backend.env[0].valueFrom.secretKeyRef.name: Invalid value: "Stripe_Keys": a lowercase RFC 1123 subdomain`}},
 		"SecretKeyInvalid": {in: v1alpha1.Process{Env: []v1alpha1.EnvVar{{Name: "K", ValueFrom: secret("stripe", "api key")}}},
-			want: []string{`spec.service.env[0].valueFrom.secretKeyRef.key: Invalid value: "api key": a valid config key must consist of alphanumeric characters`}},
+			want: []string{`spec.backend.env[0].valueFrom.secretKeyRef.key: Invalid value: "api key": a valid config key must consist of alphanumeric characters`}},
 		"EnvFromBoth": {in: v1alpha1.Process{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", ConfigMapRef: "b"}}},
-			want: []string{`spec.service.envFrom[0]: Invalid value: "": set exactly one of secretRef and configMapRef`}},
+			want: []string{`spec.backend.envFrom[0]: Invalid value: "": set exactly one of secretRef and configMapRef`}},
 		"EnvFromPrefixInvalid": {in: v1alpha1.Process{EnvFrom: []v1alpha1.EnvFromSource{{SecretRef: "a", Prefix: "1X"}}},
-			want: []string{`spec.service.envFrom[0].prefix: Invalid value: "1X": a valid environment variable name must consist of`}},
+			want: []string{`spec.backend.envFrom[0].prefix: Invalid value: "1X": a valid environment variable name must consist of`}},
 		"FileUnderTmp": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/tmp/conf", ConfigMap: "c"}}},
-			want: []string{`spec.service.files[0].path: Invalid value: "/tmp/conf": must not hold or lie under /tmp, which is writable`}},
+			want: []string{`spec.backend.files[0].path: Invalid value: "/tmp/conf": must not hold or lie under /tmp, which is writable`}},
 		"FileOverTheCA": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/etc/fullstack", ConfigMap: "c"}}},
-			want: []string{`spec.service.files[0].path: Invalid value: "/etc/fullstack": must not hold or lie under /etc/fullstack/db-ca, where the database's CA bundle is mounted`}},
+			want: []string{`spec.backend.files[0].path: Invalid value: "/etc/fullstack": must not hold or lie under /etc/fullstack/db-ca, where the database's CA bundle is mounted`}},
 		"FileInAWritablePath": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/app/cache/conf", ConfigMap: "c"}}}, writable: []string{"/app/cache"},
-			want: []string{`spec.service.files[0].path: Invalid value: "/app/cache/conf": must not hold or lie under the writable path /app/cache`}},
+			want: []string{`spec.backend.files[0].path: Invalid value: "/app/cache/conf": must not hold or lie under the writable path /app/cache`}},
 		"FileRelative": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "etc/app", Secret: "s"}}},
-			want: []string{`spec.service.files[0].path: Invalid value: "etc/app": must be an absolute, clean directory path`}},
+			want: []string{`spec.backend.files[0].path: Invalid value: "etc/app": must be an absolute, clean directory path`}},
 		"FileNoSource": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/etc/app"}}},
-			want: []string{`spec.service.files[0]: Invalid value: "/etc/app": set exactly one of configMap and secret`}},
+			want: []string{`spec.backend.files[0]: Invalid value: "/etc/app": set exactly one of configMap and secret`}},
 		"FileTwice": {in: v1alpha1.Process{Files: []v1alpha1.File{{Path: "/etc/app", Secret: "s"}, {Path: "/etc/app", ConfigMap: "c"}}},
-			want: []string{`spec.service.files[1].path: Duplicate value: "/etc/app"`}},
+			want: []string{`spec.backend.files[1].path: Duplicate value: "/etc/app"`}},
 		"CommandTooLong": {in: v1alpha1.Process{Command: make([]string, 33)},
-			want: []string{"spec.service.command: Too many: 33: must have at most 32 items"}},
+			want: []string{"spec.backend.command: Too many: 33: must have at most 32 items"}},
 		"ArgTooLong": {in: v1alpha1.Process{Args: []string{strings.Repeat("a", 1025)}},
-			want: []string{"spec.service.args[0]: Too long: may not be more than 1024 bytes"}},
+			want: []string{"spec.backend.args[0]: Too long: may not be more than 1024 bytes"}},
 		"PullSecretInvalid": {in: v1alpha1.Process{ImagePullSecrets: []string{"GHCR"}},
-			want: []string{`spec.service.imagePullSecrets[0]: Invalid value: "GHCR": a lowercase RFC 1123 subdomain`}},
+			want: []string{`spec.backend.imagePullSecrets[0]: Invalid value: "GHCR": a lowercase RFC 1123 subdomain`}},
 		"PullSecretTwice": {in: v1alpha1.Process{ImagePullSecrets: []string{"ghcr", "ghcr"}},
-			want: []string{`spec.service.imagePullSecrets[1]: Duplicate value: "ghcr"`}},
+			want: []string{`spec.backend.imagePullSecrets[1]: Duplicate value: "ghcr"`}},
 		"ReservedAnnotation": {in: v1alpha1.Process{PodAnnotations: map[string]string{"fullstack.io/owner": "x"}},
-			want: []string{"spec.service.podAnnotations[fullstack.io/owner]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
+			want: []string{"spec.backend.podAnnotations[fullstack.io/owner]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
 		"ReservedLabel": {in: v1alpha1.Process{PodLabels: map[string]string{"app.kubernetes.io/instance": "other"}},
-			want: []string{"spec.service.podLabels[app.kubernetes.io/instance]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
+			want: []string{"spec.backend.podLabels[app.kubernetes.io/instance]: Forbidden: set by the platform; reserved: app.kubernetes.io/"}},
 		"AzureLabelReserved": {in: v1alpha1.Process{PodLabels: map[string]string{"azure.workload.identity/use": "true"}},
-			want: []string{"spec.service.podLabels[azure.workload.identity/use]: Forbidden: set by the platform"}},
+			want: []string{"spec.backend.podLabels[azure.workload.identity/use]: Forbidden: set by the platform"}},
 		"LabelValueInvalid": {in: v1alpha1.Process{PodLabels: map[string]string{"team": "pay ments"}},
-			want: []string{`spec.service.podLabels[team]: Invalid value: "pay ments": a valid label must be`}},
+			want: []string{`spec.backend.podLabels[team]: Invalid value: "pay ments": a valid label must be`}},
 		"AnnotationKeyInvalid": {in: v1alpha1.Process{PodAnnotations: map[string]string{"bad key": "x"}},
-			want: []string{`spec.service.podAnnotations[bad key]: Invalid value: "bad key": name part must consist of`}},
+			want: []string{`spec.backend.podAnnotations[bad key]: Invalid value: "bad key": name part must consist of`}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			out := Workload{WritablePaths: tc.writable}
-			errs := resolvePodSettings(field.NewPath("spec", "service"), tc.in, &out)
+			errs := resolvePodSettings(field.NewPath("spec", "backend"), tc.in, &out)
 			var got []string
 			for i, e := range errs {
 				got = append(got, e.Error())
@@ -152,7 +152,7 @@ func TestIdentity(t *testing.T) {
 func TestProbesAndPorts(t *testing.T) {
 	p := func(n int64) *int64 { return &n }
 	t.Run("TimingsOverDefaults", func(t *testing.T) {
-		got, errs := resolveProbes(field.NewPath("spec", "service", "probes"), &v1alpha1.Probes{
+		got, errs := resolveProbes(field.NewPath("spec", "backend", "probes"), &v1alpha1.Probes{
 			Startup: &v1alpha1.ProbeTiming{FailureThreshold: p(60)}, Liveness: &v1alpha1.ProbeTiming{PeriodSeconds: p(30), InitialDelaySeconds: p(10)},
 		})
 		if len(errs) > 0 {
@@ -171,24 +171,24 @@ func TestProbesAndPorts(t *testing.T) {
 		want   []string
 	}{
 		"PeriodZero": {probes: &v1alpha1.Probes{Readiness: &v1alpha1.ProbeTiming{PeriodSeconds: p(0)}},
-			want: []string{"spec.service.probes.readiness.periodSeconds: Invalid value: 0: must be between 1 and 300, inclusive"}},
+			want: []string{"spec.backend.probes.readiness.periodSeconds: Invalid value: 0: must be between 1 and 300, inclusive"}},
 		"TimeoutAbovePeriod": {probes: &v1alpha1.Probes{Liveness: &v1alpha1.ProbeTiming{PeriodSeconds: p(5), TimeoutSeconds: p(10)}},
-			want: []string{"spec.service.probes.liveness.timeoutSeconds: Invalid value: 10: must not exceed periodSeconds (5)"}},
+			want: []string{"spec.backend.probes.liveness.timeoutSeconds: Invalid value: 10: must not exceed periodSeconds (5)"}},
 		"ThresholdTooHigh": {probes: &v1alpha1.Probes{Startup: &v1alpha1.ProbeTiming{FailureThreshold: p(101)}},
-			want: []string{"spec.service.probes.startup.failureThreshold: Invalid value: 101: must be between 1 and 100, inclusive"}},
+			want: []string{"spec.backend.probes.startup.failureThreshold: Invalid value: 101: must be between 1 and 100, inclusive"}},
 		"PortNamedHTTP": {ports: []v1alpha1.NamedPort{{Name: "http", Port: 9000}},
-			want: []string{`spec.service.ports[0].name: Duplicate value: "http"`}},
+			want: []string{`spec.backend.ports[0].name: Duplicate value: "http"`}},
 		"PortTheMainOne": {ports: []v1alpha1.NamedPort{{Name: "admin", Port: 8080}},
-			want: []string{"spec.service.ports[0].port: Duplicate value: 8080"}},
+			want: []string{"spec.backend.ports[0].port: Duplicate value: 8080"}},
 		"PortNameInvalid": {ports: []v1alpha1.NamedPort{{Name: "Admin_Port", Port: 9000}},
-			want: []string{`spec.service.ports[0].name: Invalid value: "Admin_Port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`}},
+			want: []string{`spec.backend.ports[0].name: Invalid value: "Admin_Port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`}},
 		"PortOutOfRange": {ports: []v1alpha1.NamedPort{{Name: "admin", Port: 70000}},
-			want: []string{"spec.service.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive"}},
+			want: []string{"spec.backend.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, perrs := resolveProbes(field.NewPath("spec", "service", "probes"), tc.probes)
-			_, oerrs := resolvePorts(field.NewPath("spec", "service", "ports"), tc.ports, 8080)
+			_, perrs := resolveProbes(field.NewPath("spec", "backend", "probes"), tc.probes)
+			_, oerrs := resolvePorts(field.NewPath("spec", "backend", "ports"), tc.ports, 8080)
 			var got []string
 			for i, e := range append(perrs, oerrs...) {
 				got = append(got, e.Error())

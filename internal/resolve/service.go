@@ -22,8 +22,8 @@ type FullStackService struct {
 	Description string
 	Language    string
 	Framework   string
-	// Service is the service's workload (an HTTP API).
-	Service Workload
+	// Backend is the API workload.
+	Backend Workload
 	// Frontend is nil when the spec has none.
 	Frontend    *Workload
 	Database    Database
@@ -140,23 +140,34 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 		liveness: FrameworkProbes[in.Framework].Liveness, readiness: FrameworkProbes[in.Framework].Readiness,
 		resources: DefaultBackendResources, registry: p.ImageRegistry,
 	}
-	out.Service, werrs = resolveWorkload(root.Child("service"), in.Service.Image, in.Service.Pods, in.Service.Port, in.Service.HealthPath, serviceDefaults)
+	out.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Image, in.Backend.Pods, in.Backend.Port, in.Backend.HealthPath, serviceDefaults)
 	errs = append(errs, werrs...)
-	out.Workers, werrs = resolveWorkers(root.Child("workers"), in.Workers, out.Service, serviceDefaults)
+	out.Workers, werrs = resolveWorkers(root.Child("workers"), in.Workers, out.Backend, serviceDefaults)
 	errs = append(errs, werrs...)
-	out.Schedules, werrs = resolveSchedules(root.Child("schedules"), in.Schedules, out.Service, serviceDefaults)
+	out.Schedules, werrs = resolveSchedules(root.Child("schedules"), in.Schedules, out.Backend, serviceDefaults)
 	errs = append(errs, werrs...)
+	avp := root.Child("availability")
+	for _, sw := range []struct{ name, mode string }{{"mode", in.Availability.Mode}, {"spread", in.Availability.Spread}, {"podDisruptionBudget", in.Availability.PodDisruptionBudget}} {
+		errs = append(errs, validateSwitch(avp.Child(sw.name), sw.mode)...)
+	}
 	available, _ := switchOf(in.Availability.Mode, profile.Spread)
-	out.Service.Spread = boolOr(in.Availability.Spread, available)
+	out.Backend.Spread, _ = switchOf(in.Availability.Spread, available)
 	available, _ = switchOf(in.Availability.Mode, profile.DisruptionBudget)
-	out.DisruptionBudget = boolOr(in.Availability.PodDisruptionBudget, available)
+	out.DisruptionBudget, _ = switchOf(in.Availability.PodDisruptionBudget, available)
+
+	if in.Frontend != nil {
+		errs = append(errs, validateSwitch(root.Child("frontend", "mode"), in.Frontend.Mode)...)
+		if in.Frontend.Mode == v1alpha1.SwitchEnabled && in.Frontend.Image == "" {
+			errs = append(errs, field.Required(root.Child("frontend", "image"), "the frontend's container image, required when spec.frontend.mode is Enabled"))
+		}
+	}
 
 	if in.Frontend.On() {
 		fe, ferrs := resolveWorkload(root.Child("frontend"), in.Frontend.Image, in.Frontend.Pods, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
 			port: DefaultFrontendPort, replicas: profile.Replicas, health: DefaultFrontendHealth,
 			resources: DefaultFrontendResources, registry: p.ImageRegistry,
 		})
-		fe.Spread = out.Service.Spread
+		fe.Spread = out.Backend.Spread
 		out.Frontend = &fe
 		errs = append(errs, ferrs...)
 	}
@@ -180,9 +191,9 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	out.ExternalSecrets, werrs = resolveExternalSecrets(root.Child("externalSecrets"), in.ExternalSecrets, p)
 	errs = append(errs, werrs...)
 
-	out.Autoscaling, werrs = resolveAutoscaling(root.Child("autoscaling"), in.Autoscaling, profile, out.Service.Replicas)
+	out.Autoscaling, werrs = resolveAutoscaling(root.Child("autoscaling"), in.Autoscaling, profile, out.Backend.Replicas)
 	errs = append(errs, werrs...)
-	out.Service.Autoscaled = out.Autoscaling != nil
+	out.Backend.Autoscaled = out.Autoscaling != nil
 
 	if len(errs) > 0 {
 		return nil, errs
@@ -458,13 +469,6 @@ func IsHTTPURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func boolOr(v *bool, d bool) bool {
-	if v == nil {
-		return d
-	}
-	return *v
-}
-
 func i32(v int64) *int32 {
 	n := int32(v) //nolint:gosec // Callers pass values checked against small bounds.
 	return &n
@@ -472,9 +476,11 @@ func i32(v int64) *int32 {
 
 // resolveMonitoring applies defaults to Monitoring.
 func resolveMonitoring(path *field.Path, in v1alpha1.Monitoring) (Monitoring, field.ErrorList) {
-	out := Monitoring{Enabled: in.Enabled, Path: orDefault(in.Path, DefaultMetricsPath)}
+	errs := validateSwitch(path.Child("mode"), in.Mode)
+	on, _ := switchOf(in.Mode, false)
+	out := Monitoring{Enabled: on, Path: orDefault(in.Path, DefaultMetricsPath)}
 	if !httpPathRE.MatchString(out.Path) {
-		return out, field.ErrorList{field.Invalid(path.Child("path"), out.Path, "must be an absolute HTTP path starting with /")}
+		errs = append(errs, field.Invalid(path.Child("path"), out.Path, "must be an absolute HTTP path starting with /"))
 	}
-	return out, nil
+	return out, errs
 }

@@ -27,16 +27,16 @@ type summary struct {
 
 func summarize(s *FullStackService) summary {
 	return summary{
-		Replicas: s.Service.Replicas, Strategy: s.Delivery.Strategy, Analysis: s.Delivery.Analysis != nil,
+		Replicas: s.Backend.Replicas, Strategy: s.Delivery.Strategy, Analysis: s.Delivery.Analysis != nil,
 		DatabaseSize: s.Database.Size, Autoscaling: s.Autoscaling, DisruptionBudget: s.DisruptionBudget,
-		Spread: s.Service.Spread, Steps: len(s.Delivery.Steps),
+		Spread: s.Backend.Spread, Steps: len(s.Delivery.Steps),
 	}
 }
 
 func TestResolveServiceProfiles(t *testing.T) {
 	p := Platform{PrometheusAddress: "http://prom:9090", Domain: "apps.example.com"}
 	base := func() v1alpha1.XFullStackServiceSpec {
-		return v1alpha1.XFullStackServiceSpec{Owner: "team", Service: v1alpha1.ServiceWorkload{Container: v1alpha1.Container{Image: "ghcr.io/acme/api:1"}}}
+		return v1alpha1.XFullStackServiceSpec{Owner: "team", Backend: v1alpha1.ServiceWorkload{Container: v1alpha1.Container{Image: "ghcr.io/acme/api:1"}}}
 	}
 	cases := map[string]struct {
 		in   func(*v1alpha1.XFullStackServiceSpec)
@@ -58,11 +58,11 @@ func TestResolveServiceProfiles(t *testing.T) {
 		"ProductionEveryDefaultOverridden": {
 			in: func(s *v1alpha1.XFullStackServiceSpec) {
 				s.Environment = "production"
-				s.Service.Replicas = i64(4)
+				s.Backend.Replicas = i64(4)
 				s.Database.Size = "large"
 				s.Delivery = v1alpha1.Delivery{Strategy: "blueGreen", Analysis: v1alpha1.Analysis{Mode: "Disabled"}}
 				s.Autoscaling = v1alpha1.Autoscaling{Mode: "Disabled"}
-				s.Availability = v1alpha1.Availability{PodDisruptionBudget: b(false), Spread: b(false)}
+				s.Availability = v1alpha1.Availability{PodDisruptionBudget: v1alpha1.SwitchDisabled, Spread: v1alpha1.SwitchDisabled}
 			},
 			want: summary{Replicas: 4, Strategy: "blueGreen", DatabaseSize: "large"},
 		},
@@ -130,8 +130,8 @@ func TestResolveServiceProfiles(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summarize(got)); diff != "" {
 				t.Errorf("-want, +got:\n%s", diff)
 			}
-			if got.Service.Autoscaled != (tc.want.Autoscaling != nil) {
-				t.Errorf("Autoscaled = %v, want %v", got.Service.Autoscaled, tc.want.Autoscaling != nil)
+			if got.Backend.Autoscaled != (tc.want.Autoscaling != nil) {
+				t.Errorf("Autoscaled = %v, want %v", got.Backend.Autoscaled, tc.want.Autoscaling != nil)
 			}
 		})
 	}
@@ -171,13 +171,13 @@ func TestPlatformDefaults(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			in := v1alpha1.XFullStackServiceSpec{Owner: "team", Service: v1alpha1.ServiceWorkload{Container: v1alpha1.Container{Image: tc.image}}, Ingress: v1alpha1.Ingress{Host: tc.host}}
+			in := v1alpha1.XFullStackServiceSpec{Owner: "team", Backend: v1alpha1.ServiceWorkload{Container: v1alpha1.Container{Image: tc.image}}, Ingress: v1alpha1.Ingress{Host: tc.host}}
 			got, errs := ResolveFullStackService(in, Platform{ImageRegistry: tc.registry, Domain: tc.domain}, Composite{Name: "orders"})
 			if len(errs) > 0 {
 				t.Fatalf("ResolveService: %v", errs)
 			}
-			if got.Service.Image != tc.wantImage || got.Ingress.Host != tc.wantHost {
-				t.Errorf("image %q host %q, want %q and %q", got.Service.Image, got.Ingress.Host, tc.wantImage, tc.wantHost)
+			if got.Backend.Image != tc.wantImage || got.Ingress.Host != tc.wantHost {
+				t.Errorf("image %q host %q, want %q and %q", got.Backend.Image, got.Ingress.Host, tc.wantImage, tc.wantHost)
 			}
 		})
 	}
@@ -235,7 +235,7 @@ func TestProbePaths(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			in := v1alpha1.XFullStackServiceSpec{Owner: "team", Framework: tc.framework, Service: v1alpha1.ServiceWorkload{
+			in := v1alpha1.XFullStackServiceSpec{Owner: "team", Framework: tc.framework, Backend: v1alpha1.ServiceWorkload{
 				Container:  v1alpha1.Container{Image: "ghcr.io/acme/api:1", Pods: v1alpha1.Pods{LivenessPath: tc.liveness, ReadinessPath: tc.readiness}},
 				HealthPath: tc.health,
 			}}
@@ -243,7 +243,7 @@ func TestProbePaths(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
-			if diff := cmp.Diff(tc.want, [3]string{got.Service.HealthPath, got.Service.LivenessPath, got.Service.ReadinessPath}); diff != "" {
+			if diff := cmp.Diff(tc.want, [3]string{got.Backend.HealthPath, got.Backend.LivenessPath, got.Backend.ReadinessPath}); diff != "" {
 				t.Errorf("startup, liveness, readiness: -want, +got:\n%s", diff)
 			}
 		})

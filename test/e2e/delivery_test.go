@@ -27,7 +27,7 @@ func newDelivered(ns string, delivery map[string]any) *delivered {
 		"owner":       "team-e2e",
 		"environment": "staging",
 		"description": "v1",
-		"service":     map[string]any{"image": "ghcr.io/acme/orders:1.0.0", "replicas": int64(2)},
+		"backend":     map[string]any{"image": "ghcr.io/acme/orders:1.0.0", "replicas": int64(2)},
 		"ingress":     map[string]any{"host": ns + ".example.com"},
 		"delivery":    delivery,
 	}
@@ -209,7 +209,7 @@ func progressiveDelivery(ctx context.Context, t *testing.T) {
 
 	// New versions.
 	for _, d := range all {
-		d.set(ctx, t, "ghcr.io/acme/orders:1.1.0", "service", "image")
+		d.set(ctx, t, "ghcr.io/acme/orders:1.1.0", "backend", "image")
 	}
 
 	// canary: at 50% and paused, Argo's selectors and canary Ingress

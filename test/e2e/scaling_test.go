@@ -31,7 +31,7 @@ func autoscalingHandover(ctx context.Context, t *testing.T) {
 		{"scale-rollout", "canary", "argoproj.io/v1alpha1", "Rollout"},
 	} {
 		d := newDelivered(tc.namespace, map[string]any{"strategy": tc.strategy})
-		d.spec["service"].(map[string]any)["replicas"] = int64(3)
+		d.spec["backend"].(map[string]any)["replicas"] = int64(3)
 		namespace(ctx, t, d.namespace)
 		d.apply(ctx, t)
 		var rv string

@@ -53,10 +53,10 @@ type workload struct {
 type xr struct {
 	Spec struct {
 		Ingress struct {
-			Enabled *bool `json:"enabled"`
+			Mode string `json:"mode"`
 		} `json:"ingress"`
 		Monitoring struct {
-			Enabled bool `json:"enabled"`
+			Mode string `json:"mode"`
 		} `json:"monitoring"`
 		Database struct {
 			Provider  string `json:"provider"`
@@ -122,8 +122,8 @@ func read(t *testing.T, dir string) *app {
 				if err := yaml.Unmarshal(doc, &x); err != nil {
 					t.Fatalf("%s: %v", f, err)
 				}
-				a.ingress = x.Spec.Ingress.Enabled == nil || *x.Spec.Ingress.Enabled
-				a.monitoring = x.Spec.Monitoring.Enabled
+				a.ingress = x.Spec.Ingress.Mode != "Disabled"
+				a.monitoring = x.Spec.Monitoring.Mode == "Enabled"
 				a.provider = x.Spec.Database.Provider
 				a.migration = x.Spec.Database.Migration != nil && len(x.Spec.Database.Migration.Command) > 0
 			case o.Kind == "NetworkPolicy" && !seen[o.Metadata.Name]:
