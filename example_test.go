@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/fullstack-fn/function-fullstack/internal/database"
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 )
 
 func fileExists(p string) bool {
@@ -45,6 +46,14 @@ func examples(t testing.TB) []example {
 		obs, _ := filepath.Glob(filepath.Join(dir, "observed", "*.yaml"))
 		for _, o := range obs {
 			out = append(out, example{Name: filepath.Base(dir), Scenario: strings.TrimSuffix(filepath.Base(o), ".yaml"), Dir: dir})
+		}
+		// An environment without observed state of its name is a scenario
+		// of its own (hack/render.sh does the same).
+		envs, _ := filepath.Glob(filepath.Join(dir, "environment", "*.yaml"))
+		for _, e := range envs {
+			if !fileExists(filepath.Join(dir, "observed", filepath.Base(e))) {
+				out = append(out, example{Name: filepath.Base(dir), Scenario: strings.TrimSuffix(filepath.Base(e), ".yaml"), Dir: dir})
+			}
 		}
 	}
 	return out
@@ -86,8 +95,8 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 	t.Helper()
 	xr := readDocs(t, filepath.Join(e.Dir, "xr.yaml"))[0]
 	comp := readDocs(t, filepath.Join(e.Dir, "composition.yaml"))[0]
-	pipeline, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
-	input := pipeline[0].(map[string]any)["input"].(map[string]any)
+	steps, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
+	input := steps[0].(map[string]any)["input"].(map[string]any)
 
 	req := &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: e.Name + "/" + e.Scenario},
@@ -117,7 +126,11 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 			req.RequiredResources[k].Items = append(req.RequiredResources[k].Items, &fnv1.Resource{Resource: toStruct(t, o.Object)})
 		}
 	}
-	if e.Scenario == "nothing-exists" {
+	if env := filepath.Join(e.Dir, "environment", e.Scenario+".yaml"); fileExists(env) {
+		// As crossplane render --context-files passes it.
+		req.Context = toStruct(t, map[string]any{pipeline.EnvironmentKey: readDocs(t, env)[0].Object})
+	}
+	if !fileExists(filepath.Join(e.Dir, "observed", e.Scenario+".yaml")) {
 		return req
 	}
 	req.Observed.Resources = map[string]*fnv1.Resource{}

@@ -54,16 +54,23 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rsp := pipeline.To(req, pipeline.DefaultTTL)
 	log := f.log.WithValues("tag", req.GetMeta().GetTag())
 
+	// The platform settings: the Composition's Input, under what the
+	// EnvironmentConfigs set (function-environment-configs, earlier in the
+	// pipeline).
 	in := &v1beta1.Input{}
-	if req.GetInput() != nil {
-		if err := pipeline.Input(req, in); err != nil {
-			fatal(rsp, log, fmt.Errorf("cannot get the function input from the Composition: %w", err))
-			return rsp, nil
-		}
+	fromEnv, err := pipeline.Settings(req, in)
+	cannotGet, invalid := "cannot get the function input from the Composition", "invalid function input in the Composition"
+	if fromEnv {
+		where := fmt.Sprintf("platform settings (the Composition's function input merged with the EnvironmentConfigs' %q data)", pipeline.SettingsKey)
+		cannotGet, invalid = "cannot get the "+where, "invalid "+where
+	}
+	if err != nil {
+		fatal(rsp, log, fmt.Errorf("%s: %w", cannotGet, err))
+		return rsp, nil
 	}
 	platform, err := resolve.Input(in)
 	if err != nil {
-		fatal(rsp, log, fmt.Errorf("invalid function input in the Composition: %w", err))
+		fatal(rsp, log, fmt.Errorf("%s: %w", invalid, err))
 		return rsp, nil
 	}
 

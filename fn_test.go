@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -14,6 +15,8 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 )
 
 func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
@@ -118,10 +121,18 @@ func mustStruct(t *testing.T, yamlDoc string) *structpb.Struct {
 func TestRunFunctionFatal(t *testing.T) {
 	earlier := map[string]*fnv1.Resource{"from-an-earlier-step": {Resource: mustStruct(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}")}}
 	cases := map[string]struct {
-		xr    string
-		input string
-		want  string
+		xr      string
+		input   string
+		context string
+		want    string
 	}{
+		"EnvironmentDomainInvalid": {
+			xr:      nodeApp(`ingress: {host: ""}`),
+			input:   "apiVersion: fullstack.fn.crossplane.io/v1beta1\nkind: Input\ndomain: apps.example.com",
+			context: `{apiextensions.crossplane.io/environment: {fullstack: {domain: Apps_Example.com}}}`,
+			want: `invalid platform settings (the Composition's function input merged with the EnvironmentConfigs' "fullstack" data): domain: Invalid value: "Apps_Example.com": ` +
+				validation.IsDNS1123Subdomain("Apps_Example.com")[0],
+		},
 		"UnsupportedKind": {
 			xr:   "apiVersion: platform.fullstack.io/v1alpha1\nkind: XDatabase\nmetadata: {name: a, namespace: b}\nspec: {}",
 			want: `kind: Unsupported value: "XDatabase": supported values: "XFullStackService", "XNodeApp"`,
@@ -274,9 +285,13 @@ spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {mod
 			if tc.input != "" {
 				req.Input = mustStruct(t, tc.input)
 			}
+			if tc.context != "" {
+				req.Context = mustStruct(t, tc.context)
+			}
 			want := &fnv1.RunFunctionResponse{
 				Meta:    &fnv1.ResponseMeta{Tag: name, Ttl: durationpb.New(60e9)},
 				Desired: &fnv1.State{Resources: earlier},
+				Context: req.GetContext(),
 				Results: []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_FATAL, Message: tc.want, Target: fnv1.Target_TARGET_COMPOSITE.Enum()}},
 			}
 			if diff := cmp.Diff(want, run(t, req), protocmp.Transform()); diff != "" {
@@ -369,5 +384,90 @@ status: {phase: Cluster in healthy state, conditions: [{type: Ready, status: "Tr
 				t.Errorf("warnings: -want, +got:\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRunFunctionEnvironment checks the platform settings an
+// EnvironmentConfig sets through function-environment-configs (the
+// pipeline context): they win over the Composition's Input field by field,
+// and a field the Input does not have is refused by name.
+func TestRunFunctionEnvironment(t *testing.T) {
+	input := "apiVersion: fullstack.fn.crossplane.io/v1beta1\nkind: Input\ndomain: apps.example.com\ningressClassName: nginx"
+	cases := map[string]struct {
+		context   string
+		wantHost  string
+		wantClass string
+		wantFatal string
+	}{
+		"NoEnvironment":                 {wantHost: "shop.apps.example.com", wantClass: "nginx"},
+		"AnotherFunctionsData":          {context: `{apiextensions.crossplane.io/environment: {team: {domain: x}}}`, wantHost: "shop.apps.example.com", wantClass: "nginx"},
+		"TheEnvironmentsDomain":         {context: `{apiextensions.crossplane.io/environment: {fullstack: {domain: eu.example.org}}}`, wantHost: "shop.eu.example.org", wantClass: "nginx"},
+		"TheEnvironmentsDomainAndClass": {context: `{apiextensions.crossplane.io/environment: {fullstack: {domain: eu.example.org, ingressClassName: internal}}}`, wantHost: "shop.eu.example.org", wantClass: "internal"},
+		"AnUnknownField": {
+			context:   `{apiextensions.crossplane.io/environment: {fullstack: {imageRegistery: ghcr.io/acme}}}`,
+			wantFatal: `unknown name "imageRegistery"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := &fnv1.RunFunctionRequest{
+				Meta:     &fnv1.RequestMeta{Tag: name},
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: mustStruct(t, nodeApp(`ingress: {host: ""}`))}},
+				Input:    mustStruct(t, input),
+			}
+			if tc.context != "" {
+				req.Context = mustStruct(t, tc.context)
+			}
+			rsp := run(t, req)
+			if tc.wantFatal != "" {
+				if len(rsp.GetResults()) != 1 || rsp.GetResults()[0].GetSeverity() != fnv1.Severity_SEVERITY_FATAL ||
+					!strings.HasPrefix(rsp.GetResults()[0].GetMessage(), "cannot get the platform settings") || !strings.Contains(rsp.GetResults()[0].GetMessage(), tc.wantFatal) {
+					t.Fatalf("results: %v, want one Fatal naming %s", rsp.GetResults(), tc.wantFatal)
+				}
+				if len(rsp.GetDesired().GetResources()) != 0 {
+					t.Errorf("a refused request composed %d resources", len(rsp.GetDesired().GetResources()))
+				}
+				return
+			}
+			for _, r := range rsp.GetResults() {
+				if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+					t.Fatalf("fatal: %s", r.GetMessage())
+				}
+			}
+			ing := rsp.GetDesired().GetResources()["ingress"].GetResource().AsMap()
+			spec, _ := ing["spec"].(map[string]any)
+			rules, _ := spec["rules"].([]any)
+			if len(rules) == 0 {
+				t.Fatalf("the Ingress has no rules: %v", ing)
+			}
+			got := [2]any{rules[0].(map[string]any)["host"], spec["ingressClassName"]}
+			if diff := cmp.Diff([2]any{tc.wantHost, tc.wantClass}, got); diff != "" {
+				t.Errorf("Ingress host and class: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestInstallEnvironmentConfig checks that the EnvironmentConfig a team
+// edits (example/install/environmentconfig.yaml) holds settings the
+// function accepts: its data, as function-environment-configs puts it in
+// the context, composes the fullstack-dev example with its domain.
+func TestInstallEnvironmentConfig(t *testing.T) {
+	ec := readDocs(t, "example/install/environmentconfig.yaml")[0]
+	data, _, _ := unstructured.NestedMap(ec.Object, "data")
+	req := example{Name: "fullstack-dev", Scenario: "nothing-exists", Dir: "example/fullstack-dev"}.request(t)
+	req.Input = nil
+	req.Context = toStruct(t, map[string]any{pipeline.EnvironmentKey: data})
+	rsp := run(t, req)
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			t.Fatalf("the EnvironmentConfig's settings were refused: %s", r.GetMessage())
+		}
+	}
+	spec, _ := rsp.GetDesired().GetResources()["ingress"].GetResource().AsMap()["spec"].(map[string]any)
+	rules, _ := spec["rules"].([]any)
+	domain, _, _ := unstructured.NestedString(data, "fullstack", "domain")
+	if len(rules) == 0 || rules[0].(map[string]any)["host"] != "notes."+domain {
+		t.Errorf("Ingress rules %v, want host notes.%s", rules, domain)
 	}
 }

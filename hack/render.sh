@@ -9,8 +9,11 @@
 # Each example/<name>/ holds xr.yaml, composition.yaml, functions.yaml and
 # xrd.yaml; observed/<scenario>.yaml are observed-state fixtures. The scenario
 # "nothing-exists" renders with no observed state. Goldens: golden/<scenario>.yaml.
-# Optional: required/<scenario>.yaml (resources the function requires) and
-# credentials.yaml (function credentials).
+# Optional: required/<scenario>.yaml (resources the function requires),
+# environment/<scenario>.yaml (the pipeline context's environment, as
+# function-environment-configs fills it from EnvironmentConfigs; a scenario
+# of its own when no observed state has its name) and credentials.yaml
+# (function credentials).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,9 +95,13 @@ for ex in example/*/; do
   sed "s/127.0.0.1:9443/127.0.0.1:$PORT/" "$ex/functions.yaml" >"$fnfile"
   scenarios="nothing-exists"
   for o in "$ex"/observed/*.yaml; do [ -e "$o" ] && scenarios="$scenarios $(basename "$o" .yaml)"; done
+  for o in "$ex"/environment/*.yaml; do
+    [ -e "$o" ] && [ ! -e "$ex/observed/$(basename "$o")" ] && scenarios="$scenarios $(basename "$o" .yaml)"
+  done
   for sc in $scenarios; do
     args=()
-    [ "$sc" != "nothing-exists" ] && args=(-o "$ex/observed/$sc.yaml")
+    [ -e "$ex/observed/$sc.yaml" ] && args=(-o "$ex/observed/$sc.yaml")
+    [ -e "$ex/environment/$sc.yaml" ] && args+=(--context-files="apiextensions.crossplane.io/environment=$ex/environment/$sc.yaml")
     # Resources the function asks Crossplane for (a provider's password
     # Secret), and function credentials, where the example has them.
     [ -e "$ex/required/$sc.yaml" ] && args+=(-e "$ex/required/$sc.yaml")

@@ -4,7 +4,7 @@
 # install` for Crossplane modules, so each tool is built from its downloaded
 # module directory.
 #
-# Usage: hack/tools.sh crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller
+# Usage: hack/tools.sh crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller
 # Prints the path of the binary on stdout.
 set -euo pipefail
 
@@ -21,6 +21,8 @@ ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
 # The versions of the Flux CRDs in ../shared/crds.
 FLUX_SOURCE_CONTROLLER_VERSION="${FLUX_SOURCE_CONTROLLER_VERSION:-v1.9.1}"
 FLUX_KUSTOMIZE_CONTROLLER_VERSION="${FLUX_KUSTOMIZE_CONTROLLER_VERSION:-v1.9.4}"
+# Renders Crossplane's own Helm chart (its RBAC) for the e2e.
+HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 
 CACHE="${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin}"
 mkdir -p "$CACHE"
@@ -121,6 +123,14 @@ case "${1:-}" in
       build_from_module "$out" github.com/crossplane/crossplane/v2 "$CROSSPLANE_CORE_VERSION" ./cmd/crossplane \
       github.com/crossplane/crossplane/apis/v2 "$CROSSPLANE_CORE_APIS_VERSION"
     ;;
+  crossplane-chart)
+    # Crossplane's Helm chart, from the core module's cluster/charts.
+    out="$(moddir "github.com/crossplane/crossplane/v2@$CROSSPLANE_CORE_VERSION")/cluster/charts/crossplane"
+    ;;
+  helm)
+    out="$CACHE/helm-$HELM_VERSION"
+    [ -x "$out" ] || build_from_module "$out" helm.sh/helm/v4 "$HELM_VERSION" ./cmd/helm
+    ;;
   crossplane-crds)
     # Crossplane core's own CRDs, for `crossplane core init --cr-ds-path`.
     out="$(moddir "github.com/crossplane/crossplane/v2@$CROSSPLANE_CORE_VERSION")/cluster/crds"
@@ -133,6 +143,6 @@ case "${1:-}" in
     out="$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/golangci/golangci-lint/v2 "$GOLANGCI_LINT_VERSION" ./cmd/golangci-lint
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller" >&2; exit 2 ;;
 esac
 echo "$out"

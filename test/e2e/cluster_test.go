@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -427,10 +428,12 @@ func (c *cluster) startControllerManager() error {
 	// resources when their XR goes; namespace deletion; service accounts;
 	// the Deployment, ReplicaSet and Job controllers, whose pods kwok runs;
 	// the CronJob controller; the HPA controller, which scales to
-	// minReplicas without metrics.
+	// minReplicas without metrics; ClusterRole aggregation, which gives
+	// Crossplane (installed with its chart's RBAC) the rules of the roles
+	// labelled to aggregate to it.
 	return c.start("kube-controller-manager", nil, env("E2E_KUBE_CONTROLLER_MANAGER"),
 		"--kubeconfig="+c.kubeconfig,
-		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,deployment,replicaset,job,cronjob,horizontalpodautoscaling",
+		"--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token,deployment,replicaset,job,cronjob,horizontalpodautoscaling,clusterrole-aggregation",
 		"--service-account-private-key-file="+c.pki.path("sa.key"),
 		"--root-ca-file="+c.pki.path("ca.crt"),
 		"--leader-elect=false",
@@ -438,38 +441,59 @@ func (c *cluster) startControllerManager() error {
 	)
 }
 
+// startCrossplane runs Crossplane as its Helm chart installs it: the
+// chart's ServiceAccounts, ClusterRoles and bindings (applyChartRBAC), core
+// init and start as the crossplane ServiceAccount, and the RBAC manager
+// (rbac init and start, with the chart's args) as its own. Only what a Pod
+// would take from its mounts differs: the TLS and cache directories, the
+// registry's CA, and free ports.
 func (c *cluster) startCrossplane(ctx context.Context) error {
-	kenv := []string{"KUBECONFIG=" + c.kubeconfig}
 	k, err := newKube(c.rest)
 	if err != nil {
 		return err
 	}
-	if err := k.apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "crossplane-system"}}); err != nil {
+	if err := k.apply(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": CrossplaneNamespace}}); err != nil {
 		return err
 	}
+	procs, err := applyChartRBAC(ctx, k)
+	if err != nil {
+		return err
+	}
+	core, rbac := procs["crossplane"], procs["crossplane-rbac-manager"]
+	coreKC, err := c.serviceAccountKubeconfig(ctx, CrossplaneNamespace, core.serviceAccount)
+	if err != nil {
+		return err
+	}
+	rbacKC, err := c.serviceAccountKubeconfig(ctx, CrossplaneNamespace, rbac.serviceAccount)
+	if err != nil {
+		return err
+	}
+	coreEnv := append([]string{"KUBECONFIG=" + coreKC}, core.env...)
+	rbacEnv := append([]string{"KUBECONFIG=" + rbacKC}, rbac.env...)
 	// The first init often fails with `no matches for kind "Lock"` while the
 	// CRDs it just created become established; it is safe to run again.
 	if err := c.waitFor(90*time.Second, "crossplane core init", func() error {
-		cmd := exec.CommandContext(ctx, env("E2E_CROSSPLANE"), "core", "init", "--enable-webhooks=false", "--cr-ds-path="+env("E2E_CROSSPLANE_CRDS"),
+		args := append(slices.Clone(core.initArgs), "--enable-webhooks=false", "--cr-ds-path="+env("E2E_CROSSPLANE_CRDS"),
 			// The Secrets the initializer fills with Crossplane's own PKI,
 			// named as the Helm chart names them.
 			"--tlsca-secret-name=crossplane-root-ca", "--tls-server-secret-name=crossplane-tls-server",
 			"--tls-client-secret-name=crossplane-tls-client")
-		cmd.Env = append(os.Environ(), kenv...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			_ = os.WriteFile(filepath.Join(c.work, "logs", "crossplane-init.log"), out, 0o600)
-			return fmt.Errorf("%w: %s", err, tail(filepath.Join(c.work, "logs", "crossplane-init.log"), 5))
-		}
-		return os.WriteFile(filepath.Join(c.work, "logs", "crossplane-init.log"), out, 0o600)
+		return c.runLogged(ctx, "crossplane-init", coreEnv, env("E2E_CROSSPLANE"), args...)
 	}); err != nil {
+		return err
+	}
+	if err := c.runLogged(ctx, "crossplane-rbac-manager-init", rbacEnv, env("E2E_CROSSPLANE"), rbac.initArgs...); err != nil {
 		return err
 	}
 	clientTLS, err := c.pki.tlsDir("crossplane-client")
 	if err != nil {
 		return err
 	}
-	return c.start("crossplane", kenv, env("E2E_CROSSPLANE"), "core", "start",
+	if err := c.start("crossplane-rbac-manager", rbacEnv, env("E2E_CROSSPLANE"), append(slices.Clone(rbac.args),
+		fmt.Sprintf("--metrics-port=%d", freePort()), fmt.Sprintf("--health-probe-port=%d", freePort()))...); err != nil {
+		return err
+	}
+	return c.start("crossplane", coreEnv, env("E2E_CROSSPLANE"), append(slices.Clone(core.args),
 		"--package-runtime=External", "--enable-webhooks=false",
 		"--tls-client-certs-dir="+clientTLS,
 		"--xpkg-cache-dir="+filepath.Join(c.work, "xpkg-cache"),
@@ -479,5 +503,20 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 		fmt.Sprintf("--health-probe-port=%d", freePort()),
 		"--poll-interval=15s",
 		"--debug",
-	)
+	)...)
+}
+
+// runLogged runs a command to completion, its output in logs/<name>.log.
+func (c *cluster) runLogged(ctx context.Context, name string, envs []string, bin string, args ...string) error {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), envs...)
+	out, err := cmd.CombinedOutput()
+	log := filepath.Join(c.work, "logs", name+".log")
+	if werr := os.WriteFile(log, out, 0o600); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", name, err, tail(log, 5))
+	}
+	return nil
 }

@@ -184,6 +184,9 @@ func TestE2E(t *testing.T) {
 		fn   func(t *testing.T)
 	}{
 		{"the Configuration package installs the function and the APIs", func(t *testing.T) { packagesInstalled(ctx, t) }},
+		{"without example/install/rbac.yaml Crossplane (chart RBAC) is forbidden to compose and the XR says so; with it the XR syncs", func(t *testing.T) {
+			withoutInstallRBAC(ctx, t)
+		}},
 		{"examples compose every object", func(t *testing.T) {
 			for _, ns := range []string{"shop", "blog", "orders", "catalog", "billing", "invoices", "notes", "checkout", "payments", "paygate"} {
 				namespace(ctx, t, ns)

@@ -200,6 +200,12 @@ func (c *cluster) install(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The permissions a platform team grants Crossplane for what the
+	// function composes (example/install/rbac.yaml), and what the RBAC
+	// manager would grant for the providers the e2e plays.
+	if err := applyInstallRBAC(ctx, k); err != nil {
+		return err
+	}
 	crds, err := filepath.Glob(filepath.Join(env("E2E_CRDS_DIR"), "*.yaml"))
 	if err != nil {
 		return err
