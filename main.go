@@ -18,6 +18,10 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 )
 
+// version is the release this binary was built for, stamped by
+// hack/xpkg.sh with -ldflags "-X main.version=v0.1.0".
+var version = "dev"
+
 // CLI of this Function.
 type CLI struct {
 	Debug bool `help:"Emit debug logs in addition to info logs." short:"d"`
@@ -44,6 +48,7 @@ func (c *CLI) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	log.Info("starting function-fullstack", "version", version)
 	if limit, source := memoryLimit(os.Getenv("GOMEMLIMIT"), cgroupMemoryMax); limit > 0 {
 		debug.SetMemoryLimit(limit)
 		log.Debug("soft memory limit", "bytes", limit, "from", source)

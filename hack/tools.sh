@@ -9,6 +9,11 @@
 set -euo pipefail
 
 CROSSPLANE_CLI_VERSION="${CROSSPLANE_CLI_VERSION:-v2.5.0}"
+# Crossplane core: the newest that builds from the module proxy (checked
+# 2026-12-06). v2.4.1, v2.4.3 and every v2.5.x are refused (403); v2.4.2 is
+# served but requires crossplane-runtime v2.4.2, which is refused. Its go.mod
+# replaces the nested apis module with ./apis, which the zip leaves out. The
+# previous minor: CROSSPLANE_CORE_VERSION=v2.3.3 CROSSPLANE_CORE_APIS_VERSION=v2.3.3.
 CROSSPLANE_CORE_VERSION="${CROSSPLANE_CORE_VERSION:-v2.4.0}"
 CROSSPLANE_CORE_APIS_VERSION="${CROSSPLANE_CORE_APIS_VERSION:-v2.4.0}"
 CONTROLLER_GEN_VERSION="${CONTROLLER_GEN_VERSION:-v0.20.0}"

@@ -468,8 +468,11 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	coreEnv := append([]string{"KUBECONFIG=" + coreKC}, core.env...)
-	rbacEnv := append([]string{"KUBECONFIG=" + rbacKC}, rbac.env...)
+	// Leader election finds its namespace in a Pod's service account mount,
+	// which a process has not; one replica of each runs here, so it is off
+	// (a later value of a variable wins).
+	coreEnv := append(append([]string{"KUBECONFIG=" + coreKC}, core.env...), "LEADER_ELECTION=false")
+	rbacEnv := append(append([]string{"KUBECONFIG=" + rbacKC}, rbac.env...), "LEADER_ELECTION=false")
 	// The first init often fails with `no matches for kind "Lock"` while the
 	// CRDs it just created become established; it is safe to run again.
 	if err := c.waitFor(90*time.Second, "crossplane core init", func() error {
@@ -489,8 +492,7 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.start("crossplane-rbac-manager", rbacEnv, env("E2E_CROSSPLANE"), append(slices.Clone(rbac.args),
-		fmt.Sprintf("--metrics-port=%d", freePort()), fmt.Sprintf("--health-probe-port=%d", freePort()))...); err != nil {
+	if err := c.start("crossplane-rbac-manager", rbacEnv, env("E2E_CROSSPLANE"), rbac.args...); err != nil {
 		return err
 	}
 	return c.start("crossplane", coreEnv, env("E2E_CROSSPLANE"), append(slices.Clone(core.args),

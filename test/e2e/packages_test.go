@@ -125,57 +125,7 @@ func (c *cluster) installPackages(ctx context.Context) error {
 	// With the External runtime nothing runs the function or sets its
 	// endpoint; the harness does what a runtime would, for the revision
 	// the package manager created.
-	var rev *unstructured.Unstructured
-	if err := c.waitFor(180*time.Second, "the dependency's FunctionRevision with the composition capability", func() error {
-		r, err := k.resource("pkg.crossplane.io/v1", "FunctionRevision", "")
-		if err != nil {
-			return err
-		}
-		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "pkg.crossplane.io/package=" + FunctionName})
-		if err != nil {
-			return err
-		}
-		if len(l.Items) == 0 {
-			return fmt.Errorf("no FunctionRevision yet; %s", c.packageConditions(ctx, k))
-		}
-		rev = &l.Items[0]
-		caps, _, _ := unstructured.NestedStringSlice(rev.Object, "status", "capabilities")
-		for _, c := range caps {
-			if c == "composition" {
-				return nil
-			}
-		}
-		return fmt.Errorf("FunctionRevision %s has capabilities %v; conditions: %s", rev.GetName(), caps, conditions(rev))
-	}); err != nil {
-		return err
-	}
-	dir, err := c.pki.tlsDir("function")
-	if err != nil {
-		return err
-	}
-	crt, err := os.ReadFile(filepath.Join(dir, "tls.crt"))
-	if err != nil {
-		return err
-	}
-	if err := k.apply(ctx, map[string]any{
-		"apiVersion": "v1", "kind": "Secret",
-		"metadata":   map[string]any{"name": "function-fullstack-tls-server", "namespace": "crossplane-system"},
-		"stringData": map[string]any{"tls.crt": string(crt)},
-	}); err != nil {
-		return err
-	}
-	// A runtime also reports its health; the revision's other conditions
-	// are kept (a merge patch replaces the whole list).
-	conds, _, _ := unstructured.NestedSlice(rev.Object, "status", "conditions")
-	conds = append(conds, map[string]any{
-		"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRuntime",
-		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
-	})
-	if err := k.patchStatus(ctx, rev, map[string]any{
-		"endpoint":            fmt.Sprintf("127.0.0.1:%d", c.fnPort),
-		"tlsServerSecretName": "function-fullstack-tls-server",
-		"conditions":          conds,
-	}); err != nil {
+	if err := c.serveRevision(ctx, k, PackageTag, c.fnPort); err != nil {
 		return err
 	}
 	return c.waitFor(180*time.Second, "the Configuration and the Function to be installed and healthy", func() error {
@@ -297,4 +247,67 @@ func packagesInstalled(ctx context.Context, t *testing.T) {
 		}
 	}
 	fmt.Println("e2e: packages\n  " + strings.Join(table, "\n  "))
+}
+
+// serveRevision does what a package runtime does for the FunctionRevision
+// of the package at tag once the package manager has created it: it sets
+// the endpoint of the function process listening on port, the TLS Secret
+// that holds its certificate, and RuntimeHealthy.
+func (c *cluster) serveRevision(ctx context.Context, k *kube, tag string, port int) error {
+	var rev *unstructured.Unstructured
+	if err := c.waitFor(180*time.Second, "the FunctionRevision of "+FunctionPackage+":"+tag+" with the composition capability", func() error {
+		r, err := k.resource("pkg.crossplane.io/v1", "FunctionRevision", "")
+		if err != nil {
+			return err
+		}
+		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "pkg.crossplane.io/package=" + FunctionName})
+		if err != nil {
+			return err
+		}
+		rev = nil
+		for i := range l.Items {
+			if img, _, _ := unstructured.NestedString(l.Items[i].Object, "spec", "image"); strings.HasSuffix(img, ":"+tag) {
+				rev = &l.Items[i]
+			}
+		}
+		if rev == nil {
+			return fmt.Errorf("no FunctionRevision of %s yet (%d others); %s", tag, len(l.Items), c.packageConditions(ctx, k))
+		}
+		caps, _, _ := unstructured.NestedStringSlice(rev.Object, "status", "capabilities")
+		for _, c := range caps {
+			if c == "composition" {
+				return nil
+			}
+		}
+		return fmt.Errorf("FunctionRevision %s has capabilities %v; conditions: %s", rev.GetName(), caps, conditions(rev))
+	}); err != nil {
+		return err
+	}
+	dir, err := c.pki.tlsDir("function")
+	if err != nil {
+		return err
+	}
+	crt, err := os.ReadFile(filepath.Join(dir, "tls.crt"))
+	if err != nil {
+		return err
+	}
+	if err := k.apply(ctx, map[string]any{
+		"apiVersion": "v1", "kind": "Secret",
+		"metadata":   map[string]any{"name": "function-fullstack-tls-server", "namespace": "crossplane-system"},
+		"stringData": map[string]any{"tls.crt": string(crt)},
+	}); err != nil {
+		return err
+	}
+	// A runtime also reports its health; the revision's other conditions
+	// are kept (a merge patch replaces the whole list).
+	conds, _, _ := unstructured.NestedSlice(rev.Object, "status", "conditions")
+	conds = append(conds, map[string]any{
+		"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRuntime",
+		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+	})
+	return k.patchStatus(ctx, rev, map[string]any{
+		"endpoint":            fmt.Sprintf("127.0.0.1:%d", port),
+		"tlsServerSecretName": "function-fullstack-tls-server",
+		"conditions":          conds,
+	})
 }

@@ -36,6 +36,12 @@ export E2E_KUSTOMIZE_CONTROLLER=$(hack/tools.sh kustomize-controller)
 export E2E_CROSSPLANE=$(hack/tools.sh crossplane-core)
 export E2E_CROSSPLANE_CRDS=$(hack/tools.sh crossplane-crds)
 export E2E_CROSSPLANE_CLI=$(hack/tools.sh crossplane-cli)
+# Crossplane's own Helm chart, rendered with its default values: the e2e
+# runs Crossplane and its RBAC manager with the ServiceAccounts, ClusterRoles
+# and args it renders (test/e2e/rbac_test.go).
+mkdir -p _output
+"$(hack/tools.sh helm)" template crossplane "$(hack/tools.sh crossplane-chart)" --namespace crossplane-system >_output/crossplane-chart.yaml
+export E2E_CROSSPLANE_CHART="$repo/_output/crossplane-chart.yaml"
 export E2E_ETCD=$(command -v etcd)
 mkdir -p _output
 echo "e2e: Backstage forms (hack/forms/run.sh)"

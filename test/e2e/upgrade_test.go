@@ -1,0 +1,269 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// UpgradeTag is the release a live install is upgraded to: what
+// hack/xpkg.sh builds with UPGRADE_VERSION, the function stamped with it
+// and the Configuration whose dependsOn moves to it.
+const UpgradeTag = "v0.2.0"
+
+// pushUpgrade pushes the next release's packages to the mirror.
+func (c *cluster) pushUpgrade(ctx context.Context) error {
+	dir := filepath.Join(env("E2E_XPKG_DIR"), "upgrade")
+	for _, p := range []struct{ file, ref string }{
+		{filepath.Join(dir, "function-fullstack-amd64.xpkg"), c.mirror() + "/function-fullstack:" + UpgradeTag},
+		{filepath.Join(dir, "configuration-fullstack.xpkg"), c.mirror() + "/configuration-fullstack:" + UpgradeTag},
+	} {
+		cmd := exec.CommandContext(ctx, env("E2E_CROSSPLANE_CLI"), "xpkg", "push", "-f", p.file, p.ref)
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+c.pki.path("ca.crt"), "DOCKER_CONFIG="+filepath.Join(c.work, "docker"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("crossplane xpkg push %s: %w: %s", p.ref, err, out)
+		}
+	}
+	return nil
+}
+
+// liveState is what an upgrade must keep: each composed object's UID and
+// its desired content (spec, or data for Secrets and ConfigMaps).
+type liveState struct {
+	uids    map[string]types.UID
+	content map[string]any
+}
+
+// composedNow reads what an XR composes now, from its resource references
+// (spec.crossplane.resourceRefs, or spec.resourceRefs for a LegacyCluster
+// XR), so objects a day-2 change added or removed are counted as they are.
+func composedNow(ctx context.Context, t *testing.T, a *app) liveState {
+	t.Helper()
+	xr, err := a.xr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, found, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs")
+	if !found {
+		refs, _, _ = unstructured.NestedSlice(xr.Object, "spec", "resourceRefs")
+	}
+	if len(refs) == 0 {
+		t.Fatalf("%s XR %s has no resource references", a.example, xr.GetName())
+	}
+	st := liveState{uids: map[string]types.UID{}, content: map[string]any{}}
+	for _, r := range refs {
+		m := r.(map[string]any)
+		apiVersion, kind, name := fmt.Sprint(m["apiVersion"]), fmt.Sprint(m["kind"]), fmt.Sprint(m["name"])
+		ns, _ := m["namespace"].(string)
+		if ns == "" {
+			ns = a.namespace
+		}
+		o, err := kc.get(ctx, apiVersion, kind, ns, name)
+		if err != nil {
+			t.Fatalf("%s %s/%s: %v", kind, ns, name, err)
+		}
+		key := kind + " " + ns + "/" + name
+		st.uids[key] = o.GetUID()
+		switch {
+		case o.Object["spec"] != nil:
+			st.content[key] = o.Object["spec"]
+		case o.Object["data"] != nil:
+			st.content[key] = o.Object["data"]
+		}
+	}
+	return st
+}
+
+// upgrade moves a live install from v0.1.0 to the next release the way the
+// README's "Upgrading" says: the Configuration's package tag, then the
+// Function's (Crossplane does not move a dependency by itself). The next
+// release's function runs as its own process (the package runtime's part,
+// played as at install) and serves the new FunctionRevision. No composed
+// object may be recreated or changed and no XR may leave Ready, while the
+// new function recomposes every XR.
+func upgrade(ctx context.Context, t *testing.T, apps []*app) {
+	start := time.Now()
+	for _, a := range apps {
+		waitXR(ctx, t, a, "Ready=True before the upgrade", xrReady)
+	}
+	before := map[string]liveState{}
+	objects := 0
+	for _, a := range apps {
+		before[a.example] = composedNow(ctx, t, a)
+		objects += len(before[a.example].uids)
+	}
+
+	port, metrics := freePort(), freePort()
+	dir, err := cl.pki.tlsDir("function")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.start("function-"+UpgradeTag, nil, env("E2E_FUNCTION_UPGRADE"), "--tls-certs-dir="+dir,
+		fmt.Sprintf("--address=127.0.0.1:%d", port), fmt.Sprintf("--metrics-address=127.0.0.1:%d", metrics), "--debug"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.pushUpgrade(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ kind, name, pkg string }{
+		{"Configuration", "configuration-fullstack", ConfigurationPackage},
+		{"Function", FunctionName, FunctionPackage},
+	} {
+		u, err := kc.get(ctx, "pkg.crossplane.io/v1", p.kind, "", p.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := unstructured.SetNestedField(u.Object, p.pkg+":"+UpgradeTag, "spec", "package"); err != nil {
+			t.Fatal(err)
+		}
+		if err := kc.update(ctx, u, FieldManager); err != nil {
+			t.Fatalf("moving %s %s to %s: %v", p.kind, p.name, UpgradeTag, err)
+		}
+	}
+	if err := cl.serveRevision(ctx, kc, UpgradeTag, port); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.waitFor(180*time.Second, "the Configuration and the Function at "+UpgradeTag+", installed and healthy", func() error {
+		for _, p := range []struct{ kind, name, pkg string }{
+			{"Configuration", "configuration-fullstack", "configuration-fullstack"},
+			{"Function", FunctionName, "function-fullstack"},
+		} {
+			u, err := kc.get(ctx, "pkg.crossplane.io/v1", p.kind, "", p.name)
+			if err != nil {
+				return err
+			}
+			for _, c := range []string{"Installed", "Healthy"} {
+				if s, _ := condition(u, c); s != "True" {
+					return fmt.Errorf("%s %s: %s", p.kind, p.name, conditions(u))
+				}
+			}
+			if got, _, _ := unstructured.NestedString(u.Object, "status", "resolvedPackage"); !strings.HasSuffix(got, p.pkg+":"+UpgradeTag) {
+				return fmt.Errorf("%s %s resolved %q", p.kind, p.name, got)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	upgraded := time.Since(start)
+
+	// Every XR recomposed by the new release's function, while nothing
+	// composed is recreated and no XR leaves Ready.
+	calls := func() int {
+		n, err := runFunctionCalls(metrics)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	want := 2 * len(apps)
+	deadline := time.Now().Add(4 * time.Minute)
+	for calls() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("the %s function answered %d calls in 4 minutes, want %d (two per XR)", UpgradeTag, calls(), want)
+		}
+		for _, a := range apps {
+			xr, err := a.xr(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := xrReady(xr); err != nil {
+				t.Fatalf("%s left Ready during the upgrade: %v", a.example, err)
+			}
+		}
+		time.Sleep(2 * time.Second)
+	}
+	for _, a := range apps {
+		after := composedNow(ctx, t, a)
+		if diff := cmp.Diff(before[a.example].uids, after.uids); diff != "" {
+			t.Errorf("%s: composed objects recreated or gone after the upgrade (-before +after):\n%s", a.example, diff)
+		}
+		if diff := cmp.Diff(before[a.example].content, after.content); diff != "" {
+			t.Errorf("%s: composed objects changed by the upgrade, which its release notes do not name (-before +after):\n%s", a.example, diff)
+		}
+	}
+
+	// What kubectl get configurations,functions,configurationrevisions,functionrevisions,compositionrevisions shows.
+	var table []string
+	for _, kind := range []string{"Configuration", "Function", "ConfigurationRevision", "FunctionRevision"} {
+		r, err := kc.resource("pkg.crossplane.io/v1", kind, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := r.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range l.Items {
+			img, _, _ := unstructured.NestedString(u.Object, "spec", "image")
+			if img == "" {
+				img, _, _ = unstructured.NestedString(u.Object, "spec", "package")
+			}
+			state, _, _ := unstructured.NestedString(u.Object, "spec", "desiredState")
+			healthy, _ := condition(&u, "Healthy")
+			table = append(table, fmt.Sprintf("%-24s %-62s %-8s %-8s %s", kind, u.GetName(), healthy, state, img))
+		}
+	}
+	r, err := kc.resource("apiextensions.crossplane.io/v1", "CompositionRevision", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := map[string]int{}
+	for _, u := range l.Items {
+		revs[u.GetLabels()["crossplane.io/composition-name"]]++
+	}
+	names := make([]string, 0, len(revs))
+	for n := range revs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		table = append(table, fmt.Sprintf("%-24s %-62s %d revision(s)", "CompositionRevision", n, revs[n]))
+	}
+	t.Logf("upgraded %s -> %s in %s; %d XRs stayed Ready and kept all %d composed objects (same UIDs, same spec) through %d calls of the new function\n  %s",
+		PackageTag, UpgradeTag, upgraded.Round(time.Second), len(apps), objects, calls(), strings.Join(table, "\n  "))
+}
+
+// runFunctionCalls reads how many RunFunction calls a function process
+// has answered from its Prometheus metrics.
+func runFunctionCalls(metricsPort int) (int, error) {
+	rsp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)) //nolint:noctx // A local process, with the client's default timeout.
+	if err != nil {
+		return 0, err
+	}
+	defer rsp.Body.Close()
+	n := 0
+	sc := bufio.NewScanner(rsp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "grpc_server_handled_total{") && strings.Contains(line, `grpc_method="RunFunction"`) {
+			f := strings.Fields(line)
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if err != nil {
+				return 0, err
+			}
+			n += int(v)
+		}
+	}
+	return n, sc.Err()
+}
