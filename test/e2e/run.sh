@@ -48,10 +48,13 @@ echo "e2e: Backstage forms (hack/forms/run.sh)"
 hack/forms/run.sh "$repo/_output/forms"
 export E2E_FORMS="$repo/_output/forms"
 echo "e2e: packages (hack/xpkg.sh)"
-hack/xpkg.sh
+# With the next release (v0.2.0) a live install upgrades to.
+UPGRADE_VERSION=v0.2.0 hack/xpkg.sh
 export E2E_XPKG_DIR="$repo/_output/xpkg"
-go build -o _output/function-fullstack .
+go build -ldflags "-X main.version=v0.1.0" -o _output/function-fullstack .
 export E2E_FUNCTION="$repo/_output/function-fullstack"
+go build -ldflags "-X main.version=v0.2.0" -o _output/function-fullstack-v0.2.0 .
+export E2E_FUNCTION_UPGRADE="$repo/_output/function-fullstack-v0.2.0"
 export E2E_REPO="$repo"
 export E2E_CRDS_DIR=$(cd "${CRDS_DIR:-../shared/crds}" && pwd)
 export E2E_WORKDIR="$repo/_output/e2e"
