@@ -35,6 +35,7 @@ export E2E_SOURCE_CONTROLLER=$(hack/tools.sh source-controller)
 export E2E_KUSTOMIZE_CONTROLLER=$(hack/tools.sh kustomize-controller)
 export E2E_CROSSPLANE=$(hack/tools.sh crossplane-core)
 export E2E_CROSSPLANE_CRDS=$(hack/tools.sh crossplane-crds)
+echo "e2e: Crossplane core $("$E2E_CROSSPLANE" --version) (CROSSPLANE_CORE_VERSION picks another)"
 export E2E_CROSSPLANE_CLI=$(hack/tools.sh crossplane-cli)
 # Crossplane's own Helm chart, rendered with its default values: the e2e
 # runs Crossplane and its RBAC manager with the ServiceAccounts, ClusterRoles
