@@ -405,7 +405,7 @@ func TestRunFunctionEnvironment(t *testing.T) {
 		"TheEnvironmentsDomainAndClass": {context: `{apiextensions.crossplane.io/environment: {fullstack: {domain: eu.example.org, ingressClassName: internal}}}`, wantHost: "shop.eu.example.org", wantClass: "internal"},
 		"AnUnknownField": {
 			context:   `{apiextensions.crossplane.io/environment: {fullstack: {imageRegistery: ghcr.io/acme}}}`,
-			wantFatal: `unknown name "imageRegistery"`,
+			wantFatal: `: imageRegistery: unknown field`,
 		},
 	}
 	for name, tc := range cases {

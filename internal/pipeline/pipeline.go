@@ -12,10 +12,15 @@
 package pipeline
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -69,7 +74,45 @@ func CredentialData(req *fnv1.RunFunctionRequest, name string) map[string][]byte
 // Input decodes the function's Input from the Composition into out.
 // Unknown fields are refused, and names match exactly.
 func Input(req *fnv1.RunFunctionRequest, out any) error {
-	return json.Unmarshal(JSON(req.GetInput()), out, json.RejectUnknownMembers(true))
+	return decode(JSON(req.GetInput()), out)
+}
+
+// decode reads JSON into out, refusing unknown names, and words an error
+// the same way every time: the JSON library alternates between equivalent
+// phrasings on purpose ("cannot", "unable to"), and a function's results
+// must not change from one call to the next for the same request.
+func decode(b []byte, out any) error {
+	// Decoding through a Decoder leaves it where the error happened: its
+	// stack names the member (this version of the library sets no pointer
+	// on its errors).
+	d := jsontext.NewDecoder(bytes.NewReader(b))
+	err := json.UnmarshalDecode(d, out, json.RejectUnknownMembers(true))
+	var se *json.SemanticError
+	if !errors.As(err, &se) {
+		return err
+	}
+	ptr := se.JSONPointer
+	if ptr == "" {
+		ptr = d.StackPointer()
+	}
+	var parts []string
+	for tok := range ptr.Tokens() {
+		parts = append(parts, tok)
+	}
+	what := "invalid value"
+	switch {
+	case se.Err != nil && strings.HasPrefix(se.Err.Error(), "unknown name "):
+		// The path ends with the name.
+		what = "unknown field"
+	case se.Err != nil:
+		what = se.Err.Error()
+	case se.GoType != nil && se.JSONKind != 0:
+		what = fmt.Sprintf("a JSON %s where a %s belongs", se.JSONKind, se.GoType.Kind())
+	}
+	if len(parts) == 0 {
+		return errors.New(what)
+	}
+	return fmt.Errorf("%s: %s", strings.Join(parts, "."), what)
 }
 
 // ObservedSpec returns the observed XR's spec as JSON, for decoding into

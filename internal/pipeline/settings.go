@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/go-json-experiment/json"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -36,7 +35,7 @@ func Settings(req *fnv1.RunFunctionRequest, out any) (fromEnvironment bool, err 
 		merged = proto.Clone(in).(*structpb.Struct)
 	}
 	mergeStruct(merged, env)
-	return true, json.Unmarshal(JSON(merged), out, json.RejectUnknownMembers(true))
+	return true, decode(JSON(merged), out)
 }
 
 // mergeStruct merges src into dst: a key whose values are objects on both

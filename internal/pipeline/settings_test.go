@@ -107,3 +107,42 @@ func mustNewStruct(t *testing.T, m map[string]any) *structpb.Struct {
 func cloneRequest(r *fnv1.RunFunctionRequest) *fnv1.RunFunctionRequest {
 	return proto.Clone(r).(*fnv1.RunFunctionRequest)
 }
+
+// TestDecodeErrorsAreStable checks that a refused Input is worded the same
+// on every call (the JSON library varies its own wording on purpose), with
+// the path of what is wrong.
+func TestDecodeErrorsAreStable(t *testing.T) {
+	type inner struct {
+		Region string `json:"region"`
+	}
+	type settings struct {
+		Domain    string `json:"domain"`
+		Databases struct {
+			AWS inner `json:"aws"`
+		} `json:"databases"`
+		Zones []string `json:"zones"`
+	}
+	cases := map[string]struct {
+		json string
+		want string
+	}{
+		"UnknownTopLevelName": {json: `{"domian":"x"}`, want: `domian: unknown field`},
+		"UnknownNestedName":   {json: `{"databases":{"aws":{"regoin":"x"}}}`, want: `databases.aws.regoin: unknown field`},
+		"WrongType":           {json: `{"databases":{"aws":{"region":1}}}`, want: `databases.aws.region: a JSON number where a string belongs`},
+		"WrongTypeInAList":    {json: `{"zones":["a",true]}`, want: `zones.1: a JSON true where a string belongs`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			seen := map[string]bool{}
+			for range 20 {
+				var out settings
+				if err := decode([]byte(tc.json), &out); err != nil {
+					seen[err.Error()] = true
+				}
+			}
+			if diff := cmp.Diff(map[string]bool{tc.want: true}, seen); diff != "" {
+				t.Errorf("decode errors over 20 calls: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
