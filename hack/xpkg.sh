@@ -44,6 +44,12 @@ if [ -n "${UPGRADE_VERSION:-}" ]; then
   rm -rf "$OUT/upgrade/configuration"; cp -r configuration "$OUT/upgrade/configuration"
   sed -i "s/version: \">=v0.1.0 <v0.2.0\"/version: \">=$UPGRADE_VERSION <v0.$((minor + 1)).0\"/" "$OUT/upgrade/configuration/crossplane.yaml"
   grep -q ">=$UPGRADE_VERSION" "$OUT/upgrade/configuration/crossplane.yaml" || { echo "xpkg: cannot move the dependsOn range to $UPGRADE_VERSION"; exit 1; }
+  # The release also changes every Composition, without changing what it
+  # composes: its pipeline step is called compose. Crossplane then makes a
+  # new CompositionRevision of each, which XRs with
+  # compositionUpdatePolicy: Manual do not take until moved by hand.
+  sed -i 's/^    - step: compose-\(app\|service\)$/    - step: compose/' "$OUT/upgrade/configuration"/*/composition*.yaml
+  [ "$(grep -c '^    - step: compose$' "$OUT/upgrade/configuration"/*/composition*.yaml | grep -c ':1$')" = 4 ] || { echo "xpkg: cannot rename the Compositions' step"; exit 1; }
   "$CLI" xpkg build --package-root="$OUT/upgrade/configuration" -o "$OUT/upgrade/configuration-fullstack.xpkg"
 fi
 # Open what was built: metadata, capabilities, Input CRD, image user,

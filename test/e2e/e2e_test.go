@@ -247,7 +247,7 @@ func TestE2E(t *testing.T) {
 		{"Flux applies every environment from Git; each Kustomization is Ready only once its XR is", func(t *testing.T) { flux.fluxApplies(ctx, t) }},
 		{"Flux reports a spec the function refuses as a failed health check; the revert heals it", func(t *testing.T) { flux.refusedSpec(ctx, t) }},
 		{"day 2 through Git: an image commit reaches the workload, its revert brings the old image back", func(t *testing.T) { flux.imageThroughGit(ctx, t) }},
-		{"upgrading both packages to the next release keeps every XR Ready and every composed object (same UIDs, same spec)", func(t *testing.T) {
+		{"upgrading both packages to the next release keeps every XR Ready and every composed object (same UIDs, same spec); a Manual XR waits until moved", func(t *testing.T) {
 			upgrade(ctx, t, apps)
 		}},
 		{"the connection Secret has the same keys for every provider", func(t *testing.T) {

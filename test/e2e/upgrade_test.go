@@ -109,6 +109,32 @@ func upgrade(ctx context.Context, t *testing.T, apps []*app) {
 		objects += len(before[a.example].uids)
 	}
 
+	// One XR stages the release: compositionUpdatePolicy Manual keeps it
+	// on the CompositionRevision it has until it is moved by hand.
+	var pinned *app
+	for _, a := range apps {
+		if a.example == "xnodeapp" {
+			pinned = a
+		}
+	}
+	if pinned == nil {
+		t.Fatal("no xnodeapp example to pin")
+	}
+	xr, err := pinned.xr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldRev, _, _ := unstructured.NestedString(xr.Object, "spec", "crossplane", "compositionRevisionRef", "name")
+	if oldRev == "" {
+		t.Fatalf("%s has no compositionRevisionRef: %v", pinned.example, xr.Object["spec"])
+	}
+	if err := unstructured.SetNestedField(xr.Object, "Manual", "spec", "crossplane", "compositionUpdatePolicy"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kc.update(ctx, xr, FieldManager); err != nil {
+		t.Fatal(err)
+	}
+
 	port, metrics := freePort(), freePort()
 	dir, err := cl.pki.tlsDir("function")
 	if err != nil {
@@ -209,6 +235,52 @@ func upgrade(ctx context.Context, t *testing.T, apps []*app) {
 		}
 		time.Sleep(2 * time.Second)
 	}
+	// The release changed every Composition: XRs on Automatic took the new
+	// revision, the pinned one kept its own; moved by hand, it takes it with
+	// nothing recreated.
+	newRev := latestRevision(ctx, t, "xnodeapp")
+	if newRev == oldRev {
+		t.Fatalf("the release made no new CompositionRevision of xnodeapp (still %s)", oldRev)
+	}
+	for _, a := range apps {
+		x, err := a.xr(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp, _, _ := unstructured.NestedString(x.Object, "spec", "crossplane", "compositionRef", "name")
+		got, _, _ := unstructured.NestedString(x.Object, "spec", "crossplane", "compositionRevisionRef", "name")
+		if comp == "" {
+			comp, _, _ = unstructured.NestedString(x.Object, "spec", "compositionRef", "name")
+			got, _, _ = unstructured.NestedString(x.Object, "spec", "compositionRevisionRef", "name")
+		}
+		want := latestRevision(ctx, t, comp)
+		if a == pinned {
+			want = oldRev
+		}
+		if got != want {
+			t.Errorf("%s (Composition %s) is on CompositionRevision %s, want %s", a.example, comp, got, want)
+		}
+	}
+	xr, err = pinned.xr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedField(xr.Object, newRev, "spec", "crossplane", "compositionRevisionRef", "name"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kc.update(ctx, xr, FieldManager); err != nil {
+		t.Fatal(err)
+	}
+	waitXR(ctx, t, pinned, "on "+newRev+", Synced and Ready", func(x *unstructured.Unstructured) error {
+		if got, _, _ := unstructured.NestedString(x.Object, "spec", "crossplane", "compositionRevisionRef", "name"); got != newRev {
+			return fmt.Errorf("on %s", got)
+		}
+		if err := synced(x); err != nil {
+			return err
+		}
+		return xrReady(x)
+	})
+	t.Logf("%s stayed on %s (compositionUpdatePolicy: Manual) while the others took the new revisions; moved by hand to %s", pinned.example, oldRev, newRev)
 	for _, a := range apps {
 		after := composedNow(ctx, t, a)
 		if diff := cmp.Diff(before[a.example].uids, after.uids); diff != "" {
@@ -286,4 +358,28 @@ func runFunctionCalls(metricsPort int) (int, error) {
 		}
 	}
 	return n, sc.Err()
+}
+
+// latestRevision returns the name of a Composition's newest
+// CompositionRevision (the highest spec.revision).
+func latestRevision(ctx context.Context, t *testing.T, composition string) string {
+	t.Helper()
+	r, err := kc.resource("apiextensions.crossplane.io/v1", "CompositionRevision", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "crossplane.io/composition-name=" + composition})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, newest := "", int64(-1)
+	for _, u := range l.Items {
+		if n, _, _ := unstructured.NestedInt64(u.Object, "spec", "revision"); n > newest {
+			name, newest = u.GetName(), n
+		}
+	}
+	if name == "" {
+		t.Fatalf("no CompositionRevision of %s", composition)
+	}
+	return name
 }
