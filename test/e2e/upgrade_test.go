@@ -242,24 +242,38 @@ func upgrade(ctx context.Context, t *testing.T, apps []*app) {
 	if newRev == oldRev {
 		t.Fatalf("the release made no new CompositionRevision of xnodeapp (still %s)", oldRev)
 	}
-	for _, a := range apps {
-		x, err := a.xr(ctx)
-		if err != nil {
-			t.Fatal(err)
+	// An XR on Automatic takes the new revision on a reconcile of its own,
+	// which may come after the new function has composed it once.
+	if err := cl.waitFor(180*time.Second, "every XR on Automatic on its Composition's newest revision, the Manual one on its own", func() error {
+		var off []string
+		for _, a := range apps {
+			x, err := a.xr(ctx)
+			if err != nil {
+				return err
+			}
+			comp, _, _ := unstructured.NestedString(x.Object, "spec", "crossplane", "compositionRef", "name")
+			got, _, _ := unstructured.NestedString(x.Object, "spec", "crossplane", "compositionRevisionRef", "name")
+			if comp == "" {
+				comp, _, _ = unstructured.NestedString(x.Object, "spec", "compositionRef", "name")
+				got, _, _ = unstructured.NestedString(x.Object, "spec", "compositionRevisionRef", "name")
+			}
+			want := latestRevision(ctx, t, comp)
+			if a == pinned {
+				want = oldRev
+			}
+			if got != want {
+				off = append(off, fmt.Sprintf("%s (Composition %s) on %s, want %s", a.example, comp, got, want))
+			}
+			if err := xrReady(x); err != nil {
+				t.Fatalf("%s left Ready during the upgrade: %v", a.example, err)
+			}
 		}
-		comp, _, _ := unstructured.NestedString(x.Object, "spec", "crossplane", "compositionRef", "name")
-		got, _, _ := unstructured.NestedString(x.Object, "spec", "crossplane", "compositionRevisionRef", "name")
-		if comp == "" {
-			comp, _, _ = unstructured.NestedString(x.Object, "spec", "compositionRef", "name")
-			got, _, _ = unstructured.NestedString(x.Object, "spec", "compositionRevisionRef", "name")
+		if len(off) > 0 {
+			return fmt.Errorf("%s", strings.Join(off, "; "))
 		}
-		want := latestRevision(ctx, t, comp)
-		if a == pinned {
-			want = oldRev
-		}
-		if got != want {
-			t.Errorf("%s (Composition %s) is on CompositionRevision %s, want %s", a.example, comp, got, want)
-		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	xr, err = pinned.xr(ctx)
 	if err != nil {
