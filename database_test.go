@@ -199,18 +199,18 @@ func TestDatabaseConfigurationErrors(t *testing.T) {
 		},
 		"NoRegionAnywhere": {
 			req:  mutate(t, aws, func(map[string]any) {}, databases(func(d map[string]any) { delete(d["aws"].(map[string]any), "region") })),
-			want: `cannot compose XNodeApp "orders": spec.database.region: Required value: set it on the XR, or set it in the function Input in the Composition at databases.aws.region`,
+			want: `cannot compose XNodeApp "orders": spec.database.region: Required value: set it on the XR, or set it in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) at databases.aws.region`,
 		},
 		"NoSubnetGroup": {
 			req:  mutate(t, aws, func(map[string]any) {}, databases(func(d map[string]any) { delete(d["aws"].(map[string]any), "dbSubnetGroupName") })),
-			want: `cannot compose XNodeApp "orders": input.databases.aws.dbSubnetGroupName: Required value: set it in the function Input in the Composition at databases.aws.dbSubnetGroupName`,
+			want: `cannot compose XNodeApp "orders": input.databases.aws.dbSubnetGroupName: Required value: set it in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) at databases.aws.dbSubnetGroupName`,
 		},
 		"NoAWSConfigAtAll": {
 			req: mutate(t, aws, func(map[string]any) {}, func(in map[string]any) { delete(in, "databases") }),
 			// Every missing setting at once, so one edit of the Composition fixes them.
-			want: `cannot compose XNodeApp "orders": spec.database.region: Required value: set it on the XR, or set it in the function Input in the Composition at databases.aws.region; ` +
-				`input.databases.aws.dbSubnetGroupName: Required value: set it in the function Input in the Composition at databases.aws.dbSubnetGroupName; ` +
-				`input.databases.aws.vpcSecurityGroupIds: Required value: set it in the function Input in the Composition at databases.aws.vpcSecurityGroupIds`,
+			want: `cannot compose XNodeApp "orders": spec.database.region: Required value: set it on the XR, or set it in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) at databases.aws.region; ` +
+				`input.databases.aws.dbSubnetGroupName: Required value: set it in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) at databases.aws.dbSubnetGroupName; ` +
+				`input.databases.aws.vpcSecurityGroupIds: Required value: set it in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) at databases.aws.vpcSecurityGroupIds`,
 		},
 		"CatalogWithUnknownSizeAndNoStorage": {
 			// The Input alone is wrong, whatever the XR asks for.
@@ -239,11 +239,11 @@ func TestDatabaseConfigurationErrors(t *testing.T) {
 			req: mutate(t, aws, func(map[string]any) {}, databases(func(d map[string]any) {
 				d["aws"].(map[string]any)["sizes"] = map[string]any{"small": map[string]any{"instanceClass": "db.t4g.small", "storageGiB": 20}}
 			})),
-			want: `cannot compose XNodeApp "orders": input.databases.aws.sizes[medium]: Required value: the function Input in the Composition replaces the aws size catalog but has no "medium" size that spec.database.size asks for; add it there`,
+			want: `cannot compose XNodeApp "orders": input.databases.aws.sizes[medium]: Required value: the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) replace the aws size catalog but have no "medium" size that spec.database.size asks for; add it there`,
 		},
 		"NoPrivateNetwork": {
 			req:  mutate(t, gcp, func(map[string]any) {}, databases(func(d map[string]any) { delete(d["gcp"].(map[string]any), "privateNetwork") })),
-			want: `cannot compose XNodeApp "catalog": input.databases.gcp.privateNetwork: Required value: set it in the function Input in the Composition at databases.gcp.privateNetwork`,
+			want: `cannot compose XNodeApp "catalog": input.databases.gcp.privateNetwork: Required value: set it in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) at databases.gcp.privateNetwork`,
 		},
 		"NoPasswordSeed": {
 			req: noSeed,
@@ -252,7 +252,7 @@ func TestDatabaseConfigurationErrors(t *testing.T) {
 		},
 		"NoAzureSubnet": {
 			req:  mutate(t, azure, func(map[string]any) {}, databases(func(d map[string]any) { delete(d["azure"].(map[string]any), "delegatedSubnetId") })),
-			want: `cannot compose XNodeApp "billing": input.databases.azure.delegatedSubnetId: Required value: set it in the function Input in the Composition at databases.azure.delegatedSubnetId`,
+			want: `cannot compose XNodeApp "billing": input.databases.azure.delegatedSubnetId: Required value: set it in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) at databases.azure.delegatedSubnetId`,
 		},
 	}
 	for name, tc := range cases {

@@ -85,7 +85,7 @@ func TestFullStackServiceFatal(t *testing.T) {
 			spec:  `delivery: {strategy: canary}`,
 			input: noPrometheus,
 			want: `spec.delivery.analysis.prometheusAddress: Required value: the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; ` +
-				`the function Input sets no platform default (prometheusAddress)`,
+				`the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input) set no default (prometheusAddress)`,
 		},
 		"AnalysisStepWhileAnalysisDisabled": {
 			spec: `delivery: {strategy: canary, analysis: {mode: Disabled}, steps: [{setWeight: 20}, {analysis: true}]}`,
@@ -187,7 +187,7 @@ func TestFullStackServiceFatal(t *testing.T) {
 		"NoHostAndNoDomain": {
 			spec:  `{ingress: {host: ""}, delivery: {strategy: rollingUpdate}}`,
 			input: noPrometheus,
-			want:  `spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the function Input`,
+			want:  `spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input)`,
 		},
 		"ServiceWritablePathDuplicated": {
 			spec: `backend: {image: "ghcr.io/acme/orders:1", writablePaths: [/var/cache/app, /var/cache/app]}`,
@@ -235,9 +235,12 @@ func TestFullStackServiceFatal(t *testing.T) {
 // function requires, and lets a test play the controllers with package
 // fake, the same statuses the e2e reports.
 type world struct {
-	t           *testing.T
-	xr          map[string]any
-	input       *structpb.Struct
+	t     *testing.T
+	xr    map[string]any
+	input *structpb.Struct
+	// context is what the pipeline's earlier steps leave (the platform's
+	// EnvironmentConfigs, through function-environment-configs).
+	context     *structpb.Struct
 	credentials map[string]*fnv1.Credentials
 	observed    map[string]map[string]any
 	// cluster holds what controllers created beside the composed
@@ -256,6 +259,7 @@ func (w *world) reconcile() *fnv1.RunFunctionResponse {
 	req := &fnv1.RunFunctionRequest{
 		Observed:    &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(w.t, w.xr)}, Resources: map[string]*fnv1.Resource{}},
 		Input:       w.input,
+		Context:     w.context,
 		Credentials: w.credentials,
 	}
 	for n, o := range w.observed {

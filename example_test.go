@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,13 +12,14 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fullstack-fn/function-fullstack/internal/database"
-	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
+	"github.com/fullstack-fn/function-fullstack/test/envconfigs"
 )
 
 func fileExists(p string) bool {
@@ -96,7 +98,19 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 	xr := readDocs(t, filepath.Join(e.Dir, "xr.yaml"))[0]
 	comp := readDocs(t, filepath.Join(e.Dir, "composition.yaml"))[0]
 	steps, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
-	input := steps[0].(map[string]any)["input"].(map[string]any)
+	var input, envInput map[string]any
+	for _, s := range steps {
+		step, _ := s.(map[string]any)
+		in, _ := step["input"].(map[string]any)
+		switch ref, _, _ := unstructured.NestedString(step, "functionRef", "name"); ref {
+		case FunctionName:
+			input = in
+		case EnvironmentConfigsFunction:
+			envInput = in
+		default:
+			t.Fatalf("%s: a step of a function the examples do not run: %q", e.Dir, ref)
+		}
+	}
 
 	req := &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: e.Name + "/" + e.Scenario},
@@ -126,9 +140,13 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 			req.RequiredResources[k].Items = append(req.RequiredResources[k].Items, &fnv1.Resource{Resource: toStruct(t, o.Object)})
 		}
 	}
-	if env := filepath.Join(e.Dir, "environment", e.Scenario+".yaml"); fileExists(env) {
-		// As crossplane render --context-files passes it.
-		req.Context = toStruct(t, map[string]any{pipeline.EnvironmentKey: readDocs(t, env)[0].Object})
+	if envInput != nil {
+		// The EnvironmentConfigs hack/render.sh passes with -e.
+		ecs := filepath.Join("example", "install", "environmentconfig.yaml")
+		if env := filepath.Join(e.Dir, "environment", e.Scenario+".yaml"); fileExists(env) {
+			ecs = env
+		}
+		req.Context = environment(t, envInput, xr, readDocs(t, ecs))
 	}
 	if !fileExists(filepath.Join(e.Dir, "observed", e.Scenario+".yaml")) {
 		return req
@@ -139,6 +157,69 @@ func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 		req.Observed.Resources[name] = &fnv1.Resource{Resource: toStruct(t, o.Object)}
 	}
 	return req
+}
+
+// The names Crossplane gives the Functions the Configuration depends on:
+// the Compositions' functionRefs.
+const (
+	FunctionName               = "fullstack-fn-function-fullstack"
+	EnvironmentConfigsFunction = "crossplane-contrib-function-environment-configs"
+)
+
+// environment runs the Compositions' first step, function-environment-configs
+// (played, test/envconfigs), as Crossplane runs a step: it calls the
+// function, answers its requirements from the EnvironmentConfigs in ecs,
+// calls it again until they settle, and returns the context the next step
+// receives.
+func environment(t testing.TB, input map[string]any, xr *unstructured.Unstructured, ecs []*unstructured.Unstructured) *structpb.Struct {
+	t.Helper()
+	req := &fnv1.RunFunctionRequest{
+		Input:    toStruct(t, input),
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(t, xr.Object)}},
+	}
+	for range 5 {
+		rsp, err := envconfigs.Function{}.RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+				t.Fatalf("function-environment-configs: %s", r.GetMessage())
+			}
+		}
+		answer := map[string]*fnv1.Resources{}
+		for name, sel := range rsp.GetRequirements().GetResources() {
+			answer[name] = &fnv1.Resources{}
+			for _, ec := range ecs {
+				if selects(sel, ec) {
+					answer[name].Items = append(answer[name].Items, &fnv1.Resource{Resource: toStruct(t, ec.Object)})
+				}
+			}
+		}
+		if req.RequiredResources != nil && cmp.Equal(answer, req.RequiredResources, protocmp.Transform()) {
+			return rsp.GetContext()
+		}
+		req.RequiredResources = answer
+	}
+	t.Fatal("function-environment-configs: its requirements did not settle in 5 calls")
+	return nil
+}
+
+// selects reports whether Crossplane answers sel with o: the kind, and the
+// name or every label.
+func selects(sel *fnv1.ResourceSelector, o *unstructured.Unstructured) bool {
+	if o.GetAPIVersion() != sel.GetApiVersion() || o.GetKind() != sel.GetKind() {
+		return false
+	}
+	if sel.GetMatchName() != "" {
+		return o.GetName() == sel.GetMatchName()
+	}
+	for k, v := range sel.GetMatchLabels().GetLabels() {
+		if o.GetLabels()[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // golden reads the committed render of a scenario: the XR, the composed
@@ -238,7 +319,7 @@ func TestExamplesBecomeReady(t *testing.T) {
 		}
 		t.Run(e.Name, func(t *testing.T) {
 			req := e.request(t)
-			w := &world{t: t, xr: req.GetObserved().GetComposite().GetResource().AsMap(), input: req.GetInput(), credentials: req.GetCredentials()}
+			w := &world{t: t, xr: req.GetObserved().GetComposite().GetResource().AsMap(), input: req.GetInput(), context: req.GetContext(), credentials: req.GetCredentials()}
 			// What the platform keeps in the namespace before any app: the
 			// cloud providers' CA bundles.
 			if r := filepath.Join(e.Dir, "required", "all-ready.yaml"); fileExists(r) {
@@ -350,5 +431,20 @@ func TestRBACCoversComposedKinds(t *testing.T) {
 		if !composed[key] {
 			t.Errorf("%s is granted but no example composes it", key)
 		}
+	}
+}
+
+// TestGitOpsPlatformIsTheInstall checks that the platform folder of the
+// GitOps example holds the objects example/install has a team apply by
+// hand: the Configuration and the platform's EnvironmentConfig.
+func TestGitOpsPlatformIsTheInstall(t *testing.T) {
+	for _, f := range []string{"configuration.yaml", "environmentconfig.yaml"} {
+		t.Run(f, func(t *testing.T) {
+			want := readDocs(t, filepath.Join("example", "install", f))
+			got := readDocs(t, filepath.Join("example", "gitops", "platform", f))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("example/gitops/platform/%s (-example/install +gitops):\n%s", f, diff)
+			}
+		})
 	}
 }

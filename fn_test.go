@@ -15,8 +15,6 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
-
-	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 )
 
 func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
@@ -157,7 +155,7 @@ func TestRunFunctionFatal(t *testing.T) {
 		},
 		"HostMissing": {
 			xr:   nodeApp(`ingress: {host: ""}`),
-			want: `cannot compose XNodeApp "shop": spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the function Input`,
+			want: `cannot compose XNodeApp "shop": spec.ingress.host: Required value: a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input)`,
 		},
 		"DatabaseNameTooLong": {
 			xr: nodeApp(`database: {name: a_database_name_that_is_far_too_long_for_postgres_to_accept_as_an_identifier}`),
@@ -258,7 +256,7 @@ spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {mod
 		},
 		"IdentityRoleWithoutAccount": {
 			xr:   nodeApp(`identity: {awsRole: payments}`),
-			want: `cannot compose XNodeApp "shop": spec.identity.awsRole: Required value: "payments" is a role name, and the platform names no AWS account: give the role's ARN, or set identity.aws.accountId in the function Input`,
+			want: `cannot compose XNodeApp "shop": spec.identity.awsRole: Required value: "payments" is a role name, and the platform names no AWS account: give the role's ARN, or set identity.aws.accountId in the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input)`,
 		},
 		"BackendFileOverTheCA": {
 			xr:   nodeApp(`backend: {image: "ghcr.io/acme/api:1", files: [{path: /etc/fullstack, secret: api-files}]}`),
@@ -448,26 +446,56 @@ func TestRunFunctionEnvironment(t *testing.T) {
 	}
 }
 
-// TestInstallEnvironmentConfig checks that the EnvironmentConfig a team
-// edits (example/install/environmentconfig.yaml) holds settings the
-// function accepts: its data, as function-environment-configs puts it in
-// the context, composes the fullstack-dev example with its domain.
+// TestInstallEnvironmentConfig runs the Configuration's XFullStackService
+// Composition on the fullstack-dev XR as Crossplane would, with the
+// EnvironmentConfigs a team applies (example/install): its first step
+// (function-environment-configs, played) selects fullstack-platform, and,
+// for an XR labelled platform.fullstack.io/settings=eu, fullstack-eu over
+// it; function-fullstack serves the XR on the domain they name, with the
+// other settings from fullstack-platform.
 func TestInstallEnvironmentConfig(t *testing.T) {
-	ec := readDocs(t, "example/install/environmentconfig.yaml")[0]
-	data, _, _ := unstructured.NestedMap(ec.Object, "data")
-	req := example{Name: "fullstack-dev", Scenario: "nothing-exists", Dir: "example/fullstack-dev"}.request(t)
-	req.Input = nil
-	req.Context = toStruct(t, map[string]any{pipeline.EnvironmentKey: data})
-	rsp := run(t, req)
-	for _, r := range rsp.GetResults() {
-		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-			t.Fatalf("the EnvironmentConfig's settings were refused: %s", r.GetMessage())
-		}
+	ecs := append(readDocs(t, "example/install/environmentconfig.yaml"), readDocs(t, "example/install/environmentconfig-eu.yaml")...)
+	comp := readDocs(t, "configuration/xfullstackservice/composition.yaml")[0]
+	steps, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
+	if len(steps) != 2 {
+		t.Fatalf("the Composition has %d steps, want function-environment-configs then function-fullstack", len(steps))
 	}
-	spec, _ := rsp.GetDesired().GetResources()["ingress"].GetResource().AsMap()["spec"].(map[string]any)
-	rules, _ := spec["rules"].([]any)
-	domain, _, _ := unstructured.NestedString(data, "fullstack", "domain")
-	if len(rules) == 0 || rules[0].(map[string]any)["host"] != "notes."+domain {
-		t.Errorf("Ingress rules %v, want host notes.%s", rules, domain)
+	envInput, _ := steps[0].(map[string]any)["input"].(map[string]any)
+	cases := map[string]struct {
+		labels    map[string]string
+		wantHost  string
+		wantImage string
+	}{
+		"PlatformSettings": {wantHost: "notes.apps.example.com", wantImage: "ghcr.io/acme/notes-api:0.3.0"},
+		"LabelledEU":       {labels: map[string]string{"platform.fullstack.io/settings": "eu"}, wantHost: "notes.eu.apps.example.com", wantImage: "ghcr.io/acme/notes-api:0.3.0"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := example{Name: "fullstack-dev", Scenario: "nothing-exists", Dir: "example/fullstack-dev"}.request(t)
+			xr := &unstructured.Unstructured{Object: req.GetObserved().GetComposite().GetResource().AsMap()}
+			xr.SetLabels(tc.labels)
+			req.Observed.Composite.Resource = toStruct(t, xr.Object)
+			req.Context = environment(t, envInput, xr, ecs)
+			rsp := run(t, req)
+			for _, r := range rsp.GetResults() {
+				if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+					t.Fatalf("the EnvironmentConfigs' settings were refused: %s", r.GetMessage())
+				}
+			}
+			ing := rsp.GetDesired().GetResources()["ingress"].GetResource().AsMap()
+			host, _, _ := unstructured.NestedSlice(ing, "spec", "rules")
+			dep := rsp.GetDesired().GetResources()["service-deployment"].GetResource().AsMap()
+			containers, _, _ := unstructured.NestedSlice(dep, "spec", "template", "spec", "containers")
+			got := [2]any{nil, nil}
+			if len(host) > 0 {
+				got[0] = host[0].(map[string]any)["host"]
+			}
+			if len(containers) > 0 {
+				got[1] = containers[0].(map[string]any)["image"]
+			}
+			if diff := cmp.Diff([2]any{tc.wantHost, tc.wantImage}, got); diff != "" {
+				t.Errorf("Ingress host and backend image (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -30,7 +30,7 @@ func cloudWorld(t *testing.T, ex, namespace string, spec func(map[string]any)) *
 	if spec != nil {
 		spec(xr["spec"].(map[string]any))
 	}
-	w := &world{t: t, xr: xr, input: req.GetInput(), credentials: req.GetCredentials(), cluster: map[string]map[string]any{}}
+	w := &world{t: t, xr: xr, input: req.GetInput(), context: req.GetContext(), credentials: req.GetCredentials(), cluster: map[string]map[string]any{}}
 	for _, o := range readDocs(t, filepath.Join(e.Dir, "required", "all-ready.yaml")) {
 		if o.GetKind() == "ConfigMap" {
 			o.SetNamespace(namespace)

@@ -10,16 +10,21 @@
 # xrd.yaml; observed/<scenario>.yaml are observed-state fixtures. The scenario
 # "nothing-exists" renders with no observed state. Goldens: golden/<scenario>.yaml.
 # Optional: required/<scenario>.yaml (resources the function requires),
-# environment/<scenario>.yaml (the pipeline context's environment, as
-# function-environment-configs fills it from EnvironmentConfigs; a scenario
-# of its own when no observed state has its name) and credentials.yaml
-# (function credentials).
+# environment/<scenario>.yaml (the EnvironmentConfigs of another cluster,
+# in place of example/install/environmentconfig.yaml; a scenario of its own
+# when no observed state has its name) and credentials.yaml (function
+# credentials).
+#
+# The Configuration's Compositions run function-environment-configs before
+# function-fullstack; it runs here as played from its source (test/envconfigs:
+# the module proxy serves no version of the real one), on RENDER_PORT + 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 UPDATE=false
 [ "${1:-}" = "--update" ] && UPDATE=true
 PORT="${RENDER_PORT:-9443}"
+EC_PORT=$((PORT + 1))
 CRDS_DIR="${CRDS_DIR:-../shared/crds}"
 OUT=_output/render
 mkdir -p "$OUT"
@@ -27,19 +32,28 @@ mkdir -p "$OUT"
 CLI=$(hack/tools.sh crossplane-cli)
 CORE=$(hack/tools.sh crossplane-core)
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-  echo "render: something already listens on 127.0.0.1:$PORT (a function left running?); stop it or set RENDER_PORT" >&2
-  exit 1
-fi
+for p in "$PORT" "$EC_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "render: something already listens on 127.0.0.1:$p (a function left running?); stop it or set RENDER_PORT" >&2
+    exit 1
+  fi
+done
 go build -o _output/function-fullstack .
+go build -o _output/function-environment-configs ./test/envconfigs/function-environment-configs
 go build -o _output/render-normalize ./hack/render-normalize
 _output/function-fullstack --insecure --address="127.0.0.1:$PORT" --metrics-address= >"$OUT/function.log" 2>&1 &
 FN_PID=$!
-trap 'kill $FN_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 $FN_PID 2>/dev/null || { echo "render: the function exited; see $OUT/function.log" >&2; cat "$OUT/function.log" >&2; exit 1; }
-  sleep 0.2
+_output/function-environment-configs --insecure --address="127.0.0.1:$EC_PORT" >"$OUT/function-environment-configs.log" 2>&1 &
+EC_PID=$!
+trap 'kill $FN_PID $EC_PID 2>/dev/null || true' EXIT
+for p in "$PORT" "$EC_PORT"; do
+  for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+    for pid in $FN_PID $EC_PID; do
+      kill -0 "$pid" 2>/dev/null || { echo "render: a function exited; see $OUT/*.log" >&2; cat "$OUT"/function*.log >&2; exit 1; }
+    done
+    sleep 0.2
+  done
 done
 
 # Everything an object may be validated against: upstream CRDs, our XRDs and
@@ -92,7 +106,7 @@ for ex in example/*/; do
     *) echo "FAIL $name: xrd.yaml must be a symlink to a configuration/*/definition*.yaml"; failed=1; continue ;;
   esac
   fnfile="$OUT/$name.functions.yaml"
-  sed "s/127.0.0.1:9443/127.0.0.1:$PORT/" "$ex/functions.yaml" >"$fnfile"
+  sed -e "s/127.0.0.1:9443/127.0.0.1:$PORT/" -e "s/127.0.0.1:9444/127.0.0.1:$EC_PORT/" "$ex/functions.yaml" >"$fnfile"
   scenarios="nothing-exists"
   for o in "$ex"/observed/*.yaml; do [ -e "$o" ] && scenarios="$scenarios $(basename "$o" .yaml)"; done
   for o in "$ex"/environment/*.yaml; do
@@ -101,7 +115,13 @@ for ex in example/*/; do
   for sc in $scenarios; do
     args=()
     [ -e "$ex/observed/$sc.yaml" ] && args=(-o "$ex/observed/$sc.yaml")
-    [ -e "$ex/environment/$sc.yaml" ] && args+=(--context-files="apiextensions.crossplane.io/environment=$ex/environment/$sc.yaml")
+    # The platform's EnvironmentConfigs, as a team applies them (or another
+    # cluster's), for the Compositions whose first step selects them.
+    if [ -e "$ex/environment/$sc.yaml" ]; then
+      args+=(-e "$ex/environment/$sc.yaml")
+    else
+      args+=(-e example/install/environmentconfig.yaml)
+    fi
     # Resources the function asks Crossplane for (a provider's password
     # Secret), and function credentials, where the example has them.
     [ -e "$ex/required/$sc.yaml" ] && args+=(-e "$ex/required/$sc.yaml")

@@ -37,6 +37,11 @@ for arch in amd64 arm64; do
   function_xpkg "$arch" "$VERSION" "$OUT/function-fullstack-$arch.xpkg"
 done
 "$CLI" xpkg build --package-root=configuration -o "$OUT/configuration-fullstack.xpkg"
+# The Configuration's other dependency, function-environment-configs, as the
+# e2e plays it (test/envconfigs: the module proxy serves no version of the
+# real one): its package metadata only, no runtime image.
+mkdir -p "$OUT/played"
+"$CLI" xpkg build --package-root=test/envconfigs/package -o "$OUT/played/function-environment-configs.xpkg"
 if [ -n "${UPGRADE_VERSION:-}" ]; then
   mkdir -p "$OUT/upgrade"
   function_xpkg amd64 "$UPGRADE_VERSION" "$OUT/upgrade/function-fullstack-amd64.xpkg"

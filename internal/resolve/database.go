@@ -320,12 +320,12 @@ func (db *Database) provider(path *field.Path, platform v1beta1.Databases) field
 			db.Region = fromInput
 		}
 		if db.Region == "" {
-			errs = append(errs, field.Required(path.Child("region"), "set it on the XR, or set it in the function Input in the Composition at "+inputPath))
+			errs = append(errs, field.Required(path.Child("region"), "set it on the XR, or set it in "+PlatformSettings+" at "+inputPath))
 		}
 	}
 	require := func(value, inputPath string) {
 		if value == "" {
-			errs = append(errs, field.Required(field.NewPath("input").Child(inputPath), "set it in the function Input in the Composition at "+inputPath))
+			errs = append(errs, field.Required(field.NewPath("input").Child(inputPath), "set it in "+PlatformSettings+" at "+inputPath))
 		}
 	}
 	switch db.Provider {
@@ -400,7 +400,7 @@ func sizeFor[T any](provider, size string, override map[string]T, builtin map[st
 		if !ok {
 			var zero T
 			return zero, field.Required(field.NewPath("input", "databases", provider, "sizes").Key(size),
-				fmt.Sprintf("the function Input in the Composition replaces the %s size catalog but has no %q size that spec.database.size asks for; add it there", provider, size))
+				fmt.Sprintf("%s replace the %s size catalog but have no %q size that spec.database.size asks for; add it there", PlatformSettings, provider, size))
 		}
 		return s, nil
 	}

@@ -58,7 +58,7 @@ func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, name stri
 	}
 	switch out.Host {
 	case "":
-		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in the function Input"))
+		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in "+PlatformSettings))
 	default:
 		for _, msg := range validation.IsDNS1123Subdomain(out.Host) {
 			errs = append(errs, field.Invalid(path.Child("host"), out.Host, msg))

@@ -10,6 +10,12 @@ import (
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 )
 
+// PlatformSettings is how messages name where the platform's settings live:
+// the pipeline's environment, filled from EnvironmentConfigs by
+// function-environment-configs, over the Composition's Input (package
+// pipeline, Settings).
+const PlatformSettings = "the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input)"
+
 var registryRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
 
 // Input validates the function Input the platform engineer wrote in the

@@ -56,7 +56,7 @@ func resolveExternalSecrets(path *field.Path, in []v1alpha1.ExternalSecret, p Pl
 	}
 	if p.ExternalSecrets == nil {
 		return nil, field.ErrorList{field.Forbidden(path,
-			"the platform names no secret store: set externalSecrets.storeName in the function Input (a ClusterSecretStore of the External Secrets Operator), or name existing Secrets in env valueFrom, envFrom and files")}
+			"the platform names no secret store: set externalSecrets.storeName in "+PlatformSettings+" (a ClusterSecretStore of the External Secrets Operator), or name existing Secrets in env valueFrom, envFrom and files")}
 	}
 	var errs field.ErrorList
 	seen := map[string]bool{}

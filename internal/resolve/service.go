@@ -382,7 +382,7 @@ func resolveAnalysis(path *field.Path, in v1alpha1.Analysis, p Platform) (Analys
 	switch a := out.PrometheusAddress; a {
 	case "":
 		errs = append(errs, field.Required(path.Child("prometheusAddress"),
-			"the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; the function Input sets no platform default (prometheusAddress)"))
+			"the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; "+PlatformSettings+" set no default (prometheusAddress)"))
 	default:
 		if !IsHTTPURL(a) {
 			errs = append(errs, field.Invalid(path.Child("prometheusAddress"), a, "must be an http or https URL such as http://prometheus.monitoring:9090"))

@@ -163,6 +163,7 @@ type cluster struct {
 	kubeconfig string
 	rest       *rest.Config
 	fnPort     int
+	ecPort     int // the played function-environment-configs
 	fnMetrics  int
 	// registry is the host:port of the OCI registry the packages are
 	// pushed to.

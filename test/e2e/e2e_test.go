@@ -164,8 +164,9 @@ func TestE2E(t *testing.T) {
 	}
 	// Cloud SQL users get a password derived from the platform's seed.
 	seed := manifest(t, "fullstack-gcp", "credentials.yaml")
-	// XFullStackServices use the package's default Composition, whose Input
-	// sets the platform's domain, Prometheus and image registry.
+	// XFullStackServices use the package's default Composition, whose first
+	// step reads the platform's domain, Prometheus and image registry from
+	// the EnvironmentConfigs installPackages applied.
 	var serviceObjs []map[string]any
 	service := func(example, namespace string) *app {
 		serviceObjs = append(serviceObjs, manifest(t, example, "xr.yaml"))
@@ -225,6 +226,9 @@ func TestE2E(t *testing.T) {
 				reportHealthy(ctx, t, a)
 				waitXR(ctx, t, a, "Ready=True", xrReady)
 			}
+		}},
+		{"the platform's settings come from EnvironmentConfigs; a labelled XR takes a second one over them", func(t *testing.T) {
+			platformSettings(ctx, t, dev, paygate, manifest(t, "fullstack-dev", "xr.yaml"))
 		}},
 		{"every Backstage form submission is accepted and composes", func(t *testing.T) { formSubmissions(ctx, t) }},
 		{"day 2 changes update in place", func(t *testing.T) { dayTwo(ctx, t, xnode, xrObj) }},

@@ -176,20 +176,27 @@ func conditions(u *unstructured.Unstructured) string {
 	return strings.Join(parts, "; ")
 }
 
-// startFunction runs the function with its server certificate; the
-// package manager installs its package (installPackages).
+// startFunction runs the function, and the played
+// function-environment-configs, with their server certificate; the package
+// manager installs their packages (installPackages).
 func (c *cluster) startFunction() error {
 	dir, err := c.pki.tlsDir("function")
 	if err != nil {
 		return err
 	}
-	c.fnPort, c.fnMetrics = freePort(), freePort()
-	return c.start("function", nil, env("E2E_FUNCTION"),
+	c.fnPort, c.fnMetrics, c.ecPort = freePort(), freePort(), freePort()
+	if err := c.start("function", nil, env("E2E_FUNCTION"),
 		"--tls-certs-dir="+dir,
 		fmt.Sprintf("--address=127.0.0.1:%d", c.fnPort),
 		fmt.Sprintf("--metrics-address=127.0.0.1:%d", c.fnMetrics),
 		"--debug",
-	)
+	); err != nil {
+		return err
+	}
+	// The Compositions' first step: function-environment-configs, played
+	// from its source (test/envconfigs), with the same certificate.
+	return c.start("function-environment-configs", nil, env("E2E_FUNCTION_ENVCONFIGS"),
+		"--tls-certs-dir="+dir, fmt.Sprintf("--address=127.0.0.1:%d", c.ecPort), "--debug")
 }
 
 // install applies the upstream CRDs, installs this project's Configuration

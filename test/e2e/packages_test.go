@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/fullstack-fn/function-fullstack/test/envconfigs"
 )
 
 // The packages as users name them. Nothing here is pulled from
@@ -34,7 +37,26 @@ const (
 	// FunctionName is the name Crossplane's dependency resolver gives the
 	// Function it installs for FunctionPackage; the Compositions call it.
 	FunctionName = "fullstack-fn-function-fullstack"
+	// The Configuration's other dependency, function-environment-configs,
+	// played (test/envconfigs): the harness's registry serves its package
+	// under the real name, and the harness serves the played function.
+	EnvConfigsPackage = "xpkg.crossplane.io/crossplane-contrib/function-environment-configs"
+	EnvConfigsName    = "crossplane-contrib-function-environment-configs"
 )
+
+// A served is a Function the harness serves, as a package runtime would.
+type served struct {
+	name, pkg, tag string
+	port           int
+}
+
+func (c *cluster) fullstack(tag string, port int) served {
+	return served{name: FunctionName, pkg: FunctionPackage, tag: tag, port: port}
+}
+
+func (c *cluster) envConfigs() served {
+	return served{name: EnvConfigsName, pkg: EnvConfigsPackage, tag: envconfigs.Version, port: c.ecPort}
+}
 
 // startRegistry serves an OCI registry (go-containerregistry's, in this
 // process) over TLS on loopback, with a certificate from the harness CA,
@@ -70,7 +92,12 @@ func (c *cluster) startRegistry() error {
 // mirror is where the harness's registry serves what users pull from
 // Registry.
 func (c *cluster) mirror() string {
-	return strings.Replace(Registry, "xpkg.crossplane.io", c.registry, 1)
+	return c.mirrorOf(Registry)
+}
+
+// mirrorOf is where the harness's registry serves pkg.
+func (c *cluster) mirrorOf(pkg string) string {
+	return strings.Replace(pkg, "xpkg.crossplane.io", c.registry, 1)
 }
 
 // pushPackages pushes what `make xpkg` built with the real `crossplane xpkg
@@ -81,6 +108,7 @@ func (c *cluster) pushPackages(ctx context.Context) error {
 	for _, p := range []struct{ files, ref string }{
 		{filepath.Join(dir, "function-fullstack-amd64.xpkg") + "," + filepath.Join(dir, "function-fullstack-arm64.xpkg"), mirror + "/function-fullstack:" + PackageTag},
 		{filepath.Join(dir, "configuration-fullstack.xpkg"), mirror + "/configuration-fullstack:" + PackageTag},
+		{filepath.Join(dir, "played", "function-environment-configs.xpkg"), c.mirrorOf(EnvConfigsPackage) + ":" + envconfigs.Version},
 	} {
 		cmd := exec.CommandContext(ctx, env("E2E_CROSSPLANE_CLI"), "xpkg", "push", "-f", p.files, p.ref)
 		// The CLI trusts the harness CA (Go reads SSL_CERT_FILE) and finds
@@ -102,19 +130,21 @@ func (c *cluster) installPackages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	mirror := c.mirror()
-	// The mirror, then what the README's "Installing" has users apply.
-	install, err := readManifests(filepath.Join(env("E2E_REPO"), "example", "install", "runtime.yaml"),
-		filepath.Join(env("E2E_REPO"), "example", "install", "configuration.yaml"))
+	// The mirror, then what the README's "Installing" has users apply: the
+	// runtime settings, the platform's EnvironmentConfigs and the
+	// Configuration.
+	dir := filepath.Join(env("E2E_REPO"), "example", "install")
+	install, err := readManifests(filepath.Join(dir, "runtime.yaml"), filepath.Join(dir, "environmentconfig.yaml"),
+		filepath.Join(dir, "environmentconfig-eu.yaml"), filepath.Join(dir, "configuration.yaml"))
 	if err != nil {
 		return err
 	}
 	for _, o := range append([]map[string]any{{
 		"apiVersion": "pkg.crossplane.io/v1beta1", "kind": "ImageConfig",
-		"metadata": map[string]any{"name": "fullstack-fn-mirror"},
+		"metadata": map[string]any{"name": "xpkg-mirror"},
 		"spec": map[string]any{
-			"matchImages":  []any{map[string]any{"type": "Prefix", "prefix": Registry}},
-			"rewriteImage": map[string]any{"prefix": mirror},
+			"matchImages":  []any{map[string]any{"type": "Prefix", "prefix": "xpkg.crossplane.io"}},
+			"rewriteImage": map[string]any{"prefix": c.registry},
 		},
 	}}, install...) {
 		if err := k.apply(ctx, o); err != nil {
@@ -122,14 +152,26 @@ func (c *cluster) installPackages(ctx context.Context) error {
 		}
 	}
 
-	// With the External runtime nothing runs the function or sets its
-	// endpoint; the harness does what a runtime would, for the revision
+	// With the External runtime nothing runs the functions or sets their
+	// endpoints; the harness does what a runtime would, for the revisions
 	// the package manager created.
-	if err := c.serveRevision(ctx, k, PackageTag, c.fnPort); err != nil {
-		return err
+	for _, f := range []served{c.fullstack(PackageTag, c.fnPort), c.envConfigs()} {
+		if err := c.serveRevision(ctx, k, f); err != nil {
+			return err
+		}
 	}
-	return c.waitFor(180*time.Second, "the Configuration and the Function to be installed and healthy", func() error {
-		for _, p := range []struct{ kind, name string }{{"Function", FunctionName}, {"Configuration", "configuration-fullstack"}} {
+	return c.packagesReady(ctx, k, PackageTag)
+}
+
+// packagesReady waits until the Configuration and both Functions are
+// installed and healthy, the Configuration and function-fullstack at tag.
+func (c *cluster) packagesReady(ctx context.Context, k *kube, tag string) error {
+	return c.waitFor(180*time.Second, "the Configuration and its Functions at "+tag+", installed and healthy", func() error {
+		for _, p := range []struct{ kind, name, resolved string }{
+			{"Configuration", "configuration-fullstack", c.mirrorOf(ConfigurationPackage) + ":" + tag},
+			{"Function", FunctionName, c.mirrorOf(FunctionPackage) + ":" + tag},
+			{"Function", EnvConfigsName, c.mirrorOf(EnvConfigsPackage) + ":" + envconfigs.Version},
+		} {
 			u, err := k.get(ctx, "pkg.crossplane.io/v1", p.kind, "", p.name)
 			if err != nil {
 				return err
@@ -138,6 +180,9 @@ func (c *cluster) installPackages(ctx context.Context) error {
 				if s, _ := condition(u, t); s != "True" {
 					return fmt.Errorf("%s %s: %s", p.kind, p.name, conditions(u))
 				}
+			}
+			if got, _, _ := unstructured.NestedString(u.Object, "status", "resolvedPackage"); got != p.resolved {
+				return fmt.Errorf("%s %s resolved %q, want %q", p.kind, p.name, got, p.resolved)
 			}
 		}
 		return nil
@@ -169,6 +214,10 @@ func packagesInstalled(ctx context.Context, t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ec, err := kc.get(ctx, "pkg.crossplane.io/v1", "Function", "", EnvConfigsName)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := kc.get(ctx, "pkg.crossplane.io/v1", "Configuration", "", "configuration-fullstack")
 	if err != nil {
 		t.Fatal(err)
@@ -181,39 +230,45 @@ func packagesInstalled(ctx context.Context, t *testing.T) {
 		"function spec.package":                str(fn, "spec", "package"),
 		"function status.resolvedPackage":      str(fn, "status", "resolvedPackage"),
 		"configuration status.resolvedPackage": str(cfg, "status", "resolvedPackage"),
+		"environment-configs spec.package":     str(ec, "spec", "package"),
 	}
 	want := map[string]string{
 		"function spec.package":                FunctionPackage + ":" + PackageTag,
 		"function status.resolvedPackage":      mirror + "/function-fullstack:" + PackageTag,
 		"configuration status.resolvedPackage": mirror + "/configuration-fullstack:" + PackageTag,
+		"environment-configs spec.package":     EnvConfigsPackage + ":" + envconfigs.Version,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
 
-	// The Lock records the Configuration and the dependency it resolved.
+	// The Lock records the Configuration and the dependencies it resolved.
 	lock, err := kc.get(ctx, "pkg.crossplane.io/v1beta1", "Lock", "", "lock")
 	if err != nil {
 		t.Fatal(err)
 	}
 	pkgs, _, _ := unstructured.NestedSlice(lock.Object, "packages")
-	deps := map[string]string{}
+	var deps []string
 	for _, p := range pkgs {
 		m, _ := p.(map[string]any)
 		ds, _ := m["dependencies"].([]any)
 		for _, d := range ds {
 			dm, _ := d.(map[string]any)
-			deps[fmt.Sprint(m["source"])] += fmt.Sprintf("%v %v", dm["package"], dm["constraints"])
+			deps = append(deps, fmt.Sprintf("%v -> %v %v", m["source"], dm["package"], dm["constraints"]))
 		}
 	}
-	if diff := cmp.Diff(map[string]string{ConfigurationPackage: FunctionPackage + " >=v0.1.0 <v0.2.0"}, deps); diff != "" {
+	slices.Sort(deps)
+	if diff := cmp.Diff([]string{
+		ConfigurationPackage + " -> " + EnvConfigsPackage + " >=v0.7.1 <v0.8.0",
+		ConfigurationPackage + " -> " + FunctionPackage + " >=v0.1.0 <v0.2.0",
+	}, deps); diff != "" {
 		t.Errorf("Lock dependencies (-want +got):\n%s", diff)
 	}
 
 	// Every XRD and Composition belongs to the Configuration's revision.
 	var table []string
 	table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", "NAME", "INSTALLED", "HEALTHY", "PACKAGE / ESTABLISHED"))
-	for _, u := range []*unstructured.Unstructured{cfg, fn} {
+	for _, u := range []*unstructured.Unstructured{cfg, fn, ec} {
 		inst, _ := condition(u, "Installed")
 		healthy, _ := condition(u, "Healthy")
 		table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", strings.ToLower(u.GetKind())+".pkg.crossplane.io/"+u.GetName(), inst, healthy, str(u, "spec", "package")))
@@ -250,17 +305,18 @@ func packagesInstalled(ctx context.Context, t *testing.T) {
 }
 
 // serveRevision does what a package runtime does for the FunctionRevision
-// of the package at tag once the package manager has created it: it sets
-// the endpoint of the function process listening on port, the TLS Secret
-// that holds its certificate, and RuntimeHealthy.
-func (c *cluster) serveRevision(ctx context.Context, k *kube, tag string, port int) error {
+// of f's package at its tag once the package manager has created it: it
+// sets the endpoint of the function process listening on f's port, the TLS
+// Secret that holds its certificate, and RuntimeHealthy.
+func (c *cluster) serveRevision(ctx context.Context, k *kube, f served) error {
+	tag := f.tag
 	var rev *unstructured.Unstructured
-	if err := c.waitFor(180*time.Second, "the FunctionRevision of "+FunctionPackage+":"+tag+" with the composition capability", func() error {
+	if err := c.waitFor(180*time.Second, "the FunctionRevision of "+f.pkg+":"+tag+" with the composition capability", func() error {
 		r, err := k.resource("pkg.crossplane.io/v1", "FunctionRevision", "")
 		if err != nil {
 			return err
 		}
-		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "pkg.crossplane.io/package=" + FunctionName})
+		l, err := r.List(ctx, metav1.ListOptions{LabelSelector: "pkg.crossplane.io/package=" + f.name})
 		if err != nil {
 			return err
 		}
@@ -293,7 +349,7 @@ func (c *cluster) serveRevision(ctx context.Context, k *kube, tag string, port i
 	}
 	if err := k.apply(ctx, map[string]any{
 		"apiVersion": "v1", "kind": "Secret",
-		"metadata":   map[string]any{"name": "function-fullstack-tls-server", "namespace": "crossplane-system"},
+		"metadata":   map[string]any{"name": f.name + "-tls-server", "namespace": "crossplane-system"},
 		"stringData": map[string]any{"tls.crt": string(crt)},
 	}); err != nil {
 		return err
@@ -306,8 +362,8 @@ func (c *cluster) serveRevision(ctx context.Context, k *kube, tag string, port i
 		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
 	})
 	return k.patchStatus(ctx, rev, map[string]any{
-		"endpoint":            fmt.Sprintf("127.0.0.1:%d", port),
-		"tlsServerSecretName": "function-fullstack-tls-server",
+		"endpoint":            fmt.Sprintf("127.0.0.1:%d", f.port),
+		"tlsServerSecretName": f.name + "-tls-server",
 		"conditions":          conds,
 	})
 }

@@ -56,6 +56,10 @@ go build -ldflags "-X main.version=v0.1.0" -o _output/function-fullstack .
 export E2E_FUNCTION="$repo/_output/function-fullstack"
 go build -ldflags "-X main.version=v0.2.0" -o _output/function-fullstack-v0.2.0 .
 export E2E_FUNCTION_UPGRADE="$repo/_output/function-fullstack-v0.2.0"
+# The Configuration's first step, function-environment-configs, played from
+# its source (the module proxy serves no version of the real one).
+go build -o _output/function-environment-configs ./test/envconfigs/function-environment-configs
+export E2E_FUNCTION_ENVCONFIGS="$repo/_output/function-environment-configs"
 export E2E_REPO="$repo"
 export E2E_CRDS_DIR=$(cd "${CRDS_DIR:-../shared/crds}" && pwd)
 export E2E_WORKDIR="$repo/_output/e2e"

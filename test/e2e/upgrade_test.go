@@ -162,29 +162,10 @@ func upgrade(ctx context.Context, t *testing.T, apps []*app) {
 			t.Fatalf("moving %s %s to %s: %v", p.kind, p.name, UpgradeTag, err)
 		}
 	}
-	if err := cl.serveRevision(ctx, kc, UpgradeTag, port); err != nil {
+	if err := cl.serveRevision(ctx, kc, cl.fullstack(UpgradeTag, port)); err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.waitFor(180*time.Second, "the Configuration and the Function at "+UpgradeTag+", installed and healthy", func() error {
-		for _, p := range []struct{ kind, name, pkg string }{
-			{"Configuration", "configuration-fullstack", "configuration-fullstack"},
-			{"Function", FunctionName, "function-fullstack"},
-		} {
-			u, err := kc.get(ctx, "pkg.crossplane.io/v1", p.kind, "", p.name)
-			if err != nil {
-				return err
-			}
-			for _, c := range []string{"Installed", "Healthy"} {
-				if s, _ := condition(u, c); s != "True" {
-					return fmt.Errorf("%s %s: %s", p.kind, p.name, conditions(u))
-				}
-			}
-			if got, _, _ := unstructured.NestedString(u.Object, "status", "resolvedPackage"); !strings.HasSuffix(got, p.pkg+":"+UpgradeTag) {
-				return fmt.Errorf("%s %s resolved %q", p.kind, p.name, got)
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := cl.packagesReady(ctx, kc, UpgradeTag); err != nil {
 		t.Fatal(err)
 	}
 	upgraded := time.Since(start)

@@ -235,19 +235,23 @@ func TestConfigurationPackage(t *testing.T) {
 			t.Errorf("package.yaml has no %s; has %v", k, keys(got))
 		}
 	}
-	// The dependency every Composition's functionRef relies on.
+	// The dependencies the Compositions' functionRefs rely on.
 	deps, _, _ := unstructured.NestedSlice(got["Configuration/configuration-fullstack"], "spec", "dependsOn")
 	wantDeps := []any{map[string]any{
 		"apiVersion": "pkg.crossplane.io/v1", "kind": "Function",
 		"package": "xpkg.crossplane.io/fullstack-fn/function-fullstack", "version": ">=v0.1.0 <v0.2.0",
+	}, map[string]any{
+		"apiVersion": "pkg.crossplane.io/v1", "kind": "Function",
+		"package": "xpkg.crossplane.io/crossplane-contrib/function-environment-configs", "version": ">=v0.7.1 <v0.8.0",
 	}}
 	if diff := cmp.Diff(wantDeps, deps); diff != "" {
 		t.Errorf("dependsOn (-want +got):\n%s", diff)
 	}
-	// Crossplane names the Function it installs for this dependency after
-	// the package's repository, fullstack-fn/function-fullstack (the e2e
-	// installs the Configuration and composes through that Function).
-	const fnName = "fullstack-fn-function-fullstack"
+	// Crossplane names the Function it installs for a dependency after the
+	// package's repository (fullstack-fn/function-fullstack); every
+	// Composition runs function-environment-configs, then function-fullstack
+	// (the e2e installs the Configuration and composes through both).
+	wantRefs := []string{"crossplane-contrib-function-environment-configs", "fullstack-fn-function-fullstack"}
 	comps := 0
 	for k, o := range got {
 		u := &unstructured.Unstructured{Object: o}
@@ -256,12 +260,14 @@ func TestConfigurationPackage(t *testing.T) {
 		}
 		comps++
 		pipeline, _, _ := unstructured.NestedSlice(o, "spec", "pipeline")
+		var refs []string
 		for _, s := range pipeline {
 			step, _ := s.(map[string]any)
-			got, _, _ := unstructured.NestedString(step, "functionRef", "name")
-			if got != fnName {
-				t.Errorf("%s: functionRef %q, want %q, the name Crossplane gives the dependency", k, got, fnName)
-			}
+			ref, _, _ := unstructured.NestedString(step, "functionRef", "name")
+			refs = append(refs, ref)
+		}
+		if diff := cmp.Diff(wantRefs, refs); diff != "" {
+			t.Errorf("%s: functionRefs (-want +got), the names Crossplane gives the dependencies:\n%s", k, diff)
 		}
 	}
 	if comps != 4 {
