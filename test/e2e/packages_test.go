@@ -267,11 +267,11 @@ func packagesInstalled(ctx context.Context, t *testing.T) {
 
 	// Every XRD and Composition belongs to the Configuration's revision.
 	var table []string
-	table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", "NAME", "INSTALLED", "HEALTHY", "PACKAGE / ESTABLISHED"))
+	table = append(table, fmt.Sprintf("%-76s %-10s %-8s %s", "NAME", "INSTALLED", "HEALTHY", "PACKAGE / ESTABLISHED"))
 	for _, u := range []*unstructured.Unstructured{cfg, fn, ec} {
 		inst, _ := condition(u, "Installed")
 		healthy, _ := condition(u, "Healthy")
-		table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", strings.ToLower(u.GetKind())+".pkg.crossplane.io/"+u.GetName(), inst, healthy, str(u, "spec", "package")))
+		table = append(table, fmt.Sprintf("%-76s %-10s %-8s %s", strings.ToLower(u.GetKind())+".pkg.crossplane.io/"+u.GetName(), inst, healthy, str(u, "spec", "package")))
 	}
 	for _, kind := range []string{"CompositeResourceDefinition", "Composition"} {
 		r, err := kc.resource("apiextensions.crossplane.io/v1", kind, "")
@@ -297,7 +297,7 @@ func packagesInstalled(ctx context.Context, t *testing.T) {
 			}
 			if kind == "CompositeResourceDefinition" {
 				est, _ := condition(&u, "Established")
-				table = append(table, fmt.Sprintf("%-60s %-10s %-8s %s", "xrd/"+u.GetName(), "", "", est))
+				table = append(table, fmt.Sprintf("%-76s %-10s %-8s %s", "xrd/"+u.GetName(), "", "", est))
 			}
 		}
 	}

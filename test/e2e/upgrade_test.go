@@ -327,6 +327,18 @@ func upgrade(ctx context.Context, t *testing.T, apps []*app) {
 	for _, n := range comps {
 		table = append(table, fmt.Sprintf("%-24s %-62s %d revision(s)", "CompositionRevision", n, revs[n]))
 	}
+	ecs, err := kc.resource("apiextensions.crossplane.io/v1beta1", "EnvironmentConfig", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	el, err := ecs.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range el.Items {
+		domain, _, _ := unstructured.NestedString(u.Object, "data", "fullstack", "domain")
+		table = append(table, fmt.Sprintf("%-24s %-62s labels %v, domain %s", "EnvironmentConfig", u.GetName(), u.GetLabels(), domain))
+	}
 	t.Logf("upgraded %s -> %s in %s; %d XRs stayed Ready and kept all %d composed objects (same UIDs, same spec) while the new function composed each of them (%d calls)\n  %s",
 		PackageTag, UpgradeTag, upgraded.Round(time.Second), len(apps), objects, calls(), strings.Join(table, "\n  "))
 }
