@@ -448,3 +448,60 @@ func TestGitOpsPlatformIsTheInstall(t *testing.T) {
 		})
 	}
 }
+
+// TestTemplatesWriteWhereFluxReads checks the seams between the Backstage
+// templates and the deploy repository (example/gitops) that the e2e's
+// journey then walks: the hand-written template offers exactly the
+// environments the repository has, publishes to apps/<environment>/<name>
+// (as the XRDs tell the generated templates to), and its skeleton's
+// kustomization.yaml lists the Namespace and the XR but not
+// catalog-info.yaml; an environment folder has no kustomization.yaml, so
+// Flux generates one that takes every app directory.
+func TestTemplatesWriteWhereFluxReads(t *testing.T) {
+	entries, err := os.ReadDir("example/gitops/apps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var envs []string
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "base" {
+			envs = append(envs, e.Name())
+			if fileExists(filepath.Join("example/gitops/apps", e.Name(), "kustomization.yaml")) {
+				t.Errorf("apps/%s/kustomization.yaml: an environment folder must not list its apps (Flux generates the list)", e.Name())
+			}
+		}
+	}
+	tmpl := readDocs(t, "example/backstage/template.yaml")[0]
+	var offered []string
+	params, _, _ := unstructured.NestedSlice(tmpl.Object, "spec", "parameters")
+	for _, p := range params {
+		if e, ok, _ := unstructured.NestedStringSlice(p.(map[string]any), "properties", "environment", "enum"); ok {
+			offered = e
+		}
+	}
+	sort.Strings(offered)
+	if diff := cmp.Diff(envs, offered); diff != "" {
+		t.Errorf("the template's environments (-deploy repository +template):\n%s", diff)
+	}
+	steps, _, _ := unstructured.NestedSlice(tmpl.Object, "spec", "steps")
+	var target string
+	for _, s := range steps {
+		if v, ok, _ := unstructured.NestedString(s.(map[string]any), "input", "targetPath"); ok {
+			target = v
+		}
+	}
+	if want := "apps/${{ parameters.environment }}/${{ parameters.xrName }}"; target != want {
+		t.Errorf("the template publishes to %q, want %q", target, want)
+	}
+	for _, f := range []string{"configuration/xfullstackservice/definition.yaml", "configuration/xnodeapp/definition-legacy.yaml"} {
+		a := readDocs(t, f)[0].GetAnnotations()
+		if a["terasky.backstage.io/target-path"] != "apps/{environment}/{xrName}" || a["terasky.backstage.io/create-kustomization-file"] != "true" {
+			t.Errorf("%s: the generated template does not write to apps/{environment}/{xrName} with a kustomization.yaml: %v", f, a)
+		}
+	}
+	k := readDocs(t, "example/backstage/skeleton/kustomization.yaml")[0]
+	res, _, _ := unstructured.NestedStringSlice(k.Object, "resources")
+	if diff := cmp.Diff([]string{"namespace.yaml", "${{ values.name }}.yaml"}, res); diff != "" {
+		t.Errorf("the skeleton's kustomization.yaml resources (-want +got):\n%s", diff)
+	}
+}

@@ -24,10 +24,19 @@ import (
 const LegacyGroupPrefix = "legacy."
 
 // Catalog marks every XRD for TeraSky's kubernetes-ingestor, which turns
-// it into a Backstage Software Template.
+// it into a Backstage Software Template. The template writes the XR (or
+// claim) where the deploy repository's layout expects an app
+// (example/gitops: apps/<environment>/<name>/, with a kustomization.yaml
+// that lists it, so Flux's generated environment Kustomization and an Argo
+// CD Application per app directory both pick it up): the ingestor's
+// target-path and create-kustomization-file annotations (ingestor 4.0.0).
 var (
-	catalogAnnotations = map[string]any{"terasky.backstage.io/add-to-catalog": "true"}
-	catalogLabels      = map[string]any{"terasky.backstage.io/generate-form": "true"}
+	catalogAnnotations = map[string]any{
+		"terasky.backstage.io/add-to-catalog":            "true",
+		"terasky.backstage.io/target-path":               "apps/{environment}/{xrName}",
+		"terasky.backstage.io/create-kustomization-file": "true",
+	}
+	catalogLabels = map[string]any{"terasky.backstage.io/generate-form": "true"}
 )
 
 func main() {

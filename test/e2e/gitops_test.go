@@ -272,7 +272,7 @@ func readySince(xr *unstructured.Unstructured) string {
 // reports its health check failed, naming the XR. The revert brings it back
 // to Ready.
 func (f *fluxScenarios) refusedSpec(ctx context.Context, t *testing.T) {
-	file := filepath.Join("apps", "staging", "kustomization.yaml")
+	file := filepath.Join("apps", "staging", "shop", "kustomization.yaml")
 	f.repo.edit(t, file, "        value: staging\n", `        value: staging
       - op: add
         path: /spec/backend/resources
@@ -335,7 +335,7 @@ func (f *fluxScenarios) imageThroughGit(ctx context.Context, t *testing.T) {
 		image  string
 	}{
 		{func() string {
-			f.repo.edit(t, filepath.Join("apps", "development", "kustomization.yaml"), "        value: development\n", `        value: development
+			f.repo.edit(t, filepath.Join("apps", "development", "shop", "kustomization.yaml"), "        value: development\n", `        value: development
       - op: replace
         path: /spec/backend/image
         value: ghcr.io/acme/shop-api:2.1.0
