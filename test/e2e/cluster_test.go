@@ -145,11 +145,14 @@ func (p *pki) tlsDir(name string) (string, error) {
 	return dir, nil
 }
 
-// process is one program the harness started.
+// process is one program the harness started; exited is closed once it
+// has exited (and been reaped: an exited child stays a zombie, alive to
+// kill -0, until someone waits for it).
 type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
+	name   string
+	cmd    *exec.Cmd
+	log    string
+	exited chan struct{}
 }
 
 // cluster is everything the harness runs: etcd, kube-apiserver,
@@ -204,15 +207,19 @@ func (c *cluster) start(name string, envs []string, bin string, args ...string) 
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot start %s: %w", name, err)
 	}
-	c.procs = append(c.procs, &process{name: name, cmd: cmd, log: logPath})
+	p := &process{name: name, cmd: cmd, log: logPath, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	c.procs = append(c.procs, p)
 	return nil
 }
 
 // alive fails when a started process has exited, pointing at its log.
 func (c *cluster) alive() error {
 	for _, p := range c.procs {
-		if p.cmd.ProcessState != nil || syscall.Kill(p.cmd.Process.Pid, 0) != nil {
+		select {
+		case <-p.exited:
 			return fmt.Errorf("%s exited; see %s:\n%s", p.name, p.log, tail(p.log, 20))
+		default:
 		}
 	}
 	return nil
@@ -232,13 +239,11 @@ func (c *cluster) stop() {
 	for i := len(c.procs) - 1; i >= 0; i-- {
 		p := c.procs[i]
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = p.cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-p.exited:
 		case <-time.After(10 * time.Second):
 			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-done
+			<-p.exited
 		}
 	}
 }
@@ -492,6 +497,13 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 	clientTLS, err := c.pki.tlsDir("crossplane-client")
 	if err != nil {
 		return err
+	}
+	// The RBAC manager serves its metrics on :8080, and no flag moves them:
+	// with that port taken it exits at once.
+	if l, err := net.Listen("tcp", ":8080"); err != nil {
+		return fmt.Errorf("Crossplane's RBAC manager needs port 8080 (its metrics; no flag moves them), and it is taken: %w", err)
+	} else {
+		_ = l.Close()
 	}
 	if err := c.start("crossplane-rbac-manager", rbacEnv, env("E2E_CROSSPLANE"), rbac.args...); err != nil {
 		return err
