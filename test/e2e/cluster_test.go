@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -257,6 +258,10 @@ func (c *cluster) waitFor(timeout time.Duration, what string, fn func() error) e
 		if last = fn(); last == nil {
 			return nil
 		}
+		var p permanent
+		if errors.As(last, &p) {
+			return fmt.Errorf("%s: %w", what, p.error)
+		}
 		if err := c.alive(); err != nil {
 			return err
 		}
@@ -264,6 +269,13 @@ func (c *cluster) waitFor(timeout time.Duration, what string, fn func() error) e
 	}
 	return fmt.Errorf("timed out after %s waiting for %s: %w", timeout, what, last)
 }
+
+// permanent is an error a wait cannot outlast (a failed task): waitFor
+// returns it at once.
+type permanent struct{ error }
+
+// stop marks err as permanent for waitFor.
+func stop(err error) error { return permanent{err} }
 
 // up starts the whole control plane, pushes this project's packages to a
 // registry and installs them, with the upstream CRDs.

@@ -251,6 +251,9 @@ func TestE2E(t *testing.T) {
 		{"Flux applies every environment from Git; each Kustomization is Ready only once its XR is", func(t *testing.T) { flux.fluxApplies(ctx, t) }},
 		{"Flux reports a spec the function refuses as a failed health check; the revert heals it", func(t *testing.T) { flux.refusedSpec(ctx, t) }},
 		{"day 2 through Git: an image commit reaches the workload, its revert brings the old image back", func(t *testing.T) { flux.imageThroughGit(ctx, t) }},
+		{"the golden path: a Backstage form becomes a commit, Flux applies it, the XR and its Kustomization turn Ready, and Backstage shows the service and what it composed", func(t *testing.T) {
+			flux.goldenPath(ctx, t)
+		}},
 		{"upgrading both packages to the next release keeps every XR Ready and every composed object (same UIDs, same spec); a Manual XR waits until moved", func(t *testing.T) {
 			upgrade(ctx, t, apps)
 		}},

@@ -55,6 +55,8 @@ func (c *cluster) startFlux() error {
 type gitRepo struct {
 	url  string
 	work string
+	// bare is the repository the server serves, as a path.
+	bare string
 }
 
 func newGitRepo(t *testing.T, dir, content string) *gitRepo {
@@ -64,7 +66,7 @@ func newGitRepo(t *testing.T, dir, content string) *gitRepo {
 		t.Fatal(err)
 	}
 	root := filepath.Join(dir, "srv")
-	r := &gitRepo{work: filepath.Join(dir, "work")}
+	r := &gitRepo{work: filepath.Join(dir, "work"), bare: filepath.Join(root, "deploy.git")}
 	run(t, "", "git", "init", "-q", "--bare", "-b", "main", filepath.Join(root, "deploy.git"))
 	run(t, "", "git", "init", "-q", "-b", "main", r.work)
 	run(t, r.work, "cp", "-r", content+"/.", r.work)

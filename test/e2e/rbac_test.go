@@ -152,6 +152,24 @@ func toAny(ss []string) []any {
 // ServiceAccount with a token from the TokenRequest API, as a Pod running
 // as it would.
 func (c *cluster) serviceAccountKubeconfig(ctx context.Context, namespace, name string) (string, error) {
+	token, err := c.serviceAccountToken(ctx, namespace, name)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.work, "kubeconfig-"+name)
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: e2e, cluster: {server: %q, certificate-authority: %q}}]
+users: [{name: %s, user: {token: %q}}]
+contexts: [{name: e2e, context: {cluster: e2e, user: %s, namespace: %s}}]
+current-context: e2e
+`, c.rest.Host, c.pki.path("ca.crt"), name, token, name, namespace)
+	return path, os.WriteFile(path, []byte(kc), 0o600)
+}
+
+// serviceAccountToken returns a token for a ServiceAccount from the
+// TokenRequest API, as a Pod running as it gets one.
+func (c *cluster) serviceAccountToken(ctx context.Context, namespace, name string) (string, error) {
 	dyn, err := dynamic.NewForConfig(c.rest)
 	if err != nil {
 		return "", err
@@ -169,15 +187,7 @@ func (c *cluster) serviceAccountKubeconfig(ctx context.Context, namespace, name 
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(got.Object, &tr); err != nil {
 		return "", err
 	}
-	path := filepath.Join(c.work, "kubeconfig-"+name)
-	kc := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters: [{name: e2e, cluster: {server: %q, certificate-authority: %q}}]
-users: [{name: %s, user: {token: %q}}]
-contexts: [{name: e2e, context: {cluster: e2e, user: %s, namespace: %s}}]
-current-context: e2e
-`, c.rest.Host, c.pki.path("ca.crt"), name, tr.Status.Token, name, namespace)
-	return path, os.WriteFile(path, []byte(kc), 0o600)
+	return tr.Status.Token, nil
 }
 
 // InstallRBAC is the file a platform team applies for the function.

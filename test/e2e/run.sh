@@ -25,6 +25,20 @@ if ! command -v etcd >/dev/null; then
   if $created_policy; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
+# Backstage's database in the golden-path journey: Debian's PostgreSQL (the
+# one make clients uses), run by the test as the postgres user.
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+if [ -z "$(pg_bin)" ]; then
+  echo "e2e: installing Debian's postgresql"
+  created_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=true
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  if $created_policy; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+export E2E_PG_BIN=$(pg_bin)
+
 echo "e2e: building tools (cached by version in ${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin})"
 export E2E_KUBE_APISERVER=$(hack/tools.sh kube-apiserver)
 export E2E_KUBE_CONTROLLER_MANAGER=$(hack/tools.sh kube-controller-manager)
