@@ -188,7 +188,8 @@ func (c *cluster) startBackstage(ctx context.Context, bareRepo, checkout string)
 		return nil, err
 	}
 	// The team's app-config first; the e2e's is merged over it.
-	if err := c.start("backstage", nil, "node", filepath.Join(repo, "hack", "forms", "backstage", "backend.cjs"),
+	// Backstage finds its package.json (hack/forms) from its working directory.
+	if err := c.startIn(filepath.Join(repo, "hack", "forms"), "backstage", nil, "node", filepath.Join(repo, "hack", "forms", "backstage", "backend.cjs"),
 		"--config", filepath.Join(repo, "example", "backstage", "app-config.yaml"), "--config", e2eConfig); err != nil {
 		return nil, err
 	}
@@ -388,6 +389,26 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	now = leg("XR applied -> XR Ready", now)
 	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
 	now = leg("XR Ready -> Kustomization shop-staging Ready", now)
+	// What Flux applied from the app's directory: what its
+	// kustomization.yaml lists, not catalog-info.yaml.
+	k, err := kc.get(ctx, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", fluxNS, "shop-staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _, _ := unstructured.NestedSlice(k.Object, "status", "inventory", "entries")
+	applied := map[string]bool{}
+	for _, e := range entries {
+		id := fmt.Sprint(e.(map[string]any)["id"])
+		applied[id] = true
+		if strings.Contains(id, "backstage.io") {
+			t.Errorf("Flux applied %s: catalog-info.yaml is Backstage's", id)
+		}
+	}
+	for _, id := range []string{"_payments-staging__Namespace", "payments-staging_payment-service_platform.fullstack.io_XFullStackService"} {
+		if !applied[id] {
+			t.Errorf("Flux's shop-staging inventory has no %s: %v", id, entries)
+		}
+	}
 
 	// The catalog: the service's Component from its catalog-info.yaml, and
 	// the XR's from the ingestor, both owned by the team the form named.
@@ -444,4 +465,129 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	}
 	t.Logf("crossplane-resources v2/graph: %d resources:\n  %s", len(graph.Resources), strings.Join(lines, "\n  "))
 	fmt.Printf("e2e: golden path legs:\n  %s\n", strings.Join(legs, "\n  "))
+}
+
+// goldenPathDay2 takes the payment service through day 2 on the same path:
+// the commit the TeraSky day-2 updater makes in the app's directory (the
+// manifest rewritten with the form's new values: storage 25Gi, a new image
+// with a migration) is merged; Flux applies it; the same database is grown
+// (same UID), the migration Job runs on the real Job controller, the
+// canary walks its steps on Argo Rollouts (promoted through its pauses, as
+// `kubectl argo rollouts promote` does) and everything is Ready again.
+func (f *fluxScenarios) goldenPathDay2(ctx context.Context, t *testing.T) {
+	a := &app{example: "golden-path", namespace: "payments-staging", xr: func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", "payments-staging", "payment-service")
+	}}
+	db := func() *unstructured.Unstructured {
+		c, err := kc.get(ctx, "postgresql.cnpg.io/v1", "Cluster", a.namespace, "payment-service-db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	before := db()
+	size, _, _ := unstructured.NestedString(before.Object, "spec", "storage", "size")
+
+	start := time.Now()
+	file := filepath.Join("apps", "staging", "payment-service", "payment-service.yaml")
+	run(t, f.repo.work, "git", "pull", "-q", "--ff-only", "origin", "main")
+	raw, err := os.ReadFile(filepath.Join(f.repo.work, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xr := map[string]any{}
+	if err := yaml.Unmarshal(raw, &xr); err != nil {
+		t.Fatal(err)
+	}
+	const image = "ghcr.io/acme/payment-service:1.1.0"
+	spec := specOf(xr)
+	spec["backend"].(map[string]any)["image"] = image
+	spec["database"].(map[string]any)["storage"] = "25Gi"
+	spec["database"].(map[string]any)["migration"] = map[string]any{"command": []any{"npm", "run", "migrate"}}
+	out, err := yaml.Marshal(xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.repo.work, file), out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	commit := f.repo.commit(t, "Update XFullStackService payment-service: storage 25Gi, image 1.1.0 with its migration")
+	f.repo.push(t)
+	requestReconcile(ctx, t)
+
+	// The same Cluster, grown.
+	if err := cl.waitFor(180*time.Second, "the database grown to 25Gi", func() error {
+		c := db()
+		if c.GetUID() != before.GetUID() {
+			return stop(fmt.Errorf("the Cluster was replaced: uid %s became %s", before.GetUID(), c.GetUID()))
+		}
+		if got, _, _ := unstructured.NestedString(c.Object, "spec", "storage", "size"); got != "25Gi" {
+			return fmt.Errorf("Cluster storage %s", got)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Cluster payment-service-db grown %s -> 25Gi in place (uid %s) %s after the commit", size, before.GetUID(), time.Since(start).Round(time.Second))
+
+	// The migration, then the canary.
+	var job string
+	if err := cl.waitFor(180*time.Second, "the migration Job of "+image+" to succeed", func() error {
+		jobs, err := migrationJobs(ctx, a.namespace)
+		if err != nil {
+			return err
+		}
+		for i := range jobs {
+			if jobContainer(jobs[i])["image"] == image {
+				job = jobs[i].GetName()
+				if !strings.Contains(jobConditions(&jobs[i]), "Complete=True") {
+					return fmt.Errorf("Job %s: %s", job, jobConditions(&jobs[i]))
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("%d migration Jobs, none with %s", len(jobs), image)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("migration Job %s succeeded %s after the commit", job, time.Since(start).Round(time.Second))
+	var walked []string
+	if err := cl.waitFor(300*time.Second, "the canary of "+image+" to walk its steps and turn Healthy", func() error {
+		ro, err := kc.get(ctx, "argoproj.io/v1alpha1", "Rollout", a.namespace, "payment-service")
+		if err != nil {
+			return err
+		}
+		cs, _, _ := unstructured.NestedSlice(ro.Object, "spec", "template", "spec", "containers")
+		if len(cs) == 0 || cs[0].(map[string]any)["image"] != image {
+			return fmt.Errorf("the Rollout's template is not at %s yet", image)
+		}
+		step, ok, _ := unstructured.NestedInt64(ro.Object, "status", "currentStepIndex")
+		phase, _, _ := unstructured.NestedString(ro.Object, "status", "phase")
+		if mark := fmt.Sprintf("step %d %s", step, phase); ok && (len(walked) == 0 || walked[len(walked)-1] != mark) {
+			walked = append(walked, mark)
+		}
+		if phase == "Paused" {
+			promote(ctx, t, ro)
+		}
+		if phase != "Healthy" || stableHash(ro) != currentHash(ro) {
+			return fmt.Errorf("Rollout %s", rolloutPhase(ro))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the canary walked %s", strings.Join(walked, " -> "))
+	for round := 0; round < 5; round++ {
+		if a.composed, err = composedRefs(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		reportHealthy(ctx, t, a)
+		if x, err := a.xr(ctx); err == nil && xrReady(x) == nil {
+			break
+		}
+		time.Sleep(3 * time.Second)
+	}
+	waitXR(ctx, t, a, "Ready=True again", xrReady)
+	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
+	fmt.Printf("e2e: golden path day 2: commit -> grown, migrated, canary walked, XR and Kustomization Ready in %s\n", time.Since(start).Round(time.Second))
 }

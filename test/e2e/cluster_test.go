@@ -195,12 +195,18 @@ func (c *cluster) timed(name string, fn func() error) error {
 
 // start runs a program in the background with its output in logs/NAME.log.
 func (c *cluster) start(name string, envs []string, bin string, args ...string) error {
+	return c.startIn("", name, envs, bin, args...)
+}
+
+// startIn is start with the program's working directory set to dir.
+func (c *cluster) startIn(dir, name string, envs []string, bin string, args ...string) error {
 	logPath := filepath.Join(c.work, "logs", name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), envs...)
 	// Own process group, so teardown also stops anything it forks.

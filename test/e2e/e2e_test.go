@@ -254,6 +254,9 @@ func TestE2E(t *testing.T) {
 		{"the golden path: a Backstage form becomes a commit, Flux applies it, the XR and its Kustomization turn Ready, and Backstage shows the service and what it composed", func(t *testing.T) {
 			flux.goldenPath(ctx, t)
 		}},
+		{"day 2 on the golden path: the updater's commit grows the same database, runs the migration and walks the canary; everything Ready again", func(t *testing.T) {
+			flux.goldenPathDay2(ctx, t)
+		}},
 		{"upgrading both packages to the next release keeps every XR Ready and every composed object (same UIDs, same spec); a Manual XR waits until moved", func(t *testing.T) {
 			upgrade(ctx, t, apps)
 		}},
