@@ -429,7 +429,7 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 			t.Errorf("the %s Component's owner is %q, want %q", name, got, owner)
 		}
 	}
-	leg("Kustomization Ready -> both Components in the catalog", now)
+	now = leg("Kustomization Ready -> both Components in the catalog", now)
 	ann, _, _ := unstructured.NestedStringMap(xrEntity, "metadata", "annotations")
 	t.Logf("catalog: component:default/payment-service (from catalog-info.yaml) and component:default/payment-service-xfullstackservice (type %v, owner %s, kubernetes-namespace %s)",
 		xrEntity["spec"].(map[string]any)["type"], owner, ann["backstage.io/kubernetes-namespace"])
@@ -464,6 +464,57 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 		t.Errorf("crossplane-resources does not show the XR")
 	}
 	t.Logf("crossplane-resources v2/graph: %d resources:\n  %s", len(graph.Resources), strings.Join(lines, "\n  "))
+
+	// The template the ingestor generated from the XRD: a second service of
+	// the team in the same namespace, with the form's own fields; it writes
+	// the XR and a kustomization.yaml (no Namespace) where the XRD's
+	// target-path says, and Flux applies it with no other edit.
+	ledger := map[string]any{
+		"xrName": "payment-ledger", "xrNamespace": "payments-staging", "owner": owner,
+		"environment": "staging", "language": "go", "framework": "gin",
+		"backend":   map[string]any{"image": "ghcr.io/acme/payment-ledger:0.1.0"},
+		"pushToGit": true,
+	}
+	if log, err = b.scaffold(ctx, "template:default/"+generated, ledger); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("scaffolder task (generated template):\n  %s", strings.Join(log, "\n  "))
+	run(t, f.repo.work, "git", "pull", "-q", "--ff-only", "origin", "main")
+	commit = run(t, f.repo.work, "git", "rev-parse", "HEAD")
+	files = run(t, f.repo.work, "git", "ls-tree", "--name-only", "HEAD", filepath.Join("apps", "staging", "payment-ledger")+"/")
+	t.Logf("the generated template's pull request added, merged at %s:\n%s", commit[:8], files)
+	now = leg("generated template submitted -> commit on main", now)
+	requestReconcile(ctx, t)
+	l := &app{example: "golden-path-generated", namespace: "payments-staging", xr: func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", "payments-staging", "payment-ledger")
+	}}
+	waitXR(ctx, t, l, "created by Flux and Synced", synced)
+	for round := 0; round < 5; round++ {
+		if l.composed, err = composedRefs(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		reportHealthy(ctx, t, l)
+		if x, err := l.xr(ctx); err == nil && xrReady(x) == nil {
+			break
+		}
+		time.Sleep(3 * time.Second)
+	}
+	waitXR(ctx, t, l, "Ready=True", xrReady)
+	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
+	now = leg("commit -> payment-ledger Ready, shop-staging Ready", now)
+	if err := cl.waitFor(240*time.Second, "payment-ledger in the catalog", func() error {
+		e, err := b.entity(ctx, "component", "payment-ledger-xfullstackservice")
+		if err != nil {
+			return err
+		}
+		if got, _, _ := unstructured.NestedString(e, "spec", "owner"); got != owner {
+			return stop(fmt.Errorf("payment-ledger's owner is %q, want %q", got, owner))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	leg("payment-ledger in the catalog", now)
 	fmt.Printf("e2e: golden path legs:\n  %s\n", strings.Join(legs, "\n  "))
 }
 
