@@ -242,10 +242,10 @@ func (b *backstage) post(ctx context.Context, path string, body, out any) error 
 	return b.do(ctx, http.MethodPost, path, body, out)
 }
 
-// entity reads one catalog entity of the default namespace.
-func (b *backstage) entity(ctx context.Context, kind, name string) (map[string]any, error) {
+// entity reads one catalog entity; kind, namespace and name as in its ref.
+func (b *backstage) entity(ctx context.Context, kind, namespace, name string) (map[string]any, error) {
 	var e map[string]any
-	err := b.get(ctx, "/api/catalog/entities/by-name/"+url.PathEscape(kind)+"/default/"+url.PathEscape(name), &e)
+	err := b.get(ctx, "/api/catalog/entities/by-name/"+url.PathEscape(kind)+"/"+url.PathEscape(namespace)+"/"+url.PathEscape(name), &e)
 	return e, err
 }
 
@@ -329,10 +329,10 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	generated := "xfullstackservices.platform.fullstack.io-v1alpha1"
 	var tmpl map[string]any
 	if err := cl.waitFor(180*time.Second, "the generated and the golden-path templates in the catalog", func() error {
-		if _, err := b.entity(ctx, "template", "create-fullstack-service"); err != nil {
+		if _, err := b.entity(ctx, "template", "default", "create-fullstack-service"); err != nil {
 			return err
 		}
-		tmpl, err = b.entity(ctx, "template", generated)
+		tmpl, err = b.entity(ctx, "template", "default", generated)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -416,10 +416,10 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	var service, xrEntity map[string]any
 	if err := cl.waitFor(240*time.Second, "the payment service in the catalog", func() error {
 		var err error
-		if service, err = b.entity(ctx, "component", "payment-service"); err != nil {
+		if service, err = b.entity(ctx, "component", "default", "payment-service"); err != nil {
 			return err
 		}
-		xrEntity, err = b.entity(ctx, "component", "payment-service-xfullstackservice")
+		xrEntity, err = b.entity(ctx, "component", "payments-staging", "payment-service")
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -429,9 +429,13 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 			t.Errorf("the %s Component's owner is %q, want %q", name, got, owner)
 		}
 	}
+	// The XR's entity is this XR's, not one of the same name elsewhere.
+	if got, _, _ := unstructured.NestedString(xrEntity, "metadata", "annotations", "backstage.io/kubernetes-namespace"); got != "payments-staging" {
+		t.Errorf("component:payments-staging/payment-service shows the XR of namespace %q", got)
+	}
 	now = leg("Kustomization Ready -> both Components in the catalog", now)
 	ann, _, _ := unstructured.NestedStringMap(xrEntity, "metadata", "annotations")
-	t.Logf("catalog: component:default/payment-service (from catalog-info.yaml) and component:default/payment-service-xfullstackservice (type %v, owner %s, kubernetes-namespace %s)",
+	t.Logf("catalog: component:default/payment-service (from catalog-info.yaml) and component:payments-staging/payment-service (the ingestor's: type %v, owner %s, kubernetes-namespace %s)",
 		xrEntity["spec"].(map[string]any)["type"], owner, ann["backstage.io/kubernetes-namespace"])
 
 	// crossplane-resources: the XR and everything it composed, with their
@@ -503,7 +507,7 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
 	now = leg("commit -> payment-ledger Ready, shop-staging Ready", now)
 	if err := cl.waitFor(240*time.Second, "payment-ledger in the catalog", func() error {
-		e, err := b.entity(ctx, "component", "payment-ledger-xfullstackservice")
+		e, err := b.entity(ctx, "component", "payments-staging", "payment-ledger")
 		if err != nil {
 			return err
 		}
