@@ -371,21 +371,7 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	now = leg("commit -> XR applied by Flux and Synced", now)
 
 	// The played controllers report; the real ones roll out.
-	for round := 0; ; round++ {
-		if a.composed, err = composedRefs(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		reportHealthy(ctx, t, a)
-		xr, err := a.xr(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if xrReady(xr) == nil || round == 5 {
-			break
-		}
-		time.Sleep(3 * time.Second)
-	}
-	waitXR(ctx, t, a, "Ready=True", xrReady)
+	reportUntilReady(ctx, t, a, "Ready=True")
 	now = leg("XR applied -> XR Ready", now)
 	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
 	now = leg("XR Ready -> Kustomization shop-staging Ready", now)
@@ -493,17 +479,7 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 		return kc.get(ctx, "platform.fullstack.io/v1alpha1", "XFullStackService", "payments-staging", "payment-ledger")
 	}}
 	waitXR(ctx, t, l, "created by Flux and Synced", synced)
-	for round := 0; round < 5; round++ {
-		if l.composed, err = composedRefs(ctx, l); err != nil {
-			t.Fatal(err)
-		}
-		reportHealthy(ctx, t, l)
-		if x, err := l.xr(ctx); err == nil && xrReady(x) == nil {
-			break
-		}
-		time.Sleep(3 * time.Second)
-	}
-	waitXR(ctx, t, l, "Ready=True", xrReady)
+	reportUntilReady(ctx, t, l, "Ready=True")
 	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
 	now = leg("commit -> payment-ledger Ready, shop-staging Ready", now)
 	if err := cl.waitFor(240*time.Second, "payment-ledger in the catalog", func() error {
@@ -632,7 +608,19 @@ func (f *fluxScenarios) goldenPathDay2(ctx context.Context, t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("the canary walked %s", strings.Join(walked, " -> "))
+	reportUntilReady(ctx, t, a, "Ready=True again")
+	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
+	fmt.Printf("e2e: golden path day 2: commit -> grown, migrated, canary walked, XR and Kustomization Ready in %s\n", time.Since(start).Round(time.Second))
+}
+
+// reportUntilReady plays the controllers of what the XR composed (the
+// real ones run Deployments, Rollouts and Jobs) until the XR is Ready,
+// listing its composed resources again each round, since an XR may compose
+// in stages; then it waits for Ready.
+func reportUntilReady(ctx context.Context, t *testing.T, a *app, what string) {
+	t.Helper()
 	for round := 0; round < 5; round++ {
+		var err error
 		if a.composed, err = composedRefs(ctx, a); err != nil {
 			t.Fatal(err)
 		}
@@ -642,7 +630,5 @@ func (f *fluxScenarios) goldenPathDay2(ctx context.Context, t *testing.T) {
 		}
 		time.Sleep(3 * time.Second)
 	}
-	waitXR(ctx, t, a, "Ready=True again", xrReady)
-	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
-	fmt.Printf("e2e: golden path day 2: commit -> grown, migrated, canary walked, XR and Kustomization Ready in %s\n", time.Since(start).Round(time.Second))
+	waitXR(ctx, t, a, what, xrReady)
 }
