@@ -373,7 +373,7 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	// The played controllers report; the real ones roll out.
 	reportUntilReady(ctx, t, a, "Ready=True")
 	now = leg("XR applied -> XR Ready", now)
-	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
+	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second, a)
 	now = leg("XR Ready -> Kustomization shop-staging Ready", now)
 	// What Flux applied from the app's directory: what its
 	// kustomization.yaml lists, not catalog-info.yaml.
@@ -480,7 +480,7 @@ func (f *fluxScenarios) goldenPath(ctx context.Context, t *testing.T) {
 	}}
 	waitXR(ctx, t, l, "created by Flux and Synced", synced)
 	reportUntilReady(ctx, t, l, "Ready=True")
-	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
+	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second, l)
 	now = leg("commit -> payment-ledger Ready, shop-staging Ready", now)
 	if err := cl.waitFor(240*time.Second, "payment-ledger in the catalog", func() error {
 		e, err := b.entity(ctx, "component", "payments-staging", "payment-ledger")
@@ -609,7 +609,7 @@ func (f *fluxScenarios) goldenPathDay2(ctx context.Context, t *testing.T) {
 	}
 	t.Logf("the canary walked %s", strings.Join(walked, " -> "))
 	reportUntilReady(ctx, t, a, "Ready=True again")
-	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second)
+	waitKustomizationReady(ctx, t, "shop-staging", commit, 180*time.Second, a)
 	fmt.Printf("e2e: golden path day 2: commit -> grown, migrated, canary walked, XR and Kustomization Ready in %s\n", time.Since(start).Round(time.Second))
 }
 

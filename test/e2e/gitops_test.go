@@ -158,22 +158,65 @@ func kustomization(ctx context.Context, name string) (ready, reason, message, ap
 }
 
 // waitKustomizationReady waits until the Kustomization is Ready, having
-// applied the commit (any commit when commit is empty).
-func waitKustomizationReady(ctx context.Context, t *testing.T, name, commit string, timeout time.Duration) {
+// applied the commit (any commit when commit is empty). The played
+// controllers of the apps given keep reporting meanwhile (a reconcile may
+// compose or change something after the XR first turned Ready), and a
+// timeout names every XR or claim the Kustomization applied with its
+// conditions, so it says which one Flux's health check waits for.
+func waitKustomizationReady(ctx context.Context, t *testing.T, name, commit string, timeout time.Duration, play ...*app) {
 	t.Helper()
 	what := name + " Ready"
 	if commit != "" {
 		what += " at " + commit[:8]
 	}
 	if err := cl.waitFor(timeout, what, func() error {
+		for _, a := range play {
+			var err error
+			if a.composed, err = composedRefs(ctx, a); err != nil {
+				return err
+			}
+			reportHealthy(ctx, t, a)
+		}
 		ready, reason, msg, applied, err := kustomization(ctx, name)
 		if err != nil || ready != "True" || !strings.HasSuffix(applied, commit) {
-			return fmt.Errorf("%s: Ready=%s %s: %s; applied %s (%v)", name, ready, reason, msg, applied, err)
+			return fmt.Errorf("%s: Ready=%s %s: %s; applied %s (%v); %s", name, ready, reason, msg, applied, err, appliedComposites(ctx, name))
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// appliedComposites lists the XRs and claims in a Kustomization's
+// inventory with their generation and conditions.
+func appliedComposites(ctx context.Context, name string) string {
+	k, err := kc.get(ctx, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", fluxNS, name)
+	if err != nil {
+		return err.Error()
+	}
+	entries, _, _ := unstructured.NestedSlice(k.Object, "status", "inventory", "entries")
+	var out []string
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		// id: <namespace>_<name>_<group>_<kind>; v: the version.
+		id := strings.Split(fmt.Sprint(m["id"]), "_")
+		if len(id) != 4 || !strings.HasSuffix(id[2], "platform.fullstack.io") {
+			continue
+		}
+		o, err := kc.get(ctx, id[2]+"/"+fmt.Sprint(m["v"]), id[3], id[0], id[1])
+		if err != nil {
+			out = append(out, fmt.Sprintf("%s %s/%s: %v", id[3], id[0], id[1], err))
+			continue
+		}
+		conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+		var cs []string
+		for _, c := range conds {
+			c, _ := c.(map[string]any)
+			cs = append(cs, fmt.Sprintf("%v=%v (%v, generation %v)", c["type"], c["status"], c["reason"], c["observedGeneration"]))
+		}
+		out = append(out, fmt.Sprintf("%s %s/%s at generation %d: %s", id[3], id[0], id[1], o.GetGeneration(), strings.Join(cs, ", ")))
+	}
+	return "applied composites: " + strings.Join(out, "; ")
 }
 
 // requestReconcile asks source-controller to fetch the repository now, as
