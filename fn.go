@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -123,8 +124,27 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	if c := p.Delivered; c != nil {
 		pipeline.Condition(rsp, ConditionDelivered, c.Status, c.Reason, c.Message)
 	}
+	pipeline.SetTTL(rsp, ttl(p, waiting))
 	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))
 	return rsp, nil
+}
+
+// ttl decides when Crossplane calls again if nothing it watches changes
+// first: soon while something the function waits for is on its way, in a
+// minute while a person or a timer must act (a failed migration, a
+// degraded rollout, one paused at a step), and rarely once everything is
+// ready and the image asked for serves.
+func ttl(p *composite.Plan, waiting []string) time.Duration {
+	switch {
+	case p.Migration != nil && p.Migration.State == ready.JobFailed,
+		p.Delivered != nil && (p.Delivered.Reason == ready.RolloutDegraded || p.Delivered.Reason == ready.RolloutPaused):
+		return pipeline.DefaultTTL
+	case len(waiting) > 0,
+		p.Migration != nil && p.Migration.State != ready.JobSucceeded,
+		p.Delivered != nil && !p.Delivered.Status:
+		return pipeline.TTLInProgress
+	}
+	return pipeline.TTLSteady
 }
 
 // fatal sets the one Fatal result of a call, which leaves desired state as

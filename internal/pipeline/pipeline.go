@@ -32,8 +32,29 @@ type Name string
 // ConnectionDetails are a resource's connection details.
 type ConnectionDetails map[string][]byte
 
-// DefaultTTL is how long Crossplane may cache a response.
-const DefaultTTL = time.Minute
+// The TTL of a response is when Crossplane calls the pipeline again for
+// the XR if nothing it watches changes first: with realtime compositions
+// (on by default since Crossplane v2) it requeues the XR after the
+// shortest TTL any step of the pipeline returned, and reconciles at once
+// when a composed or required resource changes. The function picks one of
+// three from what the XR is doing (README, "How often Crossplane calls the
+// function").
+const (
+	// TTLInProgress: something the function waits for is on its way (a
+	// composed resource not ready, a required resource not there yet, a
+	// migration Job running, a rollout or handover under way). It bounds
+	// what a missed watch event costs (the XR's event circuit breaker drops
+	// events; Crossplane releases before v2.4 do not watch required
+	// resources) to a few seconds.
+	TTLInProgress = 5 * time.Second
+	// DefaultTTL: the spec is refused, or something waits for a person or
+	// a timer (a failed migration, a degraded or paused rollout); what
+	// moves it next is a change Crossplane watches.
+	DefaultTTL = time.Minute
+	// TTLSteady: every composed resource is ready and the image asked for
+	// serves; only a change (which Crossplane watches) needs a new call.
+	TTLSteady = 10 * time.Minute
+)
 
 // ObservedComposite returns the observed XR.
 func ObservedComposite(req *fnv1.RunFunctionRequest) *unstructured.Unstructured {
@@ -134,6 +155,14 @@ func To(req *fnv1.RunFunctionRequest, ttl time.Duration) *fnv1.RunFunctionRespon
 		Desired: req.GetDesired(),
 		Context: req.GetContext(),
 	}
+}
+
+// SetTTL sets how long Crossplane may wait before it calls again.
+func SetTTL(rsp *fnv1.RunFunctionResponse, ttl time.Duration) {
+	if rsp.Meta == nil {
+		rsp.Meta = &fnv1.ResponseMeta{}
+	}
+	rsp.Meta.Ttl = durationpb.New(ttl)
 }
 
 // Fatal adds a fatal result: Crossplane stops the pipeline and keeps the

@@ -43,7 +43,11 @@ func (c *cluster) startFlux() error {
 	); err != nil {
 		return err
 	}
+	// --requeue-dependency: an app's Kustomization depends on platform's,
+	// and waits until platform has applied the same commit; the default
+	// (30s) made every commit's first leg 30 s.
 	return c.start("kustomize-controller", kenv, env("E2E_KUSTOMIZE_CONTROLLER"),
+		"--requeue-dependency=5s",
 		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", freePort()),
 		fmt.Sprintf("--health-addr=127.0.0.1:%d", freePort()),
 		"--log-level=info",
