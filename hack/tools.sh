@@ -4,7 +4,7 @@
 # install` for Crossplane modules, so each tool is built from its downloaded
 # module directory.
 #
-# Usage: hack/tools.sh crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller
+# Usage: hack/tools.sh crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller|argocd|argocd-crds|kustomize
 # Prints the path of the binary on stdout.
 set -euo pipefail
 
@@ -26,6 +26,16 @@ ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
 # The versions of the Flux CRDs in ../shared/crds.
 FLUX_SOURCE_CONTROLLER_VERSION="${FLUX_SOURCE_CONTROLLER_VERSION:-v1.9.1}"
 FLUX_KUSTOMIZE_CONTROLLER_VERSION="${FLUX_KUSTOMIZE_CONTROLLER_VERSION:-v1.9.4}"
+# Argo CD's application-controller, repo-server and applicationset-controller
+# (one binary, cmd/main.go, that runs the component its name or
+# ARGOCD_BINARY_NAME says). v3.2.6 is the newest v3 that builds from the
+# module proxy here: v3.3.x and later leave their nested gitops-engine module
+# out of the module zip (checked 2026-12-06). The CRDs the e2e installs come
+# from this module's manifests/crds.
+ARGOCD_VERSION="${ARGOCD_VERSION:-v3.2.6}"
+# The kustomize Argo CD v3.2.6 ships (its hack/tool-versions.sh), which its
+# repo-server runs for a kustomization.yaml.
+KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.0}"
 # Renders Crossplane's own Helm chart (its RBAC) for the e2e.
 HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 
@@ -116,6 +126,17 @@ case "${1:-}" in
     [ -x "$out" ] || build_from_module "$out" github.com/fluxcd/kustomize-controller "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" . \
       github.com/fluxcd/kustomize-controller/api "$FLUX_KUSTOMIZE_CONTROLLER_VERSION" api
     ;;
+  argocd)
+    out="$CACHE/argocd-$ARGOCD_VERSION"
+    [ -x "$out" ] || build_from_module "$out" github.com/argoproj/argo-cd/v3 "$ARGOCD_VERSION" ./cmd
+    ;;
+  argocd-crds)
+    out="$(moddir "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION")/manifests/crds"
+    ;;
+  kustomize)
+    out="$CACHE/kustomize-$KUSTOMIZE_VERSION"
+    [ -x "$out" ] || build_from_module "$out" sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" .
+    ;;
   actionlint)
     out="$CACHE/actionlint-$ACTIONLINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/rhysd/actionlint "$ACTIONLINT_VERSION" ./cmd/actionlint
@@ -148,6 +169,6 @@ case "${1:-}" in
     out="$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/golangci/golangci-lint/v2 "$GOLANGCI_LINT_VERSION" ./cmd/golangci-lint
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller|argocd|argocd-crds|kustomize" >&2; exit 2 ;;
 esac
 echo "$out"
