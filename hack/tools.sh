@@ -134,8 +134,12 @@ case "${1:-}" in
     out="$(moddir "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION")/manifests/crds"
     ;;
   kustomize)
-    out="$CACHE/kustomize-$KUSTOMIZE_VERSION"
-    [ -x "$out" ] || build_from_module "$out" sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" .
+    # Named kustomize in a folder of its own: Argo CD's repo-server runs
+    # `kustomize` from its PATH.
+    out="$CACHE/kustomize-$KUSTOMIZE_VERSION/kustomize"
+    mkdir -p "$(dirname "$out")"
+    [ -x "$out" ] || LDFLAGS="-X sigs.k8s.io/kustomize/api/provenance.version=kustomize/$KUSTOMIZE_VERSION" \
+      build_from_module "$out" sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" .
     ;;
   actionlint)
     out="$CACHE/actionlint-$ACTIONLINT_VERSION"

@@ -244,14 +244,29 @@ func tail(path string, n int) string {
 // stop ends every process in reverse start order: SIGTERM, then SIGKILL.
 func (c *cluster) stop() {
 	for i := len(c.procs) - 1; i >= 0; i-- {
-		p := c.procs[i]
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.exited
+		c.procs[i].end()
+	}
+}
+
+// stopNamed ends the named processes, in reverse start order, and forgets
+// them (alive no longer checks them).
+func (c *cluster) stopNamed(names ...string) {
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		if slices.Contains(names, c.procs[i].name) {
+			c.procs[i].end()
+			c.procs = slices.Delete(c.procs, i, i+1)
 		}
+	}
+}
+
+// end sends the process group SIGTERM, then SIGKILL after 10 s.
+func (p *process) end() {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.exited
 	}
 }
 

@@ -180,6 +180,7 @@ func TestE2E(t *testing.T) {
 	blueGreen := service("fullstack-bluegreen", "payments")
 	apps := []*app{xnode, claim, rds, cloudSQL, flexible, rdsClaim, dev, canaryProd, blueGreen, paygate}
 	flux := &fluxScenarios{}
+	argo := &argoScenarios{flux: flux}
 	steps := []struct {
 		name string
 		fn   func(t *testing.T)
@@ -256,6 +257,18 @@ func TestE2E(t *testing.T) {
 		}},
 		{"day 2 on the golden path: the updater's commit grows the same database, runs the migration and walks the canary; everything Ready again", func(t *testing.T) {
 			flux.goldenPathDay2(ctx, t)
+		}},
+		{"Argo CD takes the deploy repository over from Flux: the app of apps syncs the platform (wave -1) before the environments, each Application Healthy with its XR Ready; no composed object in any Application", func(t *testing.T) {
+			argo.takeOver(ctx, t)
+		}},
+		{"Argo CD reports a spec the function refuses as a Degraded Application with the function's message; the revert heals it", func(t *testing.T) {
+			argo.refusedSpec(ctx, t)
+		}},
+		{"Argo CD's ApplicationSet makes an Application per app directory, and one for an app committed as the Backstage template writes it: Progressing until its XR is Ready, then Healthy", func(t *testing.T) {
+			argo.applicationSet(ctx, t)
+		}},
+		{"an image commit walks the canary while its Argo CD Application is Progressing, then Healthy; nothing composed is pruned (Argo CD stops after this)", func(t *testing.T) {
+			argo.canary(ctx, t)
 		}},
 		{"upgrading both packages to the next release keeps every XR Ready and every composed object (same UIDs, same spec); a Manual XR waits until moved", func(t *testing.T) {
 			upgrade(ctx, t, apps)

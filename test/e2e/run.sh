@@ -38,6 +38,17 @@ if [ -z "$(pg_bin)" ]; then
   if $created_policy; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 export E2E_PG_BIN=$(pg_bin)
+# Argo CD's cache: Debian's Redis.
+if ! command -v redis-server >/dev/null; then
+  echo "e2e: installing Debian's redis-server"
+  created_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=true
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  if $created_policy; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+export E2E_REDIS=$(command -v redis-server)
 
 echo "e2e: building tools (cached by version in ${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin})"
 export E2E_KUBE_APISERVER=$(hack/tools.sh kube-apiserver)
@@ -47,6 +58,9 @@ export E2E_KWOK=$(hack/tools.sh kwok)
 export E2E_ROLLOUTS_CONTROLLER=$(hack/tools.sh rollouts-controller)
 export E2E_SOURCE_CONTROLLER=$(hack/tools.sh source-controller)
 export E2E_KUSTOMIZE_CONTROLLER=$(hack/tools.sh kustomize-controller)
+export E2E_ARGOCD=$(hack/tools.sh argocd)
+export E2E_ARGOCD_CRDS=$(hack/tools.sh argocd-crds)
+export E2E_KUSTOMIZE=$(hack/tools.sh kustomize)
 export E2E_CROSSPLANE=$(hack/tools.sh crossplane-core)
 export E2E_CROSSPLANE_CRDS=$(hack/tools.sh crossplane-crds)
 echo "e2e: Crossplane core $("$E2E_CROSSPLANE" --version) (CROSSPLANE_CORE_VERSION picks another)"
@@ -81,7 +95,7 @@ t1=$(date +%s)
 echo "e2e: tools ready in $((t1 - t0))s"
 
 status=0
-go test -tags e2e -count=1 -timeout 30m -v -run "${E2E_RUN:-.}" ./test/e2e/ 2>&1 | tee _output/e2e.log || status=$?
+go test -tags e2e -count=1 -timeout 45m -v -run "${E2E_RUN:-.}" ./test/e2e/ 2>&1 | tee _output/e2e.log || status=$?
 t2=$(date +%s)
 passed=$(grep -c '^e2e: PASS ' _output/e2e.log || true)
 echo "e2e: summary: $passed scenarios passed; tools $((t1 - t0))s, tests $((t2 - t1))s, total $((t2 - t0))s"
