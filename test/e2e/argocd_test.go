@@ -373,7 +373,19 @@ func (s *argoScenarios) takeOver(ctx context.Context, t *testing.T) {
 	healthySince, _, _ := unstructured.NestedString(healthy.Object, "status", "health", "lastTransitionTime")
 	for _, env := range []string{"development", "staging", "production"} {
 		name := "shop-" + env
-		a := waitArgoApp(ctx, t, name, 180*time.Second, "Synced and Healthy", syncedHealthy(commit))
+		a := waitArgoApp(ctx, t, name, 180*time.Second, "Synced and Healthy, its XR Healthy by the health check", func(a argoApp) error {
+			if err := syncedHealthy(commit)(a); err != nil {
+				return err
+			}
+			// Without argocd-cm's health check Argo CD gives an XR no
+			// health at all, and the Application is Healthy regardless.
+			for _, r := range a.resources {
+				if r.kind == "XNodeApp" && r.health == "Healthy" && r.message == "Ready" {
+					return nil
+				}
+			}
+			return fmt.Errorf("the XR has not the health check's verdict: %s", a)
+		})
 		u, err := kc.get(ctx, "argoproj.io/v1alpha1", "Application", argoNS, name)
 		if err != nil {
 			t.Fatal(err)
