@@ -180,7 +180,7 @@ func (c *cluster) stopArgoCD() { c.stopNamed(argoComponents...) }
 // argoApp is an Application's sync and health as Argo CD reports them.
 type argoApp struct {
 	name, sync, health, revision, operation string
-	resources                                []argoResource
+	resources                               []argoResource
 }
 
 type argoResource struct {
