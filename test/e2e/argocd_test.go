@@ -525,6 +525,9 @@ func (s *argoScenarios) applicationSet(ctx context.Context, t *testing.T) {
 	if x, err := dev.xr(ctx); err == nil && xrReady(x) == nil {
 		t.Fatalf("%s is Progressing but its XR is already Ready", name)
 	}
+	// What the XR composed exists once it is Synced; then the played
+	// controllers report.
+	waitXR(ctx, t, dev, "created by Argo CD and Synced", synced)
 	reportUntilReady(ctx, t, dev, "Ready=True")
 	a = waitArgoApp(ctx, t, name, 120*time.Second, "Healthy once its XR is Ready", syncedHealthy(added))
 	fmt.Printf("e2e: argocd: %s (%.0fs after the commit)\n", a, time.Since(start).Seconds())
