@@ -5,7 +5,7 @@ GO ?= go
 CRDS_DIR ?= ../shared/crds
 export CRDS_DIR
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz fuzz-short bench-smoke xpkg ci-lint clients e2e forms check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz fuzz-short bench-smoke xpkg ci-lint clients e2e scale forms check tools clean
 
 all: check
 
@@ -97,6 +97,12 @@ xpkg:
 e2e:
 	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
 	test/e2e/run.sh
+
+## scale: the fleet scenario with FLEET XRs (default 200) on the e2e's real Crossplane, then the upgrade and the steady-cost scenarios on that fleet; make check runs it with 6 XRs
+FLEET ?= 200
+scale:
+	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
+	E2E_FLEET=$(FLEET) E2E_RUN='TestE2E/(the_Configuration|examples_compose|ready_once|a_fleet|upgrading|steady_XRs)' test/e2e/run.sh
 
 ## tools: build the pinned Crossplane CLI, Crossplane core, controller-gen and golangci-lint (cached)
 tools:

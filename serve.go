@@ -90,6 +90,11 @@ func (s *server) run(ctx context.Context, fn fnv1.FunctionRunnerServiceServer) e
 			metrics = are.ExistingCollector.(*grpcprometheus.ServerMetrics) //nolint:forcetypeassert // Registered by an earlier run in this process.
 		}
 		opts = append(opts, grpc.ChainUnaryInterceptor(metrics.UnaryServerInterceptor()))
+		own, err := newMetrics().register(prometheus.DefaultRegisterer)
+		if err != nil {
+			return err
+		}
+		fn = &instrumented{fn: fn, m: own}
 	}
 	srv := grpc.NewServer(opts...)
 	fnv1.RegisterFunctionRunnerServiceServer(srv, fn)

@@ -169,6 +169,14 @@ type cluster struct {
 	fnPort     int
 	ecPort     int // the played function-environment-configs
 	fnMetrics  int
+	// fnName names the function process that serves the active revision.
+	fnName string
+	// xpMetrics is the port of Crossplane core's metrics.
+	xpMetrics int
+	// core names the running Crossplane core process; startCore starts
+	// one with the chart's arguments and extra ones.
+	core      string
+	startCore func(name string, extra ...string) error
 	// registry is the host:port of the OCI registry the packages are
 	// pushed to.
 	registry string
@@ -541,17 +549,31 @@ func (c *cluster) startCrossplane(ctx context.Context) error {
 	if err := c.start("crossplane-rbac-manager", rbacEnv, env("E2E_CROSSPLANE"), rbac.args...); err != nil {
 		return err
 	}
-	return c.start("crossplane", coreEnv, env("E2E_CROSSPLANE"), append(slices.Clone(core.args),
-		"--package-runtime=External", "--enable-webhooks=false",
-		"--tls-client-certs-dir="+clientTLS,
-		"--xpkg-cache-dir="+filepath.Join(c.work, "xpkg-cache"),
-		// Trusts the package registry's certificate.
-		"--ca-bundle-path="+c.pki.path("ca.crt"),
-		fmt.Sprintf("--metrics-port=%d", freePort()),
-		fmt.Sprintf("--health-probe-port=%d", freePort()),
-		"--poll-interval=15s",
-		"--debug",
-	)...)
+	c.xpMetrics = freePort()
+	c.startCore = func(name string, extra ...string) error {
+		return c.start(name, coreEnv, env("E2E_CROSSPLANE"), append(append(slices.Clone(core.args),
+			"--package-runtime=External", "--enable-webhooks=false",
+			"--tls-client-certs-dir="+clientTLS,
+			"--xpkg-cache-dir="+filepath.Join(c.work, "xpkg-cache"),
+			// Trusts the package registry's certificate.
+			"--ca-bundle-path="+c.pki.path("ca.crt"),
+			fmt.Sprintf("--metrics-port=%d", c.xpMetrics),
+			fmt.Sprintf("--health-probe-port=%d", freePort()),
+			"--poll-interval=15s",
+			"--debug",
+		), extra...)...)
+	}
+	c.core = "crossplane"
+	return c.startCore(c.core)
+}
+
+// restartCrossplane stops Crossplane core and starts it again with the
+// chart's arguments and extra ones (as a changed Deployment would), its
+// log in logs/NAME.log.
+func (c *cluster) restartCrossplane(name string, extra ...string) error {
+	c.stopNamed(c.core)
+	c.core = name
+	return c.startCore(name, extra...)
 }
 
 // runLogged runs a command to completion, its output in logs/<name>.log.

@@ -43,6 +43,24 @@ func (c *cluster) startWorkloadControllers(ctx context.Context) error {
 	); err != nil {
 		return err
 	}
+	if err := c.addKwokNode(ctx, "kwok-node-0"); err != nil {
+		return err
+	}
+	if err := c.start("rollouts-controller", append(noWatchList, "POD_NAMESPACE=argo-rollouts"), env("E2E_ROLLOUTS_CONTROLLER"),
+		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
+		fmt.Sprintf("--metricsPort=%d", freePort()), fmt.Sprintf("--healthzPort=%d", freePort()),
+		"--loglevel=info",
+	); err != nil {
+		return err
+	}
+	var err error
+	c.prom, err = newPromStandIn()
+	return err
+}
+
+// addKwokNode adds a node kwok runs (500 pods) and waits until it is
+// Ready and untainted.
+func (c *cluster) addKwokNode(ctx context.Context, name string) error {
 	k, err := newKube(c.rest)
 	if err != nil {
 		return err
@@ -50,9 +68,9 @@ func (c *cluster) startWorkloadControllers(ctx context.Context) error {
 	if err := k.apply(ctx, map[string]any{
 		"apiVersion": "v1", "kind": "Node",
 		"metadata": map[string]any{
-			"name":        "kwok-node-0",
+			"name":        name,
 			"annotations": map[string]any{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-			"labels":      map[string]any{"kubernetes.io/hostname": "kwok-node-0", "kubernetes.io/os": "linux", "type": "kwok", "topology.kubernetes.io/zone": "zone-a"},
+			"labels":      map[string]any{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "type": "kwok", "topology.kubernetes.io/zone": "zone-a"},
 		},
 		"status": map[string]any{
 			"allocatable": map[string]any{"cpu": "64", "memory": "256Gi", "pods": "500"},
@@ -61,8 +79,8 @@ func (c *cluster) startWorkloadControllers(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := c.waitFor(60*time.Second, "the kwok node to be Ready", func() error {
-		n, err := k.get(ctx, "v1", "Node", "", "kwok-node-0")
+	if err := c.waitFor(60*time.Second, "kwok node "+name+" to be Ready", func() error {
+		n, err := k.get(ctx, "v1", "Node", "", name)
 		if err != nil {
 			return err
 		}
@@ -80,18 +98,10 @@ func (c *cluster) startWorkloadControllers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := nodes.Patch(ctx, "kwok-node-0", types.MergePatchType, []byte(`{"spec":{"taints":null}}`), metav1.PatchOptions{}); err != nil {
+	if _, err := nodes.Patch(ctx, name, types.MergePatchType, []byte(`{"spec":{"taints":null}}`), metav1.PatchOptions{}); err != nil {
 		return fmt.Errorf("cannot lift the not-ready taint of the kwok node: %w", err)
 	}
-	if err := c.start("rollouts-controller", append(noWatchList, "POD_NAMESPACE=argo-rollouts"), env("E2E_ROLLOUTS_CONTROLLER"),
-		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
-		fmt.Sprintf("--metricsPort=%d", freePort()), fmt.Sprintf("--healthzPort=%d", freePort()),
-		"--loglevel=info",
-	); err != nil {
-		return err
-	}
-	c.prom, err = newPromStandIn()
-	return err
+	return nil
 }
 
 // promStandIn answers Prometheus' instant query API (/api/v1/query) the way

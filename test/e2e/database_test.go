@@ -5,7 +5,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +56,7 @@ func storageGrows(ctx context.Context, t *testing.T, claimObj map[string]any) {
 			t.Fatal(err)
 		}
 		uids = append(uids, cluster(size))
+		converged(t, "spec.database.storage changed -> CloudNativePG Cluster spec.storage.size", time.Since(start))
 		t.Logf("NodeApp blog spec.database.storage %s -> Cluster blog-db spec.storage.size %s (uid %s) in %s", size, size, uids[len(uids)-1], time.Since(start).Round(time.Second))
 	}
 	if uids[0] != uids[1] {
@@ -128,6 +131,7 @@ func migrations(ctx context.Context, t *testing.T, a *app, xrObj map[string]any)
 		t.Errorf("the backend moved to %s while its migration Job %s has not succeeded", got, j.GetName())
 	}
 	t.Logf("Job %s created with the new image after %s; the backend still serves %s", j.GetName(), time.Since(start).Round(time.Second), serving)
+	completed, seen := watchCompletion(ctx, t, "shop", j.GetName())
 	if err := cl.waitFor(180*time.Second, "the backend to take the new image after the migration", func() error {
 		if got := backendImage(); got != "ghcr.io/acme/shop-api:2.0.0" {
 			o, _ := kc.get(ctx, "batch/v1", "Job", "shop", j.GetName())
@@ -137,7 +141,14 @@ func migrations(ctx context.Context, t *testing.T, a *app, xrObj map[string]any)
 	}); err != nil {
 		t.Fatal(err)
 	}
+	took := time.Now()
 	t.Logf("Job %s succeeded (real Job controller, pod run by kwok); the backend took ghcr.io/acme/shop-api:2.0.0 %s after the change", j.GetName(), time.Since(start).Round(time.Second))
+	select {
+	case at := <-completed:
+		converged(t, "migration Job complete -> backend Deployment on the new image", took.Sub(at))
+	case <-time.After(10 * time.Second):
+		t.Errorf("no completionTime seen on Job %s, although the backend took the new image; watch events: %v", j.GetName(), seen())
+	}
 	if err := cl.waitFor(120*time.Second, "the finished Job to leave desired state", func() error {
 		_, err := kc.get(ctx, "batch/v1", "Job", "shop", j.GetName())
 		if err == nil {
@@ -305,4 +316,49 @@ func migrationJobs(ctx context.Context, namespace string) ([]unstructured.Unstru
 func jobContainer(job unstructured.Unstructured) map[string]any {
 	cs, _, _ := unstructured.NestedSlice(job.Object, "spec", "template", "spec", "containers")
 	return cs[0].(map[string]any)
+}
+
+// watchCompletion watches a Job and sends the time its controller
+// completed it (status.completionTime, in seconds); a watch, not a poll,
+// since the function drops a succeeded Job from desired state within a
+// second and Crossplane deletes it. The watch is opened again if the API
+// server ends it; seen lists the events for a failure message.
+func watchCompletion(ctx context.Context, t *testing.T, namespace, name string) (<-chan time.Time, func() []string) {
+	t.Helper()
+	out := make(chan time.Time, 1)
+	r, err := kc.resource("batch/v1", "Job", namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []string
+	note := func(s string) { mu.Lock(); seen = append(seen, s); mu.Unlock() }
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(cancel)
+	go func() {
+		for ctx.Err() == nil {
+			w, err := r.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+			if err != nil {
+				note("watch: " + err.Error())
+				time.Sleep(time.Second)
+				continue
+			}
+			for ev := range w.ResultChan() {
+				u, isObj := ev.Object.(*unstructured.Unstructured)
+				if !isObj {
+					note(fmt.Sprintf("%s %T", ev.Type, ev.Object))
+					continue
+				}
+				ct, _, _ := unstructured.NestedString(u.Object, "status", "completionTime")
+				note(fmt.Sprintf("%s completionTime=%q", ev.Type, ct))
+				if at, err := time.Parse(time.RFC3339, ct); err == nil {
+					out <- at
+					w.Stop()
+					return
+				}
+			}
+			note("watch ended")
+		}
+	}()
+	return out, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(seen) }
 }

@@ -262,6 +262,14 @@ func progressiveDelivery(ctx context.Context, t *testing.T) {
 		}
 		return nil
 	})
+	healthy := time.Now()
+	waitXR(ctx, t, ok.app, "Delivered=True on the new version", func(x *unstructured.Unstructured) error {
+		if s, msg := condition(x, "Delivered"); s != "True" {
+			return fmt.Errorf("Delivered=%s: %s", s, msg)
+		}
+		return nil
+	})
+	converged(t, "canary: Rollout Healthy after its analysis -> XR Delivered", time.Since(healthy))
 	waitXR(ctx, t, ok.app, "Ready=True on the new version", xrReady)
 	if cl.prom.count("canary-ok") == 0 {
 		t.Errorf("canary-ok: the analysis never queried Prometheus")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -50,6 +51,9 @@ func TestMain(m *testing.M) {
 	fmt.Println("e2e: phases")
 	for _, p := range cl.phases {
 		fmt.Printf("  %-40s %6.1fs\n", p.name, p.took.Seconds())
+	}
+	if r := legReport(); r != "" {
+		fmt.Print("e2e: convergence legs\n" + r)
 	}
 	fmt.Printf("e2e: total %.1fs, logs in %s\n", time.Since(start).Seconds(), filepath.Join(work, "logs"))
 	os.Exit(code)
@@ -225,7 +229,9 @@ func TestE2E(t *testing.T) {
 		{"ready once the controllers report", func(t *testing.T) {
 			for _, a := range apps {
 				reportHealthy(ctx, t, a)
+				reported := time.Now()
 				waitXR(ctx, t, a, "Ready=True", xrReady)
+				converged(t, "controllers report every composed resource ready -> XR Ready", time.Since(reported))
 			}
 		}},
 		{"the platform's settings come from EnvironmentConfigs; a labelled XR takes a second one over them", func(t *testing.T) {
@@ -270,8 +276,14 @@ func TestE2E(t *testing.T) {
 		{"an image commit walks the canary while its Argo CD Application is Progressing, then Healthy; nothing composed is pruned (Argo CD stops after this)", func(t *testing.T) {
 			argo.canary(ctx, t)
 		}},
+		{"a fleet of XRs of mixed shapes (E2E_FLEET, one app name in many namespaces) turns Ready; a function restart and a Crossplane restart recompose it", func(t *testing.T) {
+			fleet(ctx, t)
+		}},
 		{"upgrading both packages to the next release keeps every XR Ready and every composed object (same UIDs, same spec); a Manual XR waits until moved", func(t *testing.T) {
-			upgrade(ctx, t, apps)
+			upgrade(ctx, t, append(slices.Clone(apps), fleetApps...))
+		}},
+		{"steady XRs cost at most 6 calls of the function per XR per hour with Crossplane's response cache (60 without: function-environment-configs' TTL)", func(t *testing.T) {
+			steadyCost(ctx, t)
 		}},
 		{"the connection Secret has the same keys for every provider", func(t *testing.T) {
 			for _, a := range apps {

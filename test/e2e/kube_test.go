@@ -185,12 +185,8 @@ func (c *cluster) startFunction() error {
 		return err
 	}
 	c.fnPort, c.fnMetrics, c.ecPort = freePort(), freePort(), freePort()
-	if err := c.start("function", nil, env("E2E_FUNCTION"),
-		"--tls-certs-dir="+dir,
-		fmt.Sprintf("--address=127.0.0.1:%d", c.fnPort),
-		fmt.Sprintf("--metrics-address=127.0.0.1:%d", c.fnMetrics),
-		"--debug",
-	); err != nil {
+	c.fnName = "function"
+	if err := c.startFunctionProcess(c.fnName); err != nil {
 		return err
 	}
 	// The Compositions' first step: function-environment-configs, played
@@ -198,6 +194,33 @@ func (c *cluster) startFunction() error {
 	return c.start("function-environment-configs", nil, env("E2E_FUNCTION_ENVCONFIGS"),
 		"--tls-certs-dir="+dir, fmt.Sprintf("--address=127.0.0.1:%d", c.ecPort), "--debug")
 }
+
+// startFunctionProcess runs the function at c.fnPort with its metrics at
+// c.fnMetrics, its log in logs/NAME.log.
+func (c *cluster) startFunctionProcess(name string) error {
+	dir, err := c.pki.tlsDir("function")
+	if err != nil {
+		return err
+	}
+	return c.start(name, nil, env("E2E_FUNCTION"),
+		"--tls-certs-dir="+dir,
+		fmt.Sprintf("--address=127.0.0.1:%d", c.fnPort),
+		fmt.Sprintf("--metrics-address=127.0.0.1:%d", c.fnMetrics),
+		"--debug",
+	)
+}
+
+// restartFunction stops the function and starts it again on the same
+// address (as Kubernetes replaces its pod), its log in logs/NAME.log.
+func (c *cluster) restartFunction(name string) error {
+	c.stopNamed(c.fnName)
+	c.fnName = name
+	return c.startFunctionProcess(name)
+}
+
+// fnLog is the log of the function process that serves the active
+// revision.
+func (c *cluster) fnLog() string { return filepath.Join(c.work, "logs", c.fnName+".log") }
 
 // install applies the upstream CRDs, installs this project's Configuration
 // package (which brings the Function), and waits until the package's XRDs
