@@ -76,7 +76,7 @@ if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" configuration/ >"$OU
 else
   echo "configuration/   $(tail -1 "$OUT/configuration.validate")"
 fi
-# What the README's "Installing" has users apply.
+# What docs/install.md has users apply.
 if ! "$CLI" resource validate --crossplane-image= "$XPCRDS" example/install/ >"$OUT/install.validate" 2>&1; then
   echo "FAIL validate example/install/ against Crossplane's CRDs:"; grep -v '^\[✓\]' "$OUT/install.validate"; failed=1
 else

@@ -37,8 +37,8 @@ type ConnectionDetails map[string][]byte
 // (on by default since Crossplane v2) it requeues the XR after the
 // shortest TTL any step of the pipeline returned, and reconciles at once
 // when a composed or required resource changes. The function picks one of
-// three from what the XR is doing (README, "How often Crossplane calls the
-// function").
+// three from what the XR is doing (docs/operations.md, "How often
+// Crossplane calls the function").
 const (
 	// TTLInProgress: something the function waits for is on its way (a
 	// composed resource not ready, a required resource not there yet, a

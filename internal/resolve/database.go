@@ -54,7 +54,7 @@ type CABundle struct {
 }
 
 // Default CA bundles of the cloud providers: ConfigMaps the platform keeps
-// in every application namespace (README: Database TLS).
+// in every application namespace (docs/databases.md: Database TLS).
 var DefaultCABundles = map[string]CABundle{
 	ProviderAWS:   {ConfigMap: "rds-ca-bundle", Key: DefaultCABundleKey},
 	ProviderGCP:   {ConfigMap: "cloudsql-ca-bundle", Key: DefaultCABundleKey},
@@ -90,7 +90,7 @@ type CNPGSize struct {
 	MemoryLimit   string
 }
 
-// CNPGSizes is the size catalog for in-cluster databases. README.md prints
+// CNPGSizes is the size catalog for in-cluster databases. docs/databases.md prints
 // it; a test keeps the two in step.
 var CNPGSizes = map[string]CNPGSize{
 	SizeSmall:  {Instances: 1, Storage: "5Gi", CPURequest: "250m", MemoryRequest: "512Mi", CPULimit: "1", MemoryLimit: "1Gi"},
@@ -98,7 +98,7 @@ var CNPGSizes = map[string]CNPGSize{
 	SizeLarge:  {Instances: 3, Storage: "100Gi", CPURequest: "1", MemoryRequest: "4Gi", CPULimit: "4", MemoryLimit: "8Gi"},
 }
 
-// AWSSizes is the built-in RDS size catalog. README.md prints it; a test
+// AWSSizes is the built-in RDS size catalog. docs/databases.md prints it; a test
 // keeps the two in step. The function Input can replace it.
 var AWSSizes = map[string]v1beta1.AWSSize{
 	SizeSmall:  {InstanceClass: "db.t4g.micro", StorageGiB: 20, BackupRetentionDays: 1},

@@ -183,10 +183,10 @@ func TestPlatformDefaults(t *testing.T) {
 	}
 }
 
-// TestREADMEProfileTable keeps the README's environment profile table in
-// step with Profiles.
-func TestREADMEProfileTable(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+// TestDocsProfileTable keeps the environment profile table of
+// docs/xfullstackservice.md in step with Profiles.
+func TestDocsProfileTable(t *testing.T) {
+	b, err := os.ReadFile("../../docs/xfullstackservice.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestREADMEProfileTable(t *testing.T) {
 		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("README profile table: -code, +README:\n%s", diff)
+		t.Errorf("docs/xfullstackservice.md profile table: -code, +docs:\n%s", diff)
 	}
 }
 

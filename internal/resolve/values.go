@@ -153,7 +153,8 @@ const (
 var Strategies = []string{StrategyRollingUpdate, StrategyCanary, StrategyBlueGreen}
 
 // Profile is what an environment means for an XFullStackService when the
-// spec is silent. README.md prints the table; a test keeps the two in step.
+// spec is silent. docs/xfullstackservice.md prints the table; a test keeps
+// the two in step.
 type Profile struct {
 	Replicas         int64
 	Strategy         string

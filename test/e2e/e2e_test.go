@@ -154,7 +154,7 @@ func TestE2E(t *testing.T) {
 	flexible := cloud("fullstack-azure", "billing", "xnodeapp-azure")
 	rdsClaim := cloud("nodeapp-claim-aws", "invoices", "xnodeapp-legacy-aws")
 	// The platform keeps the cloud providers' CA bundles in every
-	// application namespace (README: Database TLS).
+	// application namespace (docs/databases.md: Database TLS).
 	for _, ex := range []string{"fullstack-aws", "fullstack-gcp", "fullstack-azure", "nodeapp-claim-aws"} {
 		docs, err := readManifests(filepath.Join(env("E2E_REPO"), "example", ex, "required", "all-ready.yaml"))
 		if err != nil {

@@ -188,7 +188,7 @@ func fleet(ctx context.Context, t *testing.T) {
 		if shape.composition != "" {
 			spec["crossplane"] = map[string]any{"compositionRef": map[string]any{"name": shape.composition}}
 			// The platform keeps the cloud providers' CA bundles in every
-			// application namespace (README: Database TLS).
+			// application namespace (docs/databases.md: Database TLS).
 			docs, err := readManifests(filepath.Join(env("E2E_REPO"), "example", shape.example, "required", "all-ready.yaml"))
 			if err != nil {
 				t.Fatal(err)

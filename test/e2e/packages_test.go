@@ -130,7 +130,7 @@ func (c *cluster) installPackages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The mirror, then what the README's "Installing" has users apply: the
+	// The mirror, then what docs/install.md has users apply: the
 	// runtime settings, the platform's EnvironmentConfigs and the
 	// Configuration.
 	dir := filepath.Join(env("E2E_REPO"), "example", "install")

@@ -91,7 +91,7 @@ func composedNow(ctx context.Context, t *testing.T, a *app) liveState {
 }
 
 // upgrade moves a live install from v0.1.0 to the next release the way the
-// README's "Upgrading" says: the Configuration's package tag, then the
+// docs/install.md "Upgrading" says: the Configuration's package tag, then the
 // Function's (Crossplane does not move a dependency by itself). The next
 // release's function runs as its own process (the package runtime's part,
 // played as at install) and serves the new FunctionRevision. No composed

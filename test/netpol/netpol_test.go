@@ -16,7 +16,7 @@ import (
 )
 
 // Where the peers of an application run: the function's defaults for the
-// Input's networkPolicies (README "Network policies"). No example's Input
+// Input's networkPolicies (docs/xnodeapp.md "Network policies"). No example's Input
 // moves them.
 const (
 	ingressNamespace    = "ingress-nginx"

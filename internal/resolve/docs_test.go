@@ -10,10 +10,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestREADMESizeTable keeps the README's CloudNativePG size table in step
-// with the catalog.
-func TestREADMESizeTable(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+// TestDocsSizeTable keeps the CloudNativePG size table of
+// docs/databases.md in step with the catalog.
+func TestDocsSizeTable(t *testing.T) {
+	b, err := os.ReadFile("../../docs/databases.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,19 +28,19 @@ func TestREADMESizeTable(t *testing.T) {
 		}
 		n, err := strconv.ParseInt(cells[1], 10, 64)
 		if err != nil {
-			t.Fatalf("README size row %q: %v", line, err)
+			t.Fatalf("docs/databases.md size row %q: %v", line, err)
 		}
 		got[cells[0]] = CNPGSize{Instances: n, Storage: cells[2], CPURequest: cells[3], MemoryRequest: cells[4], CPULimit: cells[5], MemoryLimit: cells[6]}
 	}
 	if diff := cmp.Diff(CNPGSizes, got); diff != "" {
-		t.Errorf("README size table: -code, +README:\n%s", diff)
+		t.Errorf("docs/databases.md size table: -code, +docs:\n%s", diff)
 	}
 }
 
-// TestREADMECloudSizeTables keeps the README's cloud size tables in step
-// with the built-in catalogs.
-func TestREADMECloudSizeTables(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+// TestDocsCloudSizeTables keeps the cloud size tables of
+// docs/databases.md in step with the built-in catalogs.
+func TestDocsCloudSizeTables(t *testing.T) {
+	b, err := os.ReadFile("../../docs/databases.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestREADMECloudSizeTables(t *testing.T) {
 			strings.Join(append([]string{rowKey(rows, size, z.SKUName)}, rows[size+"/"+z.SKUName]...), " "))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("README cloud size tables: -code, +README:\n%s", diff)
+		t.Errorf("docs/databases.md cloud size tables: -code, +docs:\n%s", diff)
 	}
 }
 
