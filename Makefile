@@ -1,11 +1,13 @@
 # function-fullstack. `make check` is everything CI runs.
 SHELL := /usr/bin/env bash
 GO ?= go
-# Upstream CRDs every composed object is validated against.
-CRDS_DIR ?= ../shared/crds
+# Upstream CRDs every composed object is validated against: CRDS_DIR if
+# set, else ../shared/crds, else fetched into _output/crds (hack/crds.sh
+# says which).
 export CRDS_DIR
+CRDS = crds=$$(hack/crds.sh) && CRDS_DIR=$$crds
 
-.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz fuzz-short bench-smoke xpkg ci-lint clients e2e scale forms check tools clean
+.PHONY: all build test vet fmt-check lint tidy-check unit generate generate-check render render-update bench fuzz fuzz-short bench-smoke xpkg ci-lint clients e2e scale forms preflight check tools clean
 
 all: check
 
@@ -37,7 +39,7 @@ tidy-check:
 
 ## ci-lint: actionlint on .github/workflows, and the workflow's list of upstream CRDs against CRDS_DIR
 ci-lint:
-	hack/ci-lint.sh
+	$(CRDS) hack/ci-lint.sh
 
 unit:
 	$(GO) test -count=1 ./...
@@ -58,13 +60,11 @@ clients:
 
 ## render: render every example with the pinned Crossplane CLI and core, compare with golden files, validate against CRDs
 render:
-	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist: point it at the upstream CRDs (../shared/crds)"; exit 1; }
-	hack/render.sh
+	$(CRDS) hack/render.sh
 
 ## render-update: rewrite the golden files after an intended change (review the diff)
 render-update:
-	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
-	hack/render.sh --update
+	$(CRDS) hack/render.sh --update
 
 ## bench: BenchmarkRunFunction (with each scenario's floor and the ratio) and BenchmarkGRPC (the floor server, then the built binary, at 1/16/128 callers); compare runs with benchstat
 bench:
@@ -95,14 +95,12 @@ xpkg:
 
 ## e2e: real etcd, kube-apiserver, kube-controller-manager and Crossplane core; the function over mTLS
 e2e:
-	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
-	test/e2e/run.sh
+	$(CRDS) test/e2e/run.sh
 
 ## scale: the fleet scenario with FLEET XRs (default 200) on the e2e's real Crossplane, then the upgrade and the steady-cost scenarios on that fleet; make check runs it with 6 XRs
 FLEET ?= 200
 scale:
-	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
-	E2E_FLEET=$(FLEET) E2E_RUN='TestE2E/(the_Configuration|examples_compose|ready_once|a_fleet|upgrading|steady_XRs)' test/e2e/run.sh
+	$(CRDS) E2E_FLEET=$(FLEET) E2E_RUN='TestE2E/(the_Configuration|examples_compose|ready_once|a_fleet|upgrading|steady_XRs)' test/e2e/run.sh
 
 ## tools: build the pinned Crossplane CLI, Crossplane core, controller-gen and golangci-lint (cached)
 tools:
@@ -113,10 +111,14 @@ tools:
 
 ## forms: Backstage templates from the XRDs (TeraSky's generator), form submissions through the real action, each XR applied to a real API server and composed (also part of e2e)
 forms:
-	@test -d "$(CRDS_DIR)" || { echo "CRDS_DIR=$(CRDS_DIR) does not exist"; exit 1; }
-	E2E_RUN='TestE2E/every_Backstage_form' test/e2e/run.sh
+	$(CRDS) E2E_RUN='TestE2E/every_Backstage_form' test/e2e/run.sh
 
-check: test render clients e2e
+## preflight: list what make check needs and this machine lacks, before it starts
+preflight:
+	hack/preflight.sh
+
+check: preflight
+	$(MAKE) test render clients e2e
 
 clean:
 	rm -rf _output
