@@ -38,6 +38,8 @@ ARGOCD_VERSION="${ARGOCD_VERSION:-v3.2.6}"
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.0}"
 # Renders Crossplane's own Helm chart (its RBAC) for the e2e.
 HELM_VERSION="${HELM_VERSION:-v4.3.2}"
+# docs/reference.md is generated from apis/ and input/ by crd-ref-docs.
+CRD_REF_DOCS_VERSION="${CRD_REF_DOCS_VERSION:-v0.3.0}"
 
 CACHE="${FULLSTACK_TOOLS_CACHE:-$HOME/.cache/function-fullstack/bin}"
 mkdir -p "$CACHE"
@@ -169,10 +171,14 @@ case "${1:-}" in
     out="$CACHE/controller-gen-$CONTROLLER_GEN_VERSION"
     [ -x "$out" ] || build_from_module "$out" sigs.k8s.io/controller-tools "$CONTROLLER_GEN_VERSION" ./cmd/controller-gen
     ;;
+  crd-ref-docs)
+    out="$CACHE/crd-ref-docs-$CRD_REF_DOCS_VERSION"
+    [ -x "$out" ] || build_from_module "$out" github.com/elastic/crd-ref-docs "$CRD_REF_DOCS_VERSION" .
+    ;;
   golangci-lint)
     out="$CACHE/golangci-lint-$GOLANGCI_LINT_VERSION"
     [ -x "$out" ] || build_from_module "$out" github.com/golangci/golangci-lint/v2 "$GOLANGCI_LINT_VERSION" ./cmd/golangci-lint
     ;;
-  *) echo "usage: $0 crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller|argocd|argocd-crds|kustomize" >&2; exit 2 ;;
+  *) echo "usage: $0 crossplane-cli|crossplane-core|crossplane-chart|helm|controller-gen|golangci-lint|crossplane-crds|kube-apiserver|kube-controller-manager|kube-scheduler|rollouts-controller|kwok|actionlint|source-controller|kustomize-controller|argocd|argocd-crds|kustomize|crd-ref-docs" >&2; exit 2 ;;
 esac
 echo "$out"

@@ -229,9 +229,12 @@ func TestE2E(t *testing.T) {
 		{"ready once the controllers report", func(t *testing.T) {
 			for _, a := range apps {
 				reportHealthy(ctx, t, a)
-				reported := time.Now()
+				// The leg starts when the last composed resource is ready:
+				// the played ones now, the Deployments and Rollouts when
+				// the real controllers (and kwok's pods) say so.
+				ready := workloadsReady(ctx, t, a)
 				waitXR(ctx, t, a, "Ready=True", xrReady)
-				converged(t, "controllers report every composed resource ready -> XR Ready", time.Since(reported))
+				converged(t, "every composed resource ready -> XR Ready", time.Since(ready))
 			}
 		}},
 		{"the platform's settings come from EnvironmentConfigs; a labelled XR takes a second one over them", func(t *testing.T) {
@@ -824,4 +827,40 @@ func switchStrategy(ctx context.Context, t *testing.T, a *app, xrObj map[string]
 		t.Errorf("the Ingress was recreated: uid %s became %s", ingressUID, got)
 	}
 	t.Logf("canary → rollingUpdate and back: the stable Service selected at least %d ready pods throughout (%d pod and Service events); Service and Ingress kept their UIDs", low, events)
+}
+
+// workloadsReady waits until every Deployment and Rollout the app composed
+// is rolled out as the function judges it (the generation observed, every
+// replica updated and available; a Rollout Healthy), and returns when it
+// saw that.
+func workloadsReady(ctx context.Context, t *testing.T, a *app) time.Time {
+	t.Helper()
+	if err := cl.waitFor(5*time.Minute, a.example+" workloads rolled out", func() error {
+		for _, r := range a.composed {
+			if r.kind != "Deployment" && r.kind != "Rollout" {
+				continue
+			}
+			o, err := kc.get(ctx, r.apiVersion, r.kind, r.namespace, r.name)
+			if err != nil {
+				return err
+			}
+			if r.kind == "Rollout" {
+				if phase, _, _ := unstructured.NestedString(o.Object, "status", "phase"); phase != "Healthy" {
+					return fmt.Errorf("%s: phase %q", r, phase)
+				}
+				continue
+			}
+			want, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
+			observed, _, _ := unstructured.NestedInt64(o.Object, "status", "observedGeneration")
+			updated, _, _ := unstructured.NestedInt64(o.Object, "status", "updatedReplicas")
+			available, _, _ := unstructured.NestedInt64(o.Object, "status", "availableReplicas")
+			if observed < o.GetGeneration() || updated < want || available < want {
+				return fmt.Errorf("%s: %d of %d replicas updated, %d available", r, updated, want, available)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return time.Now()
 }
