@@ -134,3 +134,32 @@ func scrape(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	}
 	return out
 }
+
+// BenchmarkMetrics measures what counting a call costs: the same request
+// through the function alone and through the metrics wrapper.
+func BenchmarkMetrics(b *testing.B) {
+	var req *fnv1.RunFunctionRequest
+	for _, e := range examples(b) {
+		if e.Name == "xnodeapp" && e.Scenario == "all-ready" {
+			req = e.request(b)
+		}
+	}
+	if req == nil {
+		b.Fatal("no example xnodeapp/all-ready")
+	}
+	m, err := newMetrics().register(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &Function{log: logging.NewNopLogger()}
+	for name, fn := range map[string]fnv1.FunctionRunnerServiceServer{"direct": f, "instrumented": &instrumented{fn: f, m: m}} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := fn.RunFunction(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -44,7 +44,8 @@ const (
 // TTL ends. Crossplane keeps running the pipeline every minute; the
 // function is called at most once per steady TTL.
 func steadyCost(ctx context.Context, t *testing.T) {
-	xrs := readyXRs(ctx, t)
+	deleteUnready(ctx, t)
+	xrs := readyXRs(ctx, t, nil)
 	n := float64(len(xrs))
 	t.Logf("%d XRs Ready", len(xrs))
 
@@ -116,7 +117,7 @@ func steadyCost(ctx context.Context, t *testing.T) {
 		time.Sleep(wait)
 	}
 	t.Logf("a second reconcile each: %.0f calls since the quiet", scrapeMetrics(ctx, t, cl.fnMetrics).sum(metricCalls)-last)
-	readyXRs(ctx, t)
+	readyXRs(ctx, t, nil)
 
 	m2, x2 := scrapeMetrics(ctx, t, cl.fnMetrics), scrapeMetrics(ctx, t, cl.xpMetrics)
 	time.Sleep(after)
@@ -147,9 +148,9 @@ func (x xrRef) String() string {
 // key is how the function's log names the XR.
 func (x xrRef) key() string { return x.namespace + "/" + x.name }
 
-// readyXRs waits until every XR of both kinds, namespaced and legacy, is
-// Ready and Synced, and returns them.
-func readyXRs(ctx context.Context, t *testing.T) []xrRef {
+// readyXRs waits until every XR of both kinds, namespaced and legacy, that
+// only selects (nil: every one) is Ready and Synced, and returns them.
+func readyXRs(ctx context.Context, t *testing.T, only func(xrRef) bool) []xrRef {
 	t.Helper()
 	var names []xrRef
 	var waiting []string
@@ -172,6 +173,9 @@ func readyXRs(ctx context.Context, t *testing.T) []xrRef {
 					x.composition, _, _ = unstructured.NestedString(u.Object, "spec", "crossplane", "compositionRef", "name")
 					if x.composition == "" { // legacy XRs
 						x.composition, _, _ = unstructured.NestedString(u.Object, "spec", "compositionRef", "name")
+					}
+					if only != nil && !only(x) {
+						continue
 					}
 					names = append(names, x)
 					if !readyAndSynced(u) {
@@ -351,4 +355,57 @@ func (m scraped) delta(before scraped, name, label string) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// deleteUnready deletes the XRs (or the claims of legacy XRs) that earlier
+// scenarios left not Ready on purpose (form submissions nothing played,
+// an aborted canary, one paused on an inconclusive analysis): they are
+// not steady, their TTL is seconds. It waits until they are gone.
+func deleteUnready(ctx context.Context, t *testing.T) {
+	t.Helper()
+	var gone []func() bool
+	var names []string
+	for _, api := range []string{"platform.fullstack.io/v1alpha1", "legacy.platform.fullstack.io/v1alpha1"} {
+		for _, kind := range []string{"XNodeApp", "XFullStackService"} {
+			r, err := kc.resource(api, kind, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := r.List(ctx, metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range l.Items {
+				u := &l.Items[i]
+				if readyAndSynced(u) {
+					continue
+				}
+				apiVersion, k, ns, name := api, kind, u.GetNamespace(), u.GetName()
+				if claim, found, _ := unstructured.NestedMap(u.Object, "spec", "claimRef"); found {
+					apiVersion, k = fmt.Sprint(claim["apiVersion"]), fmt.Sprint(claim["kind"])
+					ns, name = fmt.Sprint(claim["namespace"]), fmt.Sprint(claim["name"])
+				}
+				if err := kc.delete(ctx, apiVersion, k, ns, name); err != nil {
+					t.Fatalf("deleting %s %s/%s: %v", k, ns, name, err)
+				}
+				names = append(names, k+" "+strings.TrimPrefix(ns+"/"+name, "/"))
+				xrAPI, xrKind, xrNS, xrName := api, kind, u.GetNamespace(), u.GetName()
+				gone = append(gone, func() bool {
+					_, err := kc.get(ctx, xrAPI, xrKind, xrNS, xrName)
+					return err != nil
+				})
+			}
+		}
+	}
+	t.Logf("deleted %d XRs (or their claims) that are not Ready on purpose: %s", len(names), strings.Join(names, ", "))
+	if err := cl.waitFor(3*time.Minute, "the deleted XRs to be gone", func() error {
+		for i, g := range gone {
+			if !g() {
+				return fmt.Errorf("%s still exists", names[i])
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
