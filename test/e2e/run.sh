@@ -95,7 +95,7 @@ t1=$(date +%s)
 echo "e2e: tools ready in $((t1 - t0))s"
 
 status=0
-go test -tags e2e -count=1 -timeout 45m -v -run "${E2E_RUN:-.}" ./test/e2e/ 2>&1 | tee _output/e2e.log || status=$?
+go test -tags e2e -count=1 -timeout 60m -v -run "${E2E_RUN:-.}" ./test/e2e/ 2>&1 | tee _output/e2e.log || status=$?
 t2=$(date +%s)
 passed=$(grep -c '^e2e: PASS ' _output/e2e.log || true)
 echo "e2e: summary: $passed scenarios passed; tools $((t1 - t0))s, tests $((t2 - t1))s, total $((t2 - t0))s"
