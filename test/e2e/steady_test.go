@@ -157,31 +157,18 @@ func readyXRs(ctx context.Context, t *testing.T, only func(xrRef) bool) []xrRef 
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		names, waiting = nil, nil
-		for _, api := range []string{"platform.fullstack.io/v1alpha1", "legacy.platform.fullstack.io/v1alpha1"} {
-			for _, kind := range []string{"XNodeApp", "XFullStackService"} {
-				r, err := kc.resource(api, kind, "")
-				if err != nil {
-					t.Fatal(err)
-				}
-				l, err := r.List(ctx, metav1.ListOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i := range l.Items {
-					u := &l.Items[i]
-					x := xrRef{kind: kind, namespace: u.GetNamespace(), name: u.GetName()}
-					x.composition, _, _ = unstructured.NestedString(u.Object, "spec", "crossplane", "compositionRef", "name")
-					if x.composition == "" { // legacy XRs
-						x.composition, _, _ = unstructured.NestedString(u.Object, "spec", "compositionRef", "name")
-					}
-					if only != nil && !only(x) {
-						continue
-					}
-					names = append(names, x)
-					if !readyAndSynced(u) {
-						waiting = append(waiting, x.String()+": "+conditions(u))
-					}
-				}
+		for _, u := range allXRs(ctx, t) {
+			x := xrRef{kind: u.GetKind(), namespace: u.GetNamespace(), name: u.GetName()}
+			x.composition, _, _ = unstructured.NestedString(u.Object, "spec", "crossplane", "compositionRef", "name")
+			if x.composition == "" { // legacy XRs
+				x.composition, _, _ = unstructured.NestedString(u.Object, "spec", "compositionRef", "name")
+			}
+			if only != nil && !only(x) {
+				continue
+			}
+			names = append(names, x)
+			if !readyAndSynced(u) {
+				waiting = append(waiting, x.String()+": "+conditions(u))
 			}
 		}
 		if len(waiting) == 0 && len(names) > 0 {
@@ -365,37 +352,24 @@ func deleteUnready(ctx context.Context, t *testing.T) {
 	t.Helper()
 	var gone []func() bool
 	var names []string
-	for _, api := range []string{"platform.fullstack.io/v1alpha1", "legacy.platform.fullstack.io/v1alpha1"} {
-		for _, kind := range []string{"XNodeApp", "XFullStackService"} {
-			r, err := kc.resource(api, kind, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			l, err := r.List(ctx, metav1.ListOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range l.Items {
-				u := &l.Items[i]
-				if readyAndSynced(u) {
-					continue
-				}
-				apiVersion, k, ns, name := api, kind, u.GetNamespace(), u.GetName()
-				if claim, found, _ := unstructured.NestedMap(u.Object, "spec", "claimRef"); found {
-					apiVersion, k = fmt.Sprint(claim["apiVersion"]), fmt.Sprint(claim["kind"])
-					ns, name = fmt.Sprint(claim["namespace"]), fmt.Sprint(claim["name"])
-				}
-				if err := kc.delete(ctx, apiVersion, k, ns, name); err != nil {
-					t.Fatalf("deleting %s %s/%s: %v", k, ns, name, err)
-				}
-				names = append(names, k+" "+strings.TrimPrefix(ns+"/"+name, "/"))
-				xrAPI, xrKind, xrNS, xrName := api, kind, u.GetNamespace(), u.GetName()
-				gone = append(gone, func() bool {
-					_, err := kc.get(ctx, xrAPI, xrKind, xrNS, xrName)
-					return err != nil
-				})
-			}
+	for _, u := range allXRs(ctx, t) {
+		if readyAndSynced(u) {
+			continue
 		}
+		apiVersion, k, ns, name := u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName()
+		if claim, found, _ := unstructured.NestedMap(u.Object, "spec", "claimRef"); found {
+			apiVersion, k = fmt.Sprint(claim["apiVersion"]), fmt.Sprint(claim["kind"])
+			ns, name = fmt.Sprint(claim["namespace"]), fmt.Sprint(claim["name"])
+		}
+		if err := kc.delete(ctx, apiVersion, k, ns, name); err != nil {
+			t.Fatalf("deleting %s %s/%s: %v", k, ns, name, err)
+		}
+		names = append(names, k+" "+strings.TrimPrefix(ns+"/"+name, "/"))
+		xrAPI, xrKind, xrNS, xrName := u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName()
+		gone = append(gone, func() bool {
+			_, err := kc.get(ctx, xrAPI, xrKind, xrNS, xrName)
+			return err != nil
+		})
 	}
 	t.Logf("deleted %d XRs (or their claims) that are not Ready on purpose: %s", len(names), strings.Join(names, ", "))
 	if err := cl.waitFor(3*time.Minute, "the deleted XRs to be gone", func() error {
@@ -408,4 +382,26 @@ func deleteUnready(ctx context.Context, t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// allXRs lists the XRs of both kinds, namespaced and legacy.
+func allXRs(ctx context.Context, t *testing.T) []*unstructured.Unstructured {
+	t.Helper()
+	var out []*unstructured.Unstructured
+	for _, api := range []string{"platform.fullstack.io/v1alpha1", "legacy.platform.fullstack.io/v1alpha1"} {
+		for _, kind := range []string{"XNodeApp", "XFullStackService"} {
+			r, err := kc.resource(api, kind, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := r.List(ctx, metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range l.Items {
+				out = append(out, &l.Items[i])
+			}
+		}
+	}
+	return out
 }

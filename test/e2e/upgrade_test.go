@@ -3,15 +3,12 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -362,25 +359,11 @@ func upgrade(ctx context.Context, t *testing.T, apps []*app) {
 // runFunctionCalls reads how many RunFunction calls a function process
 // has answered from its Prometheus metrics.
 func runFunctionCalls(metricsPort int) (int, error) {
-	rsp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)) //nolint:noctx // A local process, with the client's default timeout.
+	m, err := tryScrape(context.Background(), metricsPort)
 	if err != nil {
 		return 0, err
 	}
-	defer rsp.Body.Close()
-	n := 0
-	sc := bufio.NewScanner(rsp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "grpc_server_handled_total{") && strings.Contains(line, `grpc_method="RunFunction"`) {
-			f := strings.Fields(line)
-			v, err := strconv.ParseFloat(f[len(f)-1], 64)
-			if err != nil {
-				return 0, err
-			}
-			n += int(v)
-		}
-	}
-	return n, sc.Err()
+	return int(m.sum("grpc_server_handled_total", `grpc_method="RunFunction"`)), nil
 }
 
 // latestRevision returns the name of a Composition's newest
