@@ -82,7 +82,7 @@ FUZZTIME ?= 60s
 FUZZMINIMIZE ?= 1000x
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) .
-	$(GO) test -run='^$$' -fuzz=FuzzStruct -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/objects/
+	$(GO) test -run='^$$' -fuzz=FuzzStruct -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/encode/
 	$(GO) test -run='^$$' -fuzz=FuzzJSON -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) ./internal/pipeline/
 
 ## fuzz-short: the fuzz CI runs, 15 s per target (the long one, FUZZTIME=10m or more, stays out of CI)

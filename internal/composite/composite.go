@@ -18,6 +18,7 @@ import (
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
 	"github.com/fullstack-fn/function-fullstack/internal/database"
+	"github.com/fullstack-fn/function-fullstack/internal/encode"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
@@ -133,7 +134,7 @@ type add struct {
 	plan *Plan
 	err  error
 	// enc encodes every object of the plan, from shared chunks.
-	enc objects.Encoder
+	enc encode.Encoder
 }
 
 func (a *add) put(name pipeline.Name, u *structpb.Struct, err error) {

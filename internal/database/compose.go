@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/internal/encode"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
@@ -46,7 +47,7 @@ type Result struct {
 	Status v1alpha1.DatabaseStatus
 
 	// enc encodes the objects: Input.Encoder, or one of its own.
-	enc *objects.Encoder
+	enc *encode.Encoder
 }
 
 // Compose composes the database on its provider and the connection Secret.
@@ -69,7 +70,7 @@ func Compose(in Input) (*Result, error) {
 	}
 	out := &Result{Warnings: warnings, enc: in.Encoder}
 	if out.enc == nil {
-		out.enc = new(objects.Encoder)
+		out.enc = new(encode.Encoder)
 	}
 	var conn Connection
 	switch db.Provider {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/fullstack-fn/function-fullstack/internal/encode"
 	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/pipeline"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
@@ -70,7 +71,7 @@ type Input struct {
 	PasswordSeed []byte
 	// Encoder encodes the composed objects; a plan passes its own, so
 	// all its objects share one Encoder's chunks. Nil: a new one.
-	Encoder *objects.Encoder
+	Encoder *encode.Encoder
 }
 
 func (in Input) observed(n pipeline.Name) *unstructured.Unstructured {

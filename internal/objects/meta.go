@@ -101,20 +101,6 @@ func (m Meta) Selector(component string) map[string]string {
 	}
 }
 
-// Typed converts a typed Kubernetes object into the Struct of a composed
-// resource.
-//
-// It follows encoding/json (see Struct), so omitempty works as everywhere
-// else in Kubernetes: zero integers and false booleans are left out rather
-// than sent as an opinion (the SDK's composed.From would send
-// successThreshold: 0 and hostPort: 0, and drop emptyDir: {}). What
-// encoding/json adds that no one asked for, null values such as
-// metadata.creationTimestamp and the zero status struct, is left out:
-// status belongs to the object's controller; desired state has none.
-func (enc *Encoder) Typed(o runtime.Object) (*structpb.Struct, error) {
-	return enc.Struct(o, true)
-}
-
 // ToMap converts a struct (or a pointer to one) to its JSON form as a map,
 // without writing and parsing JSON.
 func ToMap(o any) (map[string]any, error) {
@@ -125,14 +111,6 @@ func ToMap(o any) (map[string]any, error) {
 		o = p.Interface()
 	}
 	return runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-}
-
-// CRD converts a local struct of a custom resource into the Struct of a
-// composed resource. The structs use pointers and omitempty throughout,
-// so only what is set is sent; embedded Kubernetes types (a Rollout's pod
-// template) lose their null creationTimestamps as in Typed.
-func (enc *Encoder) CRD(o any) (*structpb.Struct, error) {
-	return enc.Struct(o, false)
 }
 
 // CRDMeta is the metadata of a custom resource built from a local struct.

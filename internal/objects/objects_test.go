@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/internal/encode"
 	"github.com/fullstack-fn/function-fullstack/internal/names"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
@@ -220,7 +221,7 @@ func TestIngress(t *testing.T) {
 
 func TestTypedOmitsZeroValues(t *testing.T) {
 	svc := Service(meta(), ComponentFrontend, "shop-frontend", nil)
-	u, err := new(Encoder).Typed(svc)
+	u, err := new(encode.Encoder).Typed(svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package objects
+package encode_test
 
 import (
 	"encoding/json"
@@ -22,6 +22,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	"github.com/fullstack-fn/function-fullstack/apis/v1alpha1"
+	"github.com/fullstack-fn/function-fullstack/internal/encode"
+	"github.com/fullstack-fn/function-fullstack/internal/names"
+	"github.com/fullstack-fn/function-fullstack/internal/objects"
 	"github.com/fullstack-fn/function-fullstack/internal/resolve"
 )
 
@@ -204,9 +208,9 @@ func edgeValue() *edge {
 }
 
 func TestStructMatchesEncodingJSON(t *testing.T) {
-	m := meta()
-	w := workload()
-	deploy := Deployment(m, ComponentBackend, "shop-backend", w, Wiring{})
+	m := shopMeta()
+	w := apiWorkload()
+	deploy := objects.Deployment(m, objects.ComponentBackend, "shop-backend", w, objects.Wiring{})
 	cases := map[string]struct {
 		v          any
 		dropStatus bool
@@ -218,26 +222,26 @@ func TestStructMatchesEncodingJSON(t *testing.T) {
 		"Invalid UTF-8 in strings":        {v: &corev1.ConfigMap{Data: map[string]string{"\xffkey": "v\xc3\x28al\xed\xa0\x80"}, BinaryData: map[string][]byte{"b": {0xff}}}},
 		"Deployment":                      {v: deploy, dropStatus: true},
 		"Deployment with status":          {v: &appsv1.Deployment{Status: appsv1.DeploymentStatus{Replicas: 3}}, dropStatus: true},
-		"Service":                         {v: Service(m, ComponentFrontend, "shop-frontend", []resolve.Port{{Name: "grpc", Number: 9090}}), dropStatus: true},
+		"Service":                         {v: objects.Service(m, objects.ComponentFrontend, "shop-frontend", []resolve.Port{{Name: "grpc", Number: 9090}}), dropStatus: true},
 		"Secret":                          {v: &corev1.Secret{Data: map[string][]byte{"password": []byte("p")}, StringData: map[string]string{"a": "b"}}, dropStatus: true},
 		"Job":                             {v: &batchv1.Job{Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](0), Template: deploy.Spec.Template}}, dropStatus: true},
-		"CronJob":                         {v: ScheduleCronJob(m, resolve.Schedule{Name: "nightly", Pods: workload(), Schedule: "0 3 * * *", TimeZone: "Europe/Berlin", ConcurrencyPolicy: "Forbid", TimeoutSeconds: 600}, Wiring{}), dropStatus: true},
-		"ServiceAccount":                  {v: ServiceAccount(m), dropStatus: true},
+		"CronJob":                         {v: objects.ScheduleCronJob(m, resolve.Schedule{Name: "nightly", Pods: apiWorkload(), Schedule: "0 3 * * *", TimeZone: "Europe/Berlin", ConcurrencyPolicy: "Forbid", TimeoutSeconds: 600}, objects.Wiring{}), dropStatus: true},
+		"ServiceAccount":                  {v: objects.ServiceAccount(m), dropStatus: true},
 		"HorizontalPodAutoscaler":         {v: &autoscalingv2.HorizontalPodAutoscaler{Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MaxReplicas: 4, Metrics: []autoscalingv2.MetricSpec{{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceCPU, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr.To[int32](70)}}}}}}, dropStatus: true},
 		"PodDisruptionBudget":             {v: &policyv1.PodDisruptionBudget{Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr.To(intstr.FromString("25%"))}}, dropStatus: true},
 		"NetworkPolicy with empty peers":  {v: &networkingv1.NetworkPolicy{Spec: networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}}, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}, dropStatus: true},
-		"Rollout (local struct)":          {v: &Rollout{APIVersion: RolloutAPIVersion, Kind: "Rollout", Spec: RolloutSpec{Template: deploy.Spec.Template}}},
-		"Managed resource (generic type)": {v: &Managed[RDSInstanceParameters]{APIVersion: "rds.aws.upbound.io/v1beta1", Kind: "Instance"}},
+		"Rollout (local struct)":          {v: &objects.Rollout{APIVersion: objects.RolloutAPIVersion, Kind: "Rollout", Spec: objects.RolloutSpec{Template: deploy.Spec.Template}}},
+		"Managed resource (generic type)": {v: &objects.Managed[objects.RDSInstanceParameters]{APIVersion: "rds.aws.upbound.io/v1beta1", Kind: "Instance"}},
 	}
 	// One Encoder encodes every case too, as a plan's objects are: each
 	// must come out as on its own, and stay so while later ones are
 	// encoded from the same chunks.
-	shared := new(Encoder)
+	shared := new(encode.Encoder)
 	sharedGot := map[string]*structpb.Struct{}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			want, wantErr := viaJSON(tc.v, tc.dropStatus)
-			got, err := Struct(tc.v, tc.dropStatus)
+			got, err := encode.Struct(tc.v, tc.dropStatus)
 			if (err != nil) != (wantErr != nil) {
 				t.Fatalf("Struct(...): error %v, encoding/json's road: error %v", err, wantErr)
 			}
@@ -267,14 +271,14 @@ func TestStructRefuses(t *testing.T) {
 		v    any
 		want string
 	}{
-		"A failing MarshalJSON": {v: &edge{PM: ptrMarshaler{N: -1}}, want: "json: error calling MarshalJSON for type *objects.ptrMarshaler: negative"},
+		"A failing MarshalJSON": {v: &edge{PM: ptrMarshaler{N: -1}}, want: "json: error calling MarshalJSON for type *encode_test.ptrMarshaler: negative"},
 		"A channel":             {v: &struct{ C chan int }{C: make(chan int)}, want: "json: unsupported type: chan int"},
 		"Not a struct":          {v: ptr.To("s"), want: "cannot encode string as an object"},
-		"A nil pointer":         {v: (*edge)(nil), want: "cannot encode a nil *objects.edge"},
+		"A nil pointer":         {v: (*edge)(nil), want: "cannot encode a nil *encode_test.edge"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := Struct(tc.v, false)
+			_, err := encode.Struct(tc.v, false)
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("Struct(...): want error %q, got %v", tc.want, err)
 			}
@@ -289,7 +293,7 @@ func TestStructRefuses(t *testing.T) {
 // (and the type that reaches every rule) and checks Struct against
 // encoding/json's road for each.
 func FuzzStruct(f *testing.F) {
-	for _, v := range []any{edgeValue(), Deployment(meta(), ComponentBackend, "shop-backend", workload(), Wiring{}), Service(meta(), ComponentFrontend, "shop-frontend", nil)} {
+	for _, v := range []any{edgeValue(), objects.Deployment(shopMeta(), objects.ComponentBackend, "shop-backend", apiWorkload(), objects.Wiring{}), objects.Service(shopMeta(), objects.ComponentFrontend, "shop-frontend", nil)} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			f.Fatal(err)
@@ -302,8 +306,8 @@ func FuzzStruct(f *testing.F) {
 		targets := []any{
 			&edge{}, &appsv1.Deployment{}, &corev1.Service{}, &corev1.Secret{}, &batchv1.Job{}, &batchv1.CronJob{}, &corev1.ServiceAccount{},
 			&networkingv1.NetworkPolicy{}, &networkingv1.Ingress{}, &autoscalingv2.HorizontalPodAutoscaler{},
-			&policyv1.PodDisruptionBudget{}, &Rollout{}, &AnalysisTemplate{}, &CNPGCluster{},
-			&ServiceMonitor{}, &Managed[CloudSQLInstanceParameters]{},
+			&policyv1.PodDisruptionBudget{}, &objects.Rollout{}, &objects.AnalysisTemplate{}, &objects.CNPGCluster{},
+			&objects.ServiceMonitor{}, &objects.Managed[objects.CloudSQLInstanceParameters]{},
 		}
 		for _, v := range targets {
 			if json.Unmarshal(data, v) != nil {
@@ -311,7 +315,7 @@ func FuzzStruct(f *testing.F) {
 			}
 			for _, dropStatus := range []bool{false, true} {
 				want, wantErr := viaJSON(v, dropStatus)
-				got, err := Struct(v, dropStatus)
+				got, err := encode.Struct(v, dropStatus)
 				if (err != nil) != (wantErr != nil) {
 					t.Fatalf("%T: Struct error %v, encoding/json's road error %v", v, err, wantErr)
 				}
@@ -323,22 +327,93 @@ func FuzzStruct(f *testing.F) {
 	})
 }
 
+// viaConverter is the road before the encoder (a48c171): apimachinery's
+// unstructured converter, the same nulls and status dropped, then
+// structpb.NewStruct.
+func viaConverter(v any, dropStatus bool) (*structpb.Struct, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)
+	if err != nil {
+		return nil, err
+	}
+	if dropStatus {
+		delete(m, "status")
+	}
+	dropNulls(m)
+	return structpb.NewStruct(m)
+}
+
+func dropNulls(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if x == nil {
+				delete(v, k)
+				continue
+			}
+			dropNulls(x)
+		}
+	case []any:
+		for _, x := range v {
+			dropNulls(x)
+		}
+	}
+}
+
+// BenchmarkStruct compares the encoder with the two roads it replaced, on
+// a typed object (the API's Deployment) and a local CRD struct (a canary
+// Rollout with its pod template); each road must give the same Struct.
 func BenchmarkStruct(b *testing.B) {
-	d := Deployment(meta(), ComponentBackend, "shop-backend", workload(), Wiring{})
-	b.Run("Struct", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := Struct(d, true); err != nil {
+	d := objects.Deployment(shopMeta(), objects.ComponentBackend, "shop-backend", apiWorkload(), objects.Wiring{})
+	r := &objects.Rollout{APIVersion: objects.RolloutAPIVersion, Kind: "Rollout", Metadata: objects.CRDMeta{Name: "shop-backend", Namespace: "shop"},
+		Spec: objects.RolloutSpec{Replicas: d.Spec.Replicas, Template: d.Spec.Template}}
+	roads := []struct {
+		name string
+		fn   func(any, bool) (*structpb.Struct, error)
+	}{
+		{"Struct", encode.Struct},
+		{"converter+structpb", viaConverter},
+		{"encoding/json", viaJSON},
+	}
+	for _, obj := range []struct {
+		name       string
+		v          any
+		dropStatus bool
+	}{{"Deployment", d, true}, {"Rollout", r, false}} {
+		want, err := encode.Struct(obj.v, obj.dropStatus)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, road := range roads {
+			got, err := road.fn(obj.v, obj.dropStatus)
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-	})
-	b.Run("encoding/json", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := viaJSON(d, true); err != nil {
-				b.Fatal(err)
+			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+				b.Fatalf("%s by %s: -Struct, +got:\n%s", obj.name, road.name, diff)
 			}
+			b.Run(obj.name+"/"+road.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := road.fn(obj.v, obj.dropStatus); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
-	})
+	}
+}
+
+func shopMeta() objects.Meta {
+	return objects.Meta{Names: names.For("shop"), Namespace: "shop", Composite: "shop", Environment: "production", Owner: "team-shop"}
+}
+
+func apiWorkload() resolve.Workload {
+	return resolve.Workload{
+		Image: "ghcr.io/acme/api:1", Port: 3001, Replicas: 2, HealthPath: "/healthz",
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("512Mi")},
+		},
+		Env: []v1alpha1.EnvVar{{Name: "LOG_LEVEL", Value: "info"}},
+	}
 }
