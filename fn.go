@@ -69,7 +69,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		fatal(rsp, log, fmt.Errorf("%s: %w", cannotGet, err))
 		return rsp, nil
 	}
-	platform, err := resolve.Input(in)
+	platform, err := resolve.PlatformFrom(in)
 	if err != nil {
 		fatal(rsp, log, fmt.Errorf("%s: %w", invalid, err))
 		return rsp, nil
@@ -98,9 +98,10 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	desired := make(map[string]*fnv1.Resource, len(p.Resources))
-	waiting := markReadiness(p.Resources, observed, desired, ready.Options{Ingress: ready.IngressPolicy(in.IngressReadiness)})
-	waiting = append(waiting, p.Pending...)
+	composed, pending := p.Composed(), p.Waiting()
+	desired := make(map[string]*fnv1.Resource, len(composed))
+	waiting := markReadiness(composed, observed, desired, ready.Options{Ingress: ready.IngressPolicy(in.IngressReadiness)})
+	waiting = append(waiting, pending...)
 	status, err := statusFields(p.Status)
 	if err != nil {
 		fatal(rsp, log, fmt.Errorf("cannot set the status of the composite resource: %w", err))
@@ -111,21 +112,25 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	// fail: the composed resources are added, and the XR gets its status
 	// and connection details.
 	setDesiredComposed(rsp, desired)
-	setDesiredComposite(rsp, status, p.ConnectionDetails)
-	if len(p.Requirements) > 0 {
-		rsp.Requirements = &fnv1.Requirements{Resources: p.Requirements}
+	db := p.Database
+	if db == nil {
+		db = &database.Result{}
+	}
+	setDesiredComposite(rsp, status, db.ConnectionDetails)
+	if len(db.Requirements) > 0 {
+		rsp.Requirements = &fnv1.Requirements{Resources: db.Requirements}
 	}
 
-	for _, w := range p.Warnings {
+	for _, w := range db.Warnings {
 		pipeline.Warning(rsp, w)
 	}
-	setReadyCondition(rsp, waiting, len(p.Resources)+len(p.Pending))
+	setReadyCondition(rsp, waiting, len(composed)+len(pending))
 	setMigratedCondition(rsp, p.Migration)
 	if c := p.Delivered; c != nil {
 		pipeline.Condition(rsp, ConditionDelivered, c.Status, c.Reason, c.Message)
 	}
 	pipeline.SetTTL(rsp, ttl(p, waiting))
-	log.Debug("composed", "resources", len(p.Resources), "not-ready", len(waiting))
+	log.Debug("composed", "resources", len(composed), "not-ready", len(waiting))
 	return rsp, nil
 }
 

@@ -79,7 +79,7 @@ func TestPipelineMatchesSDK(t *testing.T) {
 				if err := request.GetInput(req, want); err != nil {
 					t.Fatal(err)
 				}
-				if err := pipeline.Input(req, have); err != nil {
+				if err := pipeline.DecodeInput(req, have); err != nil {
 					t.Fatal(err)
 				}
 				if diff := cmp.Diff(want, have); diff != "" {

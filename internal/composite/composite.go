@@ -7,9 +7,9 @@ package composite
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -84,22 +84,46 @@ func (r Request) observed(n pipeline.Name) *unstructured.Unstructured {
 
 // Plan is everything the function will set for one XR.
 type Plan struct {
+	// Resources are what the planner composed besides the database.
 	Resources []objects.Composed
+	// Database is the database, its connection Secret, and what composing
+	// them warns of, waits for and requires.
+	Database *database.Result
 	// Status is the XR's typed status (v1alpha1.XNodeAppStatus or
 	// v1alpha1.XFullStackServiceStatus), merged into status.
 	Status any
-	// Warnings for the XR and its claim.
-	Warnings []string
-	// Pending names what the function cannot compose yet, and why.
+	// Pending names what the planner cannot compose yet, and why.
 	Pending []string
-	// Requirements are resources the function asks Crossplane to fetch.
-	Requirements map[string]*fnv1.ResourceSelector
-	// ConnectionDetails of a LegacyCluster XR (and so its claim).
-	ConnectionDetails pipeline.ConnectionDetails
+	// Handover says what a Deployment/Rollout handover waits for, if one
+	// is under way.
+	Handover string
 	// Migration is the migration Job composed for a new image, if any.
 	Migration *Migration
 	// Delivered is the XR's Delivered condition, for a kind that has one.
 	Delivered *Condition
+}
+
+// Composed returns every composed resource: the planner's, then the
+// database's.
+func (p *Plan) Composed() []objects.Composed {
+	if p.Database == nil {
+		return p.Resources
+	}
+	return append(slices.Clip(p.Resources), p.Database.Resources...)
+}
+
+// Waiting names what cannot be composed yet: the planner's, then the
+// database's, then a handover.
+func (p *Plan) Waiting() []string {
+	var out []string
+	out = append(out, p.Pending...)
+	if p.Database != nil {
+		out = append(out, p.Database.Pending...)
+	}
+	if p.Handover != "" {
+		out = append(out, p.Handover)
+	}
+	return out
 }
 
 // Condition is a condition the function sets on the XR (and its claim).
@@ -263,7 +287,7 @@ func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha
 	for n := range r.Observed {
 		observed[n] = r.observed(n)
 	}
-	res, err := database.Compose(database.Input{
+	res, err := database.Compose(database.Request{
 		Meta:              m,
 		DB:                db,
 		Namespaced:        r.XR.GetNamespace() != "",
@@ -276,12 +300,7 @@ func (a *add) Database(r Request, m objects.Meta, db resolve.Database) (*v1alpha
 	if err != nil {
 		return nil, err
 	}
-	a.plan.Resources = append(a.plan.Resources, res.Resources...)
-	a.plan.Warnings = append(a.plan.Warnings, res.Warnings...)
-	a.plan.Pending = append(a.plan.Pending, res.Pending...)
-	// The database is the only part of a plan that requires resources.
-	a.plan.Requirements = res.Requirements
-	a.plan.ConnectionDetails = res.ConnectionDetails
+	a.plan.Database = res
 	return &res.Status, nil
 }
 

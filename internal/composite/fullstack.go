@@ -168,10 +168,8 @@ func FullStackService(r Request) (*Plan, error) {
 		return nil, err
 	}
 	delivery := deliveryStatus(r, svc, workloadKind, n.Service)
-	if w.handoverMessage != "" {
-		plan.Pending = append(plan.Pending, w.handoverMessage)
-		delivery.Handover = w.handoverMessage
-	}
+	plan.Handover = w.handoverMessage
+	delivery.Handover = w.handoverMessage
 	plan.Status = v1alpha1.XFullStackServiceStatus{URL: objects.URL(m, svc.Ingress, front), Database: db, Delivery: delivery}
 	c := delivered(delivery, svc.Backend.Image, plan.Migration)
 	plan.Delivered = &c

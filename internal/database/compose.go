@@ -46,7 +46,7 @@ type Result struct {
 	// Status is the XR's status.database.
 	Status v1alpha1.DatabaseStatus
 
-	// enc encodes the objects: Input.Encoder, or one of its own.
+	// enc encodes the objects: Request.Encoder, or one of its own.
 	enc *encode.Encoder
 }
 
@@ -54,7 +54,7 @@ type Result struct {
 // Every composite kind calls it, so a database behaves the same behind each.
 // It refuses a provider change that would delete an existing database
 // unless spec.database.allowProviderChange says so.
-func Compose(in Input) (*Result, error) {
+func Compose(in Request) (*Result, error) {
 	if err := guardProviderChange(in); err != nil {
 		return nil, resolve.FieldErrors{err}
 	}
@@ -135,7 +135,7 @@ var instanceResources = map[string]pipeline.Name{
 //   - RDS: its spec.forProvider.identifier, which the provider
 //     late-initializes with the identifier Terraform generated for an
 //     instance created without one; none yet leaves it to the provider.
-func (in Input) externalName(provider string) string {
+func (in Request) externalName(provider string) string {
 	res, ok := instanceResources[provider]
 	if !ok {
 		return ""
@@ -171,7 +171,7 @@ func (r *Result) add(name pipeline.Name, obj any) error {
 
 // cnpg composes the CloudNativePG Cluster; CloudNativePG generates the
 // application role's password into its app Secret.
-func (in Input) cnpg(out *Result, db resolve.Database) (Connection, error) {
+func (in Request) cnpg(out *Result, db resolve.Database) (Connection, error) {
 	if err := out.add(ResDatabase, objects.CloudNativePGCluster(in.Meta, db)); err != nil {
 		return Connection{}, err
 	}
@@ -181,7 +181,7 @@ func (in Input) cnpg(out *Result, db resolve.Database) (Connection, error) {
 
 // aws composes an RDS instance; RDS generates the master password into the
 // database password Secret, and reports the endpoint.
-func (in Input) aws(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
+func (in Request) aws(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
 	if err := out.add(ResDatabaseAWS, objects.RDSInstance(in.Meta, db, s)); err != nil {
 		return Connection{}, err
 	}
@@ -200,7 +200,7 @@ func (in Input) aws(out *Result, db resolve.Database, s objects.Scope) (Connecti
 // need a password supplied, so the function composes it in a Secret:
 // derived once from the function's password seed, then read back from
 // observed state on every later call.
-func (in Input) gcp(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
+func (in Request) gcp(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
 	password := secretValue(objectOf(in.observed(ResDatabasePassword)), objects.PasswordKey)
 	if password == "" {
 		if len(in.PasswordSeed) == 0 {
@@ -254,7 +254,7 @@ func cloudSQLHost(o *unstructured.Unstructured) string {
 
 // azure composes a Flexible Server and its database; the provider generates
 // the administrator password into the database password Secret.
-func (in Input) azure(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
+func (in Request) azure(out *Result, db resolve.Database, s objects.Scope) (Connection, error) {
 	if err := out.add(ResDatabaseAzure, objects.FlexibleServer(in.Meta, db, s)); err != nil {
 		return Connection{}, err
 	}
@@ -268,7 +268,7 @@ func (in Input) azure(out *Result, db resolve.Database, s objects.Scope) (Connec
 
 // requirePasswordSecret asks Crossplane for the Secret a provider writes the
 // generated password to, and returns the password once it is there.
-func (in Input) requirePasswordSecret(out *Result, name string) string {
+func (in Request) requirePasswordSecret(out *Result, name string) string {
 	out.require(RequiredPasswordSecret, "Secret", in.Meta.Namespace, name)
 	for _, r := range in.Required[RequiredPasswordSecret] {
 		if r == nil || r.GetName() != name {
@@ -282,7 +282,7 @@ func (in Input) requirePasswordSecret(out *Result, name string) string {
 // requireCABundle asks Crossplane for the ConfigMap holding a cloud
 // database's CA bundle, and reports whether it holds the key. The backend
 // mounts it; without it the pods could not start.
-func (in Input) requireCABundle(out *Result, ca resolve.CABundle) bool {
+func (in Request) requireCABundle(out *Result, ca resolve.CABundle) bool {
 	out.require(RequiredCABundle, "ConfigMap", in.Meta.Namespace, ca.ConfigMap)
 	for _, r := range in.Required[RequiredCABundle] {
 		if r == nil || r.GetName() != ca.ConfigMap {

@@ -50,9 +50,9 @@ var providerResources = map[string][]pipeline.Name{
 // at least.
 const MinProtectedBackupDays = 7
 
-// Input is what composing a database reads: the resolved database and the
+// Request is what composing a database reads: the resolved database and the
 // state it is decided against.
-type Input struct {
+type Request struct {
 	Meta objects.Meta
 	// DB is resolved: defaults applied, the size looked up, the provider's
 	// platform settings filled in.
@@ -74,7 +74,7 @@ type Input struct {
 	Encoder *encode.Encoder
 }
 
-func (in Input) observed(n pipeline.Name) *unstructured.Unstructured {
+func (in Request) observed(n pipeline.Name) *unstructured.Unstructured {
 	if o, ok := in.Observed[n]; ok && o != nil && len(o.Object) > 0 {
 		return o
 	}
@@ -83,7 +83,7 @@ func (in Input) observed(n pipeline.Name) *unstructured.Unstructured {
 
 // guardProviderChange refuses to drop an existing database of another
 // provider from desired state: Crossplane would delete it.
-func guardProviderChange(in Input) *field.Error {
+func guardProviderChange(in Request) *field.Error {
 	if in.DB.AllowProviderChange {
 		return nil
 	}
@@ -135,7 +135,7 @@ func isProtected(o *unstructured.Unstructured) bool {
 // Disabled) wins; with Default a production database is protected, and so
 // is one that already is (moving an XR from production to development does
 // not drop its protection).
-func (in Input) protected() bool {
+func (in Request) protected() bool {
 	switch in.DB.Protection {
 	case resolve.ProtectionEnabled:
 		return true
@@ -158,7 +158,7 @@ func (in Input) protected() bool {
 // major version upgrades the provider accepts, and backups kept at least
 // MinProtectedBackupDays when protected. Every kept value gets a warning;
 // spec.database.storage below the database's storage is refused.
-func (in Input) decide(protected bool) (resolve.Database, []string, error) {
+func (in Request) decide(protected bool) (resolve.Database, []string, error) {
 	db := in.DB
 	warnings := in.keepIdentity(&db)
 	var s storage
@@ -226,7 +226,7 @@ func (s storage) int(want int64) int64 {
 // spec's storage is refused; a size whose storage is smaller, or a disk the
 // cloud grew, keeps the larger value with a warning. unit follows numbers
 // that carry none (GiB of an RDS instance).
-func (in Input) storage(observed *unstructured.Unstructured, specPath, atPath, want, unit string) storage {
+func (in Request) storage(observed *unstructured.Unstructured, specPath, atPath, want, unit string) storage {
 	out := storage{kept: want}
 	wq, err := kresource.ParseQuantity(want)
 	if err != nil {
@@ -301,7 +301,7 @@ func boolAt(u *unstructured.Unstructured, path string) bool {
 // with. Neither can change in place: RDS and Cloud SQL would replace the
 // instance or create a second database, and CloudNativePG reads them only
 // at bootstrap. A changed spec gets a warning instead.
-func (in Input) keepIdentity(db *resolve.Database) []string {
+func (in Request) keepIdentity(db *resolve.Database) []string {
 	var name, owner string
 	annotation := func(n pipeline.Name) string {
 		if o := in.observed(n); o != nil {

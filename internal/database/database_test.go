@@ -88,7 +88,7 @@ func TestStorageNeverShrinks(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
-			in := Input{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[pipeline.Name]*unstructured.Unstructured{}, PasswordSeed: []byte("seed")}
+			in := Request{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[pipeline.Name]*unstructured.Unstructured{}, PasswordSeed: []byte("seed")}
 			in.Meta.Environment = resolve.EnvDevelopment
 			if tc.observed != nil {
 				o := &unstructured.Unstructured{Object: map[string]any{}}
@@ -173,7 +173,7 @@ func TestMajorVersionUpgrade(t *testing.T) {
 			if len(errs) > 0 {
 				t.Fatal(errs)
 			}
-			in := Input{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[pipeline.Name]*unstructured.Unstructured{}}
+			in := Request{Meta: meta(), DB: app.Database, Namespaced: true, Observed: map[pipeline.Name]*unstructured.Unstructured{}}
 			if tc.observed != nil {
 				o := &unstructured.Unstructured{Object: map[string]any{}}
 				for p, v := range tc.observed {

@@ -92,9 +92,9 @@ func CredentialData(req *fnv1.RunFunctionRequest, name string) map[string][]byte
 	return req.GetCredentials()[name].GetCredentialData().GetData()
 }
 
-// Input decodes the function's Input from the Composition into out.
+// DecodeInput decodes the function's Input from the Composition into out.
 // Unknown fields are refused, and names match exactly.
-func Input(req *fnv1.RunFunctionRequest, out any) error {
+func DecodeInput(req *fnv1.RunFunctionRequest, out any) error {
 	return decode(JSON(req.GetInput()), out)
 }
 

@@ -104,12 +104,12 @@ func TestInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got input
-			err = Input(&fnv1.RunFunctionRequest{Input: s}, &got)
+			err = DecodeInput(&fnv1.RunFunctionRequest{Input: s}, &got)
 			if (err != nil) != tc.wantErr {
-				t.Fatalf("Input(...): error %v, want error: %v", err, tc.wantErr)
+				t.Fatalf("DecodeInput(...): error %v, want error: %v", err, tc.wantErr)
 			}
 			if diff := cmp.Diff(tc.want, got); !tc.wantErr && diff != "" {
-				t.Errorf("Input(...): -want, +got:\n%s", diff)
+				t.Errorf("DecodeInput(...): -want, +got:\n%s", diff)
 			}
 		})
 	}

@@ -28,7 +28,7 @@ func Settings(req *fnv1.RunFunctionRequest, out any) (fromEnvironment bool, err 
 		if in == nil {
 			return false, nil
 		}
-		return false, Input(req, out)
+		return false, DecodeInput(req, out)
 	}
 	merged := &structpb.Struct{}
 	if in != nil {

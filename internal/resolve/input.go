@@ -18,12 +18,12 @@ const PlatformSettings = "the platform settings (data.fullstack of the Environme
 
 var registryRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
 
-// Input validates the function Input the platform engineer wrote in the
+// PlatformFrom validates the function Input the platform engineer wrote in the
 // Composition, applies its defaults, and returns the platform defaults an
 // XR's spec is resolved against. The Input is not validated by an API
 // server when the Composition is applied; its CRD's rules are checked here,
 // once, before anything is built.
-func Input(in *v1beta1.Input) (Platform, error) {
+func PlatformFrom(in *v1beta1.Input) (Platform, error) {
 	var errs field.ErrorList
 	switch in.IngressReadiness {
 	case "":
