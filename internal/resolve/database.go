@@ -56,13 +56,13 @@ type CABundle struct {
 // Default CA bundles of the cloud providers: ConfigMaps the platform keeps
 // in every application namespace (docs/databases.md: Database TLS).
 var DefaultCABundles = map[string]CABundle{
-	ProviderAWS:   {ConfigMap: "rds-ca-bundle", Key: DefaultCABundleKey},
-	ProviderGCP:   {ConfigMap: "cloudsql-ca-bundle", Key: DefaultCABundleKey},
-	ProviderAzure: {ConfigMap: "azure-postgres-ca-bundle", Key: DefaultCABundleKey},
+	ProviderAWS:   {ConfigMap: "rds-ca-bundle", Key: defaultCABundleKey},
+	ProviderGCP:   {ConfigMap: "cloudsql-ca-bundle", Key: defaultCABundleKey},
+	ProviderAzure: {ConfigMap: "azure-postgres-ca-bundle", Key: defaultCABundleKey},
 }
 
-// DefaultCABundleKey is the key of a CA bundle in its ConfigMap.
-const DefaultCABundleKey = "ca.crt"
+// defaultCABundleKey is the key of a CA bundle in its ConfigMap.
+const defaultCABundleKey = "ca.crt"
 
 // Migration is spec.database.migration with its default applied.
 type Migration struct {
@@ -70,15 +70,15 @@ type Migration struct {
 	TimeoutSeconds int64
 }
 
-// DefaultMigrationTimeoutSeconds bounds a migration Job.
-const DefaultMigrationTimeoutSeconds = 600
+// defaultMigrationTimeoutSeconds bounds a migration Job.
+const defaultMigrationTimeoutSeconds = 600
 
 // Minimum storage of each cloud provider, in GiB: RDS gp3 20 GiB, Cloud
 // SQL 10 GB, Flexible Server's smallest tier 32 GiB.
 var minStorageGiB = map[string]int64{ProviderAWS: 20, ProviderGCP: 10, ProviderAzure: 32}
 
-// AzureStorageTiersMB are the storage sizes a Flexible Server accepts.
-var AzureStorageTiersMB = []int64{32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608, 16777216, 33553408}
+// azureStorageTiersMB are the storage sizes a Flexible Server accepts.
+var azureStorageTiersMB = []int64{32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608, 16777216, 33553408}
 
 // CNPGSize is what one database size means for a CloudNativePG Cluster.
 type CNPGSize struct {
@@ -90,34 +90,34 @@ type CNPGSize struct {
 	MemoryLimit   string
 }
 
-// CNPGSizes is the size catalog for in-cluster databases. docs/databases.md prints
+// cnpgSizes is the size catalog for in-cluster databases. docs/databases.md prints
 // it; a test keeps the two in step.
-var CNPGSizes = map[string]CNPGSize{
-	SizeSmall:  {Instances: 1, Storage: "5Gi", CPURequest: "250m", MemoryRequest: "512Mi", CPULimit: "1", MemoryLimit: "1Gi"},
-	SizeMedium: {Instances: 2, Storage: "20Gi", CPURequest: "500m", MemoryRequest: "1Gi", CPULimit: "2", MemoryLimit: "2Gi"},
-	SizeLarge:  {Instances: 3, Storage: "100Gi", CPURequest: "1", MemoryRequest: "4Gi", CPULimit: "4", MemoryLimit: "8Gi"},
+var cnpgSizes = map[string]CNPGSize{
+	sizeSmall:  {Instances: 1, Storage: "5Gi", CPURequest: "250m", MemoryRequest: "512Mi", CPULimit: "1", MemoryLimit: "1Gi"},
+	sizeMedium: {Instances: 2, Storage: "20Gi", CPURequest: "500m", MemoryRequest: "1Gi", CPULimit: "2", MemoryLimit: "2Gi"},
+	sizeLarge:  {Instances: 3, Storage: "100Gi", CPURequest: "1", MemoryRequest: "4Gi", CPULimit: "4", MemoryLimit: "8Gi"},
 }
 
-// AWSSizes is the built-in RDS size catalog. docs/databases.md prints it; a test
+// awsSizes is the built-in RDS size catalog. docs/databases.md prints it; a test
 // keeps the two in step. The function Input can replace it.
-var AWSSizes = map[string]v1beta1.AWSSize{
-	SizeSmall:  {InstanceClass: "db.t4g.micro", StorageGiB: 20, BackupRetentionDays: 1},
-	SizeMedium: {InstanceClass: "db.m6g.large", StorageGiB: 100, BackupRetentionDays: 7},
-	SizeLarge:  {InstanceClass: "db.r6g.xlarge", StorageGiB: 500, MultiAZ: true, BackupRetentionDays: 14},
+var awsSizes = map[string]v1beta1.AWSSize{
+	sizeSmall:  {InstanceClass: "db.t4g.micro", StorageGiB: 20, BackupRetentionDays: 1},
+	sizeMedium: {InstanceClass: "db.m6g.large", StorageGiB: 100, BackupRetentionDays: 7},
+	sizeLarge:  {InstanceClass: "db.r6g.xlarge", StorageGiB: 500, MultiAZ: true, BackupRetentionDays: 14},
 }
 
-// GCPSizes is the built-in Cloud SQL size catalog.
-var GCPSizes = map[string]v1beta1.GCPSize{
-	SizeSmall:  {Tier: "db-custom-1-3840", DiskSizeGB: 20, BackupRetentionDays: 1},
-	SizeMedium: {Tier: "db-custom-2-7680", DiskSizeGB: 100, BackupRetentionDays: 7},
-	SizeLarge:  {Tier: "db-custom-8-30720", DiskSizeGB: 500, HighAvailability: true, BackupRetentionDays: 14},
+// gcpSizes is the built-in Cloud SQL size catalog.
+var gcpSizes = map[string]v1beta1.GCPSize{
+	sizeSmall:  {Tier: "db-custom-1-3840", DiskSizeGB: 20, BackupRetentionDays: 1},
+	sizeMedium: {Tier: "db-custom-2-7680", DiskSizeGB: 100, BackupRetentionDays: 7},
+	sizeLarge:  {Tier: "db-custom-8-30720", DiskSizeGB: 500, HighAvailability: true, BackupRetentionDays: 14},
 }
 
-// AzureSizes is the built-in Flexible Server size catalog.
-var AzureSizes = map[string]v1beta1.AzureSize{
-	SizeSmall:  {SKUName: "B_Standard_B1ms", StorageMB: 32768, BackupRetentionDays: 7},
-	SizeMedium: {SKUName: "GP_Standard_D2ds_v5", StorageMB: 131072, BackupRetentionDays: 7},
-	SizeLarge:  {SKUName: "MO_Standard_E4ds_v5", StorageMB: 524288, HighAvailability: true, BackupRetentionDays: 14},
+// azureSizes is the built-in Flexible Server size catalog.
+var azureSizes = map[string]v1beta1.AzureSize{
+	sizeSmall:  {SKUName: "B_Standard_B1ms", StorageMB: 32768, BackupRetentionDays: 7},
+	sizeMedium: {SKUName: "GP_Standard_D2ds_v5", StorageMB: 131072, BackupRetentionDays: 7},
+	sizeLarge:  {SKUName: "MO_Standard_E4ds_v5", StorageMB: 524288, HighAvailability: true, BackupRetentionDays: 14},
 }
 
 // ProviderConfig names the provider config of managed resources, defaults
@@ -173,21 +173,21 @@ type AzureDatabase struct {
 // provider's settings come from the platform's Input.
 func resolveDatabase(path *field.Path, in v1alpha1.Database, size, engine string, p Platform) (Database, field.ErrorList) {
 	out := Database{
-		Name:                orDefault(in.Name, DefaultDatabaseName),
-		Owner:               orDefault(in.Owner, DefaultDatabaseOwner),
-		Size:                orDefault(size, DefaultDatabaseSize),
-		Engine:              orDefault(engine, EnginePostgres),
-		Version:             orDefault(in.Version, DefaultPostgresVersion),
-		Provider:            orDefault(in.Provider, DefaultProvider),
+		Name:                orDefault(in.Name, defaultDatabaseName),
+		Owner:               orDefault(in.Owner, defaultDatabaseOwner),
+		Size:                orDefault(size, defaultDatabaseSize),
+		Engine:              orDefault(engine, enginePostgres),
+		Version:             orDefault(in.Version, defaultPostgresVersion),
+		Provider:            orDefault(in.Provider, defaultProvider),
 		Region:              in.Region,
-		Protection:          orDefault(in.Protection, ProtectionDefault),
+		Protection:          orDefault(in.Protection, protectionDefault),
 		AllowProviderChange: in.AllowProviderChange,
 		Storage:             in.Storage,
 		StorageSet:          in.Storage != "",
 	}
 	// A migration without a command (what a form may send) is none.
 	if m := in.Migration; m != nil && len(m.Command) > 0 {
-		out.Migration = &Migration{Command: m.Command, TimeoutSeconds: DefaultMigrationTimeoutSeconds}
+		out.Migration = &Migration{Command: m.Command, TimeoutSeconds: defaultMigrationTimeoutSeconds}
 		if m.TimeoutSeconds != nil {
 			out.Migration.TimeoutSeconds = *m.TimeoutSeconds
 		}
@@ -203,11 +203,11 @@ func resolveDatabase(path *field.Path, in v1alpha1.Database, size, engine string
 	if out.Owner == "postgres" {
 		errs = append(errs, field.Forbidden(path.Child("owner"), "postgres is the superuser; choose an application role name"))
 	}
-	errs = append(errs, oneOf(path.Child("engine"), out.Engine, Engines)...)
-	errs = append(errs, oneOf(path.Child("size"), out.Size, Sizes)...)
-	errs = append(errs, oneOf(path.Child("version"), out.Version, PostgresVersions)...)
-	errs = append(errs, oneOf(path.Child("provider"), out.Provider, Providers)...)
-	errs = append(errs, oneOf(path.Child("protection"), out.Protection, Protections)...)
+	errs = append(errs, oneOf(path.Child("engine"), out.Engine, engines)...)
+	errs = append(errs, oneOf(path.Child("size"), out.Size, sizes)...)
+	errs = append(errs, oneOf(path.Child("version"), out.Version, postgresVersions)...)
+	errs = append(errs, oneOf(path.Child("provider"), out.Provider, providers)...)
+	errs = append(errs, oneOf(path.Child("protection"), out.Protection, protections)...)
 	if out.Region != "" && !regionRE.MatchString(out.Region) {
 		errs = append(errs, field.Invalid(path.Child("region"), out.Region, "must be a region or location name such as eu-west-1, europe-west1 or westeurope"))
 	}
@@ -296,11 +296,11 @@ func (db *Database) overrideStorage(path *field.Path, bytes int64) field.ErrorLi
 		db.GCP.DiskSizeGB = ceilDiv(bytes, gib)
 	case ProviderAzure:
 		want := ceilDiv(bytes, mib)
-		tier := AzureStorageTiersMB[len(AzureStorageTiersMB)-1]
+		tier := azureStorageTiersMB[len(azureStorageTiersMB)-1]
 		if want > tier {
 			return field.ErrorList{field.Invalid(path, db.Storage, fmt.Sprintf("a Flexible Server holds at most %dMi", tier))}
 		}
-		for _, t := range AzureStorageTiersMB {
+		for _, t := range azureStorageTiersMB {
 			if t >= want {
 				tier = t
 				break
@@ -320,24 +320,24 @@ func (db *Database) provider(path *field.Path, platform v1beta1.Databases) field
 			db.Region = fromInput
 		}
 		if db.Region == "" {
-			errs = append(errs, field.Required(path.Child("region"), "set it on the XR, or set it in "+PlatformSettings+" at "+inputPath))
+			errs = append(errs, field.Required(path.Child("region"), "set it on the XR, or set it in "+platformSettings+" at "+inputPath))
 		}
 	}
 	require := func(value, inputPath string) {
 		if value == "" {
-			errs = append(errs, field.Required(field.NewPath("input").Child(inputPath), "set it in "+PlatformSettings+" at "+inputPath))
+			errs = append(errs, field.Required(field.NewPath("input").Child(inputPath), "set it in "+platformSettings+" at "+inputPath))
 		}
 	}
 	switch db.Provider {
 	case ProviderCNPG:
-		s := CNPGSizes[db.Size]
+		s := cnpgSizes[db.Size]
 		db.CNPG = &s
 	case ProviderAWS:
 		cfg := v1beta1.AWSDatabases{}
 		if platform.AWS != nil {
 			cfg = *platform.AWS
 		}
-		s, err := sizeFor(ProviderAWS, db.Size, cfg.Sizes, AWSSizes)
+		s, err := sizeFor(ProviderAWS, db.Size, cfg.Sizes, awsSizes)
 		if err != nil {
 			return field.ErrorList{err}
 		}
@@ -354,7 +354,7 @@ func (db *Database) provider(path *field.Path, platform v1beta1.Databases) field
 		if platform.GCP != nil {
 			cfg = *platform.GCP
 		}
-		s, err := sizeFor(ProviderGCP, db.Size, cfg.Sizes, GCPSizes)
+		s, err := sizeFor(ProviderGCP, db.Size, cfg.Sizes, gcpSizes)
 		if err != nil {
 			return field.ErrorList{err}
 		}
@@ -367,7 +367,7 @@ func (db *Database) provider(path *field.Path, platform v1beta1.Databases) field
 		if platform.Azure != nil {
 			cfg = *platform.Azure
 		}
-		s, err := sizeFor(ProviderAzure, db.Size, cfg.Sizes, AzureSizes)
+		s, err := sizeFor(ProviderAzure, db.Size, cfg.Sizes, azureSizes)
 		if err != nil {
 			return field.ErrorList{err}
 		}
@@ -400,26 +400,26 @@ func sizeFor[T any](provider, size string, override map[string]T, builtin map[st
 		if !ok {
 			var zero T
 			return zero, field.Required(field.NewPath("input", "databases", provider, "sizes").Key(size),
-				fmt.Sprintf("%s replace the %s size catalog but have no %q size that spec.database.size asks for; add it there", PlatformSettings, provider, size))
+				fmt.Sprintf("%s replace the %s size catalog but have no %q size that spec.database.size asks for; add it there", platformSettings, provider, size))
 		}
 		return s, nil
 	}
 	return builtin[size], nil
 }
 
-// DefaultProviderConfigName and DefaultProviderConfigKind name the provider
+// defaultProviderConfigName and defaultProviderConfigKind name the provider
 // config of managed resources when the Input names none.
 const (
-	DefaultProviderConfigName = "default"
-	DefaultProviderConfigKind = "ClusterProviderConfig"
+	defaultProviderConfigName = "default"
+	defaultProviderConfigKind = "ClusterProviderConfig"
 )
 
-// ProviderConfigKinds lists the allowed values of the Input's
+// providerConfigKinds lists the allowed values of the Input's
 // databases.<provider>.providerConfig.kind.
-var ProviderConfigKinds = []string{"ClusterProviderConfig", "ProviderConfig"}
+var providerConfigKinds = []string{"ClusterProviderConfig", "ProviderConfig"}
 
 func providerConfig(in v1beta1.ProviderConfig) ProviderConfig {
-	return ProviderConfig{Name: orDefault(in.Name, DefaultProviderConfigName), Kind: orDefault(in.Kind, DefaultProviderConfigKind)}
+	return ProviderConfig{Name: orDefault(in.Name, defaultProviderConfigName), Kind: orDefault(in.Kind, defaultProviderConfigKind)}
 }
 
 // databasesInput checks the Input's databases section on its own: provider
@@ -434,7 +434,7 @@ func databasesInput(in *v1beta1.Databases) field.ErrorList {
 	var errs field.ErrorList
 	kind := func(provider string, pc v1beta1.ProviderConfig, ca *v1beta1.CABundle) {
 		if pc.Kind != "" {
-			errs = append(errs, oneOf(root.Child(provider, "providerConfig", "kind"), pc.Kind, ProviderConfigKinds)...)
+			errs = append(errs, oneOf(root.Child(provider, "providerConfig", "kind"), pc.Kind, providerConfigKinds)...)
 		}
 		if ca == nil {
 			return
@@ -451,7 +451,7 @@ func databasesInput(in *v1beta1.Databases) field.ErrorList {
 		sort.Slice(entries, func(i, j int) bool { return entries[i].size < entries[j].size })
 		for _, e := range entries {
 			p := root.Child(provider, "sizes").Key(e.size)
-			errs = append(errs, oneOf(p, e.size, Sizes)...)
+			errs = append(errs, oneOf(p, e.size, sizes)...)
 			if e.class == "" {
 				errs = append(errs, field.Required(p.Child(classField), "every size of a catalog names its machine"))
 			}

@@ -23,7 +23,7 @@ func TestDocsSizeTable(t *testing.T) {
 		if len(cells) != 7 {
 			continue
 		}
-		if _, ok := CNPGSizes[cells[0]]; !ok {
+		if _, ok := cnpgSizes[cells[0]]; !ok {
 			continue
 		}
 		n, err := strconv.ParseInt(cells[1], 10, 64)
@@ -32,7 +32,7 @@ func TestDocsSizeTable(t *testing.T) {
 		}
 		got[cells[0]] = CNPGSize{Instances: n, Storage: cells[2], CPURequest: cells[3], MemoryRequest: cells[4], CPULimit: cells[5], MemoryLimit: cells[6]}
 	}
-	if diff := cmp.Diff(CNPGSizes, got); diff != "" {
+	if diff := cmp.Diff(cnpgSizes, got); diff != "" {
 		t.Errorf("docs/databases.md size table: -code, +docs:\n%s", diff)
 	}
 }
@@ -53,8 +53,8 @@ func TestDocsCloudSizeTables(t *testing.T) {
 	}
 	var want []string
 	var got []string
-	for _, size := range Sizes {
-		a, g, z := AWSSizes[size], GCPSizes[size], AzureSizes[size]
+	for _, size := range sizes {
+		a, g, z := awsSizes[size], gcpSizes[size], azureSizes[size]
 		want = append(want,
 			fmt.Sprintf("%s %d %t %d", a.InstanceClass, a.StorageGiB, a.MultiAZ, a.BackupRetentionDays),
 			fmt.Sprintf("%s %d %t %d", g.Tier, g.DiskSizeGB, g.HighAvailability, g.BackupRetentionDays),

@@ -84,7 +84,7 @@ func resolveIdentity(path *field.Path, in *v1alpha1.Identity, p Platform) (Ident
 		errs = append(errs, field.Invalid(path.Child("awsRole"), r, "must be an IAM role name (letters, digits and +=,.@_-, at most 64) or a role ARN"))
 	case p.Identity.AWS == nil:
 		errs = append(errs, field.Required(path.Child("awsRole"), fmt.Sprintf(
-			"%q is a role name, and the platform names no AWS account: give the role's ARN, or set identity.aws.accountId in "+PlatformSettings, r)))
+			"%q is a role name, and the platform names no AWS account: give the role's ARN, or set identity.aws.accountId in "+platformSettings, r)))
 	default:
 		partition := p.Identity.AWS.Partition
 		if partition == "" {
@@ -103,7 +103,7 @@ func resolveIdentity(path *field.Path, in *v1alpha1.Identity, p Platform) (Ident
 		errs = append(errs, field.Invalid(path.Child("gcpServiceAccount"), sa, "must be a service account name (6 to 30 lowercase letters, digits and hyphens) or its email"))
 	case p.Identity.GCP == nil:
 		errs = append(errs, field.Required(path.Child("gcpServiceAccount"), fmt.Sprintf(
-			"%q is a service account name, and the platform names no project: give its email, or set identity.gcp.project in "+PlatformSettings, sa)))
+			"%q is a service account name, and the platform names no project: give its email, or set identity.gcp.project in "+platformSettings, sa)))
 	default:
 		out.GCPServiceAccount = sa + "@" + p.Identity.GCP.Project + ".iam.gserviceaccount.com"
 	}

@@ -17,21 +17,21 @@ type Ingress struct {
 	IssuerKind string
 }
 
-// NginxClass is ingress-nginx's IngressClass, the one class Argo Rollouts'
+// nginxClass is ingress-nginx's IngressClass, the one class Argo Rollouts'
 // nginx traffic routing serves by default (argo-rollouts v1.9.1
 // --nginx-ingress-classes, docs/features/traffic-management/nginx.md). Argo
 // copies the stable Ingress's class onto the canary Ingress it writes
 // (rollout/trafficrouting/nginx/nginx.go buildCanaryIngress), and only
 // ingress-nginx reads its canary annotations: under another controller the
 // copy is a second Ingress for the same host, not a weighted split.
-const NginxClass = "nginx"
+const nginxClass = "nginx"
 
 // NginxRouting reports whether a canary's traffic can be split on the
 // Ingress by ingress-nginx: class nginx, or none (the cluster's default
 // IngressClass, which the API server's DefaultIngressClass admission writes
 // in, taken to be ingress-nginx as Argo Rollouts' nginx routing expects).
 func (i Ingress) NginxRouting() bool {
-	return i.Enabled && (i.ClassName == "" || i.ClassName == NginxClass)
+	return i.Enabled && (i.ClassName == "" || i.ClassName == nginxClass)
 }
 
 // resolveIngress applies defaults to an Ingress: the host defaults to
@@ -51,14 +51,14 @@ func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, name stri
 		errs = append(errs, validateSwitch(path.Child("tls", "mode"), in.TLS.Mode)...)
 		out.TLS, _ = switchOf(in.TLS.Mode, false)
 		out.IssuerName = in.TLS.IssuerName
-		out.IssuerKind = orDefault(in.TLS.IssuerKind, DefaultIssuerKind)
+		out.IssuerKind = orDefault(in.TLS.IssuerKind, defaultIssuerKind)
 	}
 	if !out.Enabled {
 		return out, errs
 	}
 	switch out.Host {
 	case "":
-		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in "+PlatformSettings))
+		errs = append(errs, field.Required(path.Child("host"), "a DNS name such as shop.example.com, or set spec.ingress.mode to Disabled, or a domain in "+platformSettings))
 	default:
 		for _, msg := range validation.IsDNS1123Subdomain(out.Host) {
 			errs = append(errs, field.Invalid(path.Child("host"), out.Host, msg))
@@ -78,7 +78,7 @@ func resolveIngress(path *field.Path, in v1alpha1.Ingress, p Platform, name stri
 				errs = append(errs, field.Invalid(tp.Child("issuerName"), out.IssuerName, msg))
 			}
 		}
-		errs = append(errs, oneOf(tp.Child("issuerKind"), out.IssuerKind, IssuerKinds)...)
+		errs = append(errs, oneOf(tp.Child("issuerKind"), out.IssuerKind, issuerKinds)...)
 	}
 	return out, errs
 }

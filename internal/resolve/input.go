@@ -10,11 +10,11 @@ import (
 	"github.com/fullstack-fn/function-fullstack/input/v1beta1"
 )
 
-// PlatformSettings is how messages name where the platform's settings live:
+// platformSettings is how messages name where the platform's settings live:
 // the pipeline's environment, filled from EnvironmentConfigs by
 // function-environment-configs, over the Composition's Input (package
 // pipeline, Settings).
-const PlatformSettings = "the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input)"
+const platformSettings = "the platform settings (data.fullstack of the EnvironmentConfigs the Composition selects, or its function Input)"
 
 var registryRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
 
@@ -43,7 +43,7 @@ func PlatformFrom(in *v1beta1.Input) (Platform, error) {
 			errs = append(errs, field.Invalid(field.NewPath("domain"), d, strings.Join(msgs, "; ")))
 		}
 	}
-	if a := in.PrometheusAddress; a != "" && !IsHTTPURL(a) {
+	if a := in.PrometheusAddress; a != "" && !isHTTPURL(a) {
 		errs = append(errs, field.Invalid(field.NewPath("prometheusAddress"), a, "must be an http or https URL such as http://prometheus-operated.monitoring:9090"))
 	}
 	if r := in.ImageRegistry; r != "" && !registryRE.MatchString(r) {

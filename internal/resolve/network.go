@@ -13,14 +13,14 @@ import (
 // Where the peers of an application's pods run, unless the function Input
 // says otherwise.
 const (
-	DefaultIngressNamespace    = "ingress-nginx"
-	DefaultPrometheusNamespace = "monitoring"
-	DefaultCNPGNamespace       = "cnpg-system"
+	defaultIngressNamespace    = "ingress-nginx"
+	defaultPrometheusNamespace = "monitoring"
+	defaultCNPGNamespace       = "cnpg-system"
 )
 
-// DefaultDatabaseCIDRs let the API reach a cloud database at any address,
+// defaultDatabaseCIDRs let the API reach a cloud database at any address,
 // on the PostgreSQL port only, when the Input names no ranges.
-var DefaultDatabaseCIDRs = []string{"0.0.0.0/0", "::/0"}
+var defaultDatabaseCIDRs = []string{"0.0.0.0/0", "::/0"}
 
 // Network is where the peers of an application's pods are. Its NetworkPolicies
 // let in and out only what the application needs.
@@ -49,9 +49,9 @@ func networkInput(in *v1beta1.NetworkPolicies) (NetworkPlatform, field.ErrorList
 	out := NetworkPlatform{
 		Enabled: in.Enabled == nil || *in.Enabled,
 		Network: Network{
-			IngressNamespace:    orDefault(in.IngressNamespace, DefaultIngressNamespace),
-			PrometheusNamespace: orDefault(in.PrometheusNamespace, DefaultPrometheusNamespace),
-			CNPGNamespace:       orDefault(in.CloudNativePGNamespace, DefaultCNPGNamespace),
+			IngressNamespace:    orDefault(in.IngressNamespace, defaultIngressNamespace),
+			PrometheusNamespace: orDefault(in.PrometheusNamespace, defaultPrometheusNamespace),
+			CNPGNamespace:       orDefault(in.CloudNativePGNamespace, defaultCNPGNamespace),
 			DatabaseCIDRs:       in.DatabaseCIDRs,
 		},
 	}
@@ -66,7 +66,7 @@ func networkInput(in *v1beta1.NetworkPolicies) (NetworkPlatform, field.ErrorList
 		}
 	}
 	if len(out.DatabaseCIDRs) == 0 {
-		out.DatabaseCIDRs = DefaultDatabaseCIDRs
+		out.DatabaseCIDRs = defaultDatabaseCIDRs
 	}
 	seen := map[string]bool{}
 	for i, c := range in.DatabaseCIDRs {

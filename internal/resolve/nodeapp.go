@@ -33,24 +33,24 @@ func ResolveNodeApp(in v1alpha1.XNodeAppSpec, p Platform, c Composite) (*NodeApp
 	root := field.NewPath("spec")
 	var errs field.ErrorList
 
-	app := &NodeApp{Environment: orDefault(in.Environment, DefaultEnvironment)}
-	errs = append(errs, oneOf(root.Child("environment"), app.Environment, Environments)...)
+	app := &NodeApp{Environment: orDefault(in.Environment, defaultEnvironment)}
+	errs = append(errs, oneOf(root.Child("environment"), app.Environment, environments)...)
 	var oerrs field.ErrorList
 	app.Owner, oerrs = resolveOwner(root.Child("owner"), in.Owner, c)
 	errs = append(errs, oerrs...)
 
-	replicas := int64(DefaultReplicas)
+	replicas := int64(defaultReplicas)
 	if app.Environment == EnvProduction {
-		replicas = DefaultProductionReplicas
+		replicas = defaultProductionReplicas
 	}
 	var werrs field.ErrorList
 	app.Frontend, werrs = resolveWorkload(root.Child("frontend"), in.Frontend.Image, in.Frontend.Pods, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
-		port: DefaultFrontendPort, replicas: replicas, health: DefaultFrontendHealth, resources: DefaultFrontendResources,
+		port: defaultFrontendPort, replicas: replicas, health: defaultFrontendHealth, resources: defaultFrontendResources,
 		registry: p.ImageRegistry, writable: DefaultNodeFrontendWritablePaths,
 	})
 	errs = append(errs, werrs...)
 	backendDefaults := workloadDefaults{
-		port: DefaultBackendPort, replicas: replicas, health: DefaultBackendHealth, resources: DefaultBackendResources,
+		port: defaultBackendPort, replicas: replicas, health: defaultBackendHealth, resources: defaultBackendResources,
 		registry: p.ImageRegistry,
 	}
 	app.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Image, in.Backend.Pods, in.Backend.Port, in.Backend.HealthPath, backendDefaults)

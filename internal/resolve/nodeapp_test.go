@@ -278,7 +278,7 @@ func TestDecode(t *testing.T) {
 			if tc.spec != "" {
 				spec = []byte(tc.spec)
 			}
-			got := Decode(spec, &n)
+			got := decode(spec, &n)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Decode(...): -want, +got:\n%s", diff)
 			}

@@ -14,20 +14,20 @@ import (
 
 // Limits of the pod settings, as the schema states them.
 const (
-	MaxEnvFrom          = 16
-	MaxFiles            = 16
-	MaxCommand          = 32
-	MaxArgs             = 64
-	MaxImagePullSecrets = 8
-	MaxPodAnnotations   = 32
-	MaxPodLabels        = 16
+	maxEnvFrom          = 16
+	maxFiles            = 16
+	maxCommand          = 32
+	maxArgs             = 64
+	maxImagePullSecrets = 8
+	maxPodAnnotations   = 32
+	maxPodLabels        = 16
 )
 
-// ReservedPodKeyPrefixes start the pod annotation and label keys the
+// reservedPodKeyPrefixes start the pod annotation and label keys the
 // platform and the controllers set: the app.kubernetes.io labels the
 // Services and NetworkPolicies select on, this function's own, Argo
 // Rollouts' and the Deployment and Job controllers'.
-var ReservedPodKeyPrefixes = []string{"app.kubernetes.io/", "fullstack.io/", "rollouts-pod-template-hash", "pod-template-hash",
+var reservedPodKeyPrefixes = []string{"app.kubernetes.io/", "fullstack.io/", "rollouts-pod-template-hash", "pod-template-hash",
 	"argo-rollouts.argoproj.io/", "batch.kubernetes.io/", "controller-uid", "job-name", "azure.workload.identity/"}
 
 // resolvePodSettings validates what a workload takes from Secrets and
@@ -79,8 +79,8 @@ func resolvePodSettings(p *field.Path, in v1alpha1.Process, out *Workload) field
 		}
 	}
 
-	if len(in.EnvFrom) > MaxEnvFrom {
-		errs = append(errs, field.TooMany(p.Child("envFrom"), len(in.EnvFrom), MaxEnvFrom))
+	if len(in.EnvFrom) > maxEnvFrom {
+		errs = append(errs, field.TooMany(p.Child("envFrom"), len(in.EnvFrom), maxEnvFrom))
 	}
 	for i, e := range in.EnvFrom {
 		ep := p.Child("envFrom").Index(i)
@@ -99,8 +99,8 @@ func resolvePodSettings(p *field.Path, in v1alpha1.Process, out *Workload) field
 		}
 	}
 
-	if len(in.Files) > MaxFiles {
-		errs = append(errs, field.TooMany(p.Child("files"), len(in.Files), MaxFiles))
+	if len(in.Files) > maxFiles {
+		errs = append(errs, field.TooMany(p.Child("files"), len(in.Files), maxFiles))
 	}
 	seen := map[string]bool{}
 	for i, f := range in.Files {
@@ -136,7 +136,7 @@ func resolvePodSettings(p *field.Path, in v1alpha1.Process, out *Workload) field
 		name string
 		list []string
 		max  int
-	}{{"command", in.Command, MaxCommand}, {"args", in.Args, MaxArgs}} {
+	}{{"command", in.Command, maxCommand}, {"args", in.Args, maxArgs}} {
 		if len(l.list) > l.max {
 			errs = append(errs, field.TooMany(p.Child(l.name), len(l.list), l.max))
 		}
@@ -147,8 +147,8 @@ func resolvePodSettings(p *field.Path, in v1alpha1.Process, out *Workload) field
 		}
 	}
 
-	if len(in.ImagePullSecrets) > MaxImagePullSecrets {
-		errs = append(errs, field.TooMany(p.Child("imagePullSecrets"), len(in.ImagePullSecrets), MaxImagePullSecrets))
+	if len(in.ImagePullSecrets) > maxImagePullSecrets {
+		errs = append(errs, field.TooMany(p.Child("imagePullSecrets"), len(in.ImagePullSecrets), maxImagePullSecrets))
 	}
 	pulls := map[string]bool{}
 	for i, s := range in.ImagePullSecrets {
@@ -160,8 +160,8 @@ func resolvePodSettings(p *field.Path, in v1alpha1.Process, out *Workload) field
 		name(ip, s, "Secret")
 	}
 
-	errs = append(errs, podKeys(p.Child("podAnnotations"), in.PodAnnotations, MaxPodAnnotations, false)...)
-	errs = append(errs, podKeys(p.Child("podLabels"), in.PodLabels, MaxPodLabels, true)...)
+	errs = append(errs, podKeys(p.Child("podAnnotations"), in.PodAnnotations, maxPodAnnotations, false)...)
+	errs = append(errs, podKeys(p.Child("podLabels"), in.PodLabels, maxPodLabels, true)...)
 
 	out.EnvFrom, out.Files = in.EnvFrom, in.Files
 	out.Command, out.Args, out.ImagePullSecrets = in.Command, in.Args, in.ImagePullSecrets
@@ -183,9 +183,9 @@ func podKeys(p *field.Path, m map[string]string, limit int, labels bool) field.E
 	sort.Strings(keys)
 	for _, k := range keys {
 		kp := p.Key(k)
-		for _, prefix := range ReservedPodKeyPrefixes {
+		for _, prefix := range reservedPodKeyPrefixes {
 			if strings.HasPrefix(k, prefix) || strings.Contains(k, "/"+prefix) {
-				errs = append(errs, field.Forbidden(kp, fmt.Sprintf("set by the platform; reserved: %s", strings.Join(ReservedPodKeyPrefixes, ", "))))
+				errs = append(errs, field.Forbidden(kp, fmt.Sprintf("set by the platform; reserved: %s", strings.Join(reservedPodKeyPrefixes, ", "))))
 				break
 			}
 		}

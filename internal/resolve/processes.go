@@ -38,17 +38,17 @@ type Schedule struct {
 
 // Defaults of a scheduled job.
 const (
-	DefaultScheduleTimeoutSeconds = 3600
-	DefaultJobsHistoryLimit       = 3
-	DefaultConcurrencyPolicy      = "Forbid"
-	// MaxProcesses bounds workers and schedules (the schema's maxItems).
-	MaxProcesses = 8
-	// MaxProcessName bounds their names.
-	MaxProcessName = 20
+	defaultScheduleTimeoutSeconds = 3600
+	defaultJobsHistoryLimit       = 3
+	defaultConcurrencyPolicy      = "Forbid"
+	// maxProcesses bounds workers and schedules (the schema's maxItems).
+	maxProcesses = 8
+	// maxProcessName bounds their names.
+	maxProcessName = 20
 )
 
-// ConcurrencyPolicies are a CronJob's.
-var ConcurrencyPolicies = []string{"Forbid", "Allow", "Replace"}
+// concurrencyPolicies are a CronJob's.
+var concurrencyPolicies = []string{"Forbid", "Allow", "Replace"}
 
 var (
 	processNameRE = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
@@ -122,8 +122,8 @@ func processName(p *field.Path, name string, seen map[string]bool) field.ErrorLi
 	switch {
 	case name == "":
 		return field.ErrorList{field.Required(p, "a name such as queue")}
-	case len(name) > MaxProcessName || !processNameRE.MatchString(name):
-		return field.ErrorList{field.Invalid(p, name, fmt.Sprintf("must be at most %d lowercase letters, digits and hyphens, starting with a letter", MaxProcessName))}
+	case len(name) > maxProcessName || !processNameRE.MatchString(name):
+		return field.ErrorList{field.Invalid(p, name, fmt.Sprintf("must be at most %d lowercase letters, digits and hyphens, starting with a letter", maxProcessName))}
 	case seen[name]:
 		return field.ErrorList{field.Duplicate(p, name)}
 	}
@@ -172,8 +172,8 @@ func resolveProcessOf(p *field.Path, name, image string, in v1alpha1.Process, ap
 // resolveWorkers resolves the workers of an application whose API is api.
 func resolveWorkers(path *field.Path, in []v1alpha1.Worker, api Workload, d workloadDefaults) ([]Worker, field.ErrorList) {
 	var errs field.ErrorList
-	if len(in) > MaxProcesses {
-		return nil, field.ErrorList{field.TooMany(path, len(in), MaxProcesses)}
+	if len(in) > maxProcesses {
+		return nil, field.ErrorList{field.TooMany(path, len(in), maxProcesses)}
 	}
 	seen := map[string]bool{}
 	out := make([]Worker, 0, len(in))
@@ -200,8 +200,8 @@ func resolveWorkers(path *field.Path, in []v1alpha1.Worker, api Workload, d work
 // is api.
 func resolveSchedules(path *field.Path, in []v1alpha1.Schedule, api Workload, d workloadDefaults) ([]Schedule, field.ErrorList) {
 	var errs field.ErrorList
-	if len(in) > MaxProcesses {
-		return nil, field.ErrorList{field.TooMany(path, len(in), MaxProcesses)}
+	if len(in) > maxProcesses {
+		return nil, field.ErrorList{field.TooMany(path, len(in), maxProcesses)}
 	}
 	seen := map[string]bool{}
 	out := make([]Schedule, 0, len(in))
@@ -220,16 +220,16 @@ func resolveSchedules(path *field.Path, in []v1alpha1.Schedule, api Workload, d 
 		if s.TimeZone != "" && (strings.Contains(s.TimeZone, "..") || len(s.TimeZone) > 64) {
 			errs = append(errs, field.Invalid(p.Child("timeZone"), s.TimeZone, "must be an IANA time zone such as Europe/Berlin"))
 		}
-		policy := orDefault(s.ConcurrencyPolicy, DefaultConcurrencyPolicy)
-		errs = append(errs, oneOf(p.Child("concurrencyPolicy"), policy, ConcurrencyPolicies)...)
-		timeout := int64(DefaultScheduleTimeoutSeconds)
+		policy := orDefault(s.ConcurrencyPolicy, defaultConcurrencyPolicy)
+		errs = append(errs, oneOf(p.Child("concurrencyPolicy"), policy, concurrencyPolicies)...)
+		timeout := int64(defaultScheduleTimeoutSeconds)
 		if s.TimeoutSeconds != nil {
 			timeout = *s.TimeoutSeconds
 		}
 		if timeout < 30 || timeout > 86400 {
 			errs = append(errs, field.Invalid(p.Child("timeoutSeconds"), timeout, "must be between 30 and 86400, inclusive"))
 		}
-		limits := [2]int32{DefaultJobsHistoryLimit, DefaultJobsHistoryLimit}
+		limits := [2]int32{defaultJobsHistoryLimit, defaultJobsHistoryLimit}
 		for j, l := range []struct {
 			name string
 			v    *int64

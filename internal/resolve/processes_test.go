@@ -21,7 +21,7 @@ func TestProcesses(t *testing.T) {
 		ImagePullSecrets: []string{"ghcr-pull"},
 		PodAnnotations:   map[string]string{"sidecar.istio.io/inject": "true"},
 	}
-	d := workloadDefaults{resources: DefaultBackendResources, registry: "ghcr.io/acme"}
+	d := workloadDefaults{resources: defaultBackendResources, registry: "ghcr.io/acme"}
 	t.Run("WorkerTakesTheAPIsSettings", func(t *testing.T) {
 		got, errs := resolveWorkers(field.NewPath("spec", "workers"), []v1alpha1.Worker{{
 			Name: "queue", Process: v1alpha1.Process{Command: []string{"node", "worker.js"}, Env: []v1alpha1.EnvVar{{Name: "MODE", Value: "worker"}}},

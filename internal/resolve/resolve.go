@@ -51,11 +51,11 @@ type Platform struct {
 	ExternalSecrets *v1beta1.ExternalSecrets
 }
 
-// Decode reads the spec of a composite resource, as JSON, into out. No
+// decode reads the spec of a composite resource, as JSON, into out. No
 // spec (nil) is an error. Unknown fields are ignored (Crossplane adds its
 // own under spec.crossplane and, for LegacyCluster XRs, directly under
 // spec); a field of the wrong type is reported with its path.
-func Decode(spec []byte, out any) *field.Error {
+func decode(spec []byte, out any) *field.Error {
 	root := field.NewPath("spec")
 	if spec == nil {
 		return field.Required(root, "the composite resource has no spec")
@@ -100,9 +100,9 @@ type Composite struct {
 	Annotations map[string]string
 }
 
-// BackstageOwnerAnnotation is where Backstage's claim-template action
+// backstageOwnerAnnotation is where Backstage's claim-template action
 // writes the owner the form's OwnerPicker chose.
-const BackstageOwnerAnnotation = "terasky.backstage.io/owner"
+const backstageOwnerAnnotation = "terasky.backstage.io/owner"
 
 var ownerRE = regexp.MustCompile(v1alpha1.OwnerPattern)
 
@@ -117,13 +117,13 @@ type Owner struct {
 // writes. An entity reference gives its name to the label.
 func resolveOwner(path *field.Path, owner string, c Composite) (Owner, field.ErrorList) {
 	if owner == "" {
-		if owner = c.Annotations[BackstageOwnerAnnotation]; owner != "" {
-			path = field.NewPath("metadata", "annotations").Key(BackstageOwnerAnnotation)
+		if owner = c.Annotations[backstageOwnerAnnotation]; owner != "" {
+			path = field.NewPath("metadata", "annotations").Key(backstageOwnerAnnotation)
 		}
 	}
 	if owner == "" {
 		return Owner{}, field.ErrorList{field.Required(path, "the owning team, such as team-payments or group:default/team-payments; "+
-			"a Backstage form sets the "+BackstageOwnerAnnotation+" annotation instead")}
+			"a Backstage form sets the "+backstageOwnerAnnotation+" annotation instead")}
 	}
 	if len(owner) > 253 || !ownerRE.MatchString(owner) {
 		return Owner{}, field.ErrorList{field.Invalid(path, owner, "must be a team name such as team-payments, or an entity reference such as group:default/team-payments")}
@@ -160,14 +160,14 @@ func switchedOff(path *field.Path) string {
 	return path.Child("mode").String() + " is Disabled"
 }
 
-// Switches lists the values of a three-way switch.
-var Switches = []string{v1alpha1.SwitchDefault, v1alpha1.SwitchEnabled, v1alpha1.SwitchDisabled}
+// switches lists the values of a three-way switch.
+var switches = []string{v1alpha1.SwitchDefault, v1alpha1.SwitchEnabled, v1alpha1.SwitchDisabled}
 
 func validateSwitch(path *field.Path, mode string) field.ErrorList {
 	if mode == "" {
 		return nil
 	}
-	return oneOf(path, mode, Switches)
+	return oneOf(path, mode, switches)
 }
 
 func oneOf(path *field.Path, v string, allowed []string) field.ErrorList {
@@ -210,7 +210,7 @@ func (e FieldErrors) Error() string {
 // DecodeSpec decodes the spec of a composite resource (JSON, nil when it
 // has none) into out, its apis/v1alpha1 spec type.
 func DecodeSpec(spec []byte, out any) error {
-	if err := Decode(spec, out); err != nil {
+	if err := decode(spec, out); err != nil {
 		return FieldErrors{err}
 	}
 	return nil

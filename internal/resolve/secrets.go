@@ -17,9 +17,9 @@ type ExternalSecret struct {
 
 // Defaults of external secrets.
 const (
-	DefaultRefreshInterval = "1h"
-	DefaultStoreKind       = "ClusterSecretStore"
-	MaxExternalSecrets     = 16
+	defaultRefreshInterval = "1h"
+	defaultStoreKind       = "ClusterSecretStore"
+	maxExternalSecrets     = 16
 )
 
 // externalSecretsInput validates the Input's secret store.
@@ -51,12 +51,12 @@ func resolveExternalSecrets(path *field.Path, in []v1alpha1.ExternalSecret, p Pl
 	if len(in) == 0 {
 		return nil, nil
 	}
-	if len(in) > MaxExternalSecrets {
-		return nil, field.ErrorList{field.TooMany(path, len(in), MaxExternalSecrets)}
+	if len(in) > maxExternalSecrets {
+		return nil, field.ErrorList{field.TooMany(path, len(in), maxExternalSecrets)}
 	}
 	if p.ExternalSecrets == nil {
 		return nil, field.ErrorList{field.Forbidden(path,
-			"the platform names no secret store: set externalSecrets.storeName in "+PlatformSettings+" (a ClusterSecretStore of the External Secrets Operator), or name existing Secrets in env valueFrom, envFrom and files")}
+			"the platform names no secret store: set externalSecrets.storeName in "+platformSettings+" (a ClusterSecretStore of the External Secrets Operator), or name existing Secrets in env valueFrom, envFrom and files")}
 	}
 	var errs field.ErrorList
 	seen := map[string]bool{}
@@ -77,12 +77,12 @@ func resolveExternalSecrets(path *field.Path, in []v1alpha1.ExternalSecret, p Pl
 		if e.Key == "" || len(e.Key) > 1024 {
 			errs = append(errs, field.Invalid(ip.Child("key"), e.Key, "must be the secret's key in the store, 1 to 1024 characters, such as payments/stripe"))
 		}
-		interval := orDefault(e.RefreshInterval, DefaultRefreshInterval)
+		interval := orDefault(e.RefreshInterval, defaultRefreshInterval)
 		if !durationRE.MatchString(interval) {
 			errs = append(errs, field.Invalid(ip.Child("refreshInterval"), e.RefreshInterval, "must be a duration such as 1h, 15m or 30s"))
 		}
 		out = append(out, ExternalSecret{Name: e.Name, Key: e.Key, RefreshInterval: interval,
-			StoreName: p.ExternalSecrets.StoreName, StoreKind: orDefault(p.ExternalSecrets.StoreKind, DefaultStoreKind)})
+			StoreName: p.ExternalSecrets.StoreName, StoreKind: orDefault(p.ExternalSecrets.StoreKind, defaultStoreKind)})
 	}
 	return out, errs
 }

@@ -107,12 +107,12 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	var errs field.ErrorList
 
 	out := &FullStackService{
-		Environment: orDefault(in.Environment, DefaultEnvironment),
+		Environment: orDefault(in.Environment, defaultEnvironment),
 		Description: in.Description,
 		Language:    in.Language,
 		Framework:   in.Framework,
 	}
-	errs = append(errs, oneOf(root.Child("environment"), out.Environment, Environments)...)
+	errs = append(errs, oneOf(root.Child("environment"), out.Environment, environments)...)
 	var oerrs field.ErrorList
 	out.Owner, oerrs = resolveOwner(root.Child("owner"), in.Owner, c)
 	errs = append(errs, oerrs...)
@@ -120,7 +120,7 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 	for _, f := range []struct {
 		name, value string
 		allowed     []string
-	}{{"language", in.Language, Languages}, {"framework", in.Framework, Frameworks}} {
+	}{{"language", in.Language, languages}, {"framework", in.Framework, frameworks}} {
 		if f.value != "" {
 			errs = append(errs, oneOf(root.Child(f.name), f.value, f.allowed)...)
 		}
@@ -132,13 +132,13 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 		// Without a known environment there is no profile to default from.
 		return nil, errs
 	}
-	profile := Profiles[out.Environment]
+	profile := profiles[out.Environment]
 
 	var werrs field.ErrorList
 	serviceDefaults := workloadDefaults{
-		port: DefaultServicePort, replicas: profile.Replicas, health: DefaultServiceHealth,
-		liveness: FrameworkProbes[in.Framework].Liveness, readiness: FrameworkProbes[in.Framework].Readiness,
-		resources: DefaultBackendResources, registry: p.ImageRegistry,
+		port: defaultServicePort, replicas: profile.Replicas, health: defaultServiceHealth,
+		liveness: frameworkProbes[in.Framework].Liveness, readiness: frameworkProbes[in.Framework].Readiness,
+		resources: defaultBackendResources, registry: p.ImageRegistry,
 	}
 	out.Backend, werrs = resolveWorkload(root.Child("backend"), in.Backend.Image, in.Backend.Pods, in.Backend.Port, in.Backend.HealthPath, serviceDefaults)
 	errs = append(errs, werrs...)
@@ -164,8 +164,8 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 
 	if in.Frontend.On() {
 		fe, ferrs := resolveWorkload(root.Child("frontend"), in.Frontend.Image, in.Frontend.Pods, in.Frontend.Port, in.Frontend.HealthPath, workloadDefaults{
-			port: DefaultFrontendPort, replicas: profile.Replicas, health: DefaultFrontendHealth,
-			resources: DefaultFrontendResources, registry: p.ImageRegistry,
+			port: defaultFrontendPort, replicas: profile.Replicas, health: defaultFrontendHealth,
+			resources: defaultFrontendResources, registry: p.ImageRegistry,
 		})
 		fe.Spread = out.Backend.Spread
 		out.Frontend = &fe
@@ -204,7 +204,7 @@ func ResolveFullStackService(in v1alpha1.XFullStackServiceSpec, p Platform, c Co
 func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p Platform, ing Ingress) (Delivery, field.ErrorList) {
 	var errs field.ErrorList
 	out := Delivery{Strategy: orDefault(in.Strategy, profile.Strategy)}
-	if e := oneOf(path.Child("strategy"), out.Strategy, Strategies); len(e) > 0 {
+	if e := oneOf(path.Child("strategy"), out.Strategy, strategies); len(e) > 0 {
 		return out, e
 	}
 	strategyOnly := func(f *field.Path, strategy string) *field.Error {
@@ -213,7 +213,7 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	if len(in.Steps) > 0 && out.Strategy != StrategyCanary {
 		errs = append(errs, strategyOnly(path.Child("steps"), StrategyCanary))
 	}
-	errs = append(errs, oneOf(path.Child("promotion"), orDefault(in.Promotion, v1alpha1.SwitchDefault), Promotions)...)
+	errs = append(errs, oneOf(path.Child("promotion"), orDefault(in.Promotion, v1alpha1.SwitchDefault), promotions)...)
 	promotion := in.Promotion
 	if promotion == v1alpha1.SwitchDefault {
 		promotion = ""
@@ -222,9 +222,9 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 	case promotion != "" && out.Strategy != StrategyBlueGreen:
 		errs = append(errs, strategyOnly(path.Child("promotion"), StrategyBlueGreen))
 	}
-	out.AutoPromotion = DefaultAutoPromotion
+	out.AutoPromotion = defaultAutoPromotion
 	if promotion != "" {
-		out.AutoPromotion = promotion == PromotionAutomatic
+		out.AutoPromotion = promotion == promotionAutomatic
 	}
 
 	stepAnalysis := false
@@ -259,7 +259,7 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 		if explicit || stepAnalysis {
 			why := "spec.ingress.enabled is false"
 			if ing.Enabled {
-				why = fmt.Sprintf("spec.ingress.className is %q, not %q", ing.ClassName, NginxClass)
+				why = fmt.Sprintf("spec.ingress.className is %q, not %q", ing.ClassName, nginxClass)
 			}
 			errs = append(errs, field.Required(ap.Child("query"), fmt.Sprintf(
 				"the default query measures ingress-nginx's canary traffic, and this canary has no ingress-nginx traffic routing (%s), "+
@@ -291,7 +291,7 @@ func resolveDelivery(path *field.Path, in v1alpha1.Delivery, profile Profile, p 
 // analysis is on.
 func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysisOff string) ([]Step, field.ErrorList) {
 	if len(in) == 0 {
-		return DefaultSteps(analysisOff == ""), nil
+		return defaultSteps(analysisOff == ""), nil
 	}
 	var errs field.ErrorList
 	out := make([]Step, 0, len(in))
@@ -327,12 +327,12 @@ func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysisOff string
 				last, lastIndex = w, i
 			}
 			out = append(out, Step{SetWeight: i32(w)})
-		case s.Pause == PauseUntilPromoted:
+		case s.Pause == pauseUntilPromoted:
 			out = append(out, Step{Pause: &Pause{}})
 		case s.Pause != "":
 			if !durationRE.MatchString(s.Pause) {
 				errs = append(errs, field.Invalid(sp.Child("pause"), s.Pause,
-					"must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h, or "+PauseUntilPromoted))
+					"must be a whole number of seconds, minutes or hours such as 30s, 5m or 1h, or "+pauseUntilPromoted))
 			}
 			out = append(out, Step{Pause: &Pause{Duration: s.Pause}})
 		default:
@@ -345,16 +345,16 @@ func resolveSteps(path *field.Path, in []v1alpha1.CanaryStep, analysisOff string
 	return out, errs
 }
 
-// DefaultSteps is the canary a service gets when its spec lists no steps:
+// defaultSteps is the canary a service gets when its spec lists no steps:
 // 10% of the traffic, a pause, the analysis (when on), 50%, a pause, 100%.
-func DefaultSteps(analysis bool) []Step {
+func defaultSteps(analysis bool) []Step {
 	var out []Step
-	for i, w := range DefaultCanaryWeights {
+	for i, w := range defaultCanaryWeights {
 		out = append(out, Step{SetWeight: i32(w)})
-		if i == len(DefaultCanaryWeights)-1 {
+		if i == len(defaultCanaryWeights)-1 {
 			break
 		}
-		out = append(out, Step{Pause: &Pause{Duration: DefaultPause}})
+		out = append(out, Step{Pause: &Pause{Duration: defaultPause}})
 		if i == 0 && analysis {
 			out = append(out, Step{Analysis: true})
 		}
@@ -365,12 +365,12 @@ func DefaultSteps(analysis bool) []Step {
 func resolveAnalysis(path *field.Path, in v1alpha1.Analysis, p Platform) (Analysis, field.ErrorList) {
 	var errs field.ErrorList
 	out := Analysis{
-		SuccessRate:       DefaultSuccessRate,
+		SuccessRate:       defaultSuccessRate,
 		PrometheusAddress: orDefault(in.PrometheusAddress, p.PrometheusAddress),
 		Query:             in.Query,
-		Interval:          orDefault(in.Interval, DefaultAnalysisWindow),
-		Count:             DefaultAnalysisCount,
-		FailureLimit:      DefaultFailureLimit,
+		Interval:          orDefault(in.Interval, defaultAnalysisWindow),
+		Count:             defaultAnalysisCount,
+		FailureLimit:      defaultFailureLimit,
 	}
 	if in.SuccessRate != nil {
 		out.SuccessRate = *in.SuccessRate
@@ -382,9 +382,9 @@ func resolveAnalysis(path *field.Path, in v1alpha1.Analysis, p Platform) (Analys
 	switch a := out.PrometheusAddress; a {
 	case "":
 		errs = append(errs, field.Required(path.Child("prometheusAddress"),
-			"the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; "+PlatformSettings+" set no default (prometheusAddress)"))
+			"the Prometheus the analysis queries, such as http://prometheus.monitoring:9090; "+platformSettings+" set no default (prometheusAddress)"))
 	default:
-		if !IsHTTPURL(a) {
+		if !isHTTPURL(a) {
 			errs = append(errs, field.Invalid(path.Child("prometheusAddress"), a, "must be an http or https URL such as http://prometheus.monitoring:9090"))
 		}
 	}
@@ -432,7 +432,7 @@ func resolveAutoscaling(path *field.Path, in v1alpha1.Autoscaling, profile Profi
 		// Setting a bound asks for autoscaling.
 	}
 	var errs field.ErrorList
-	out := &Autoscaling{MinReplicas: max(replicas, 1), TargetCPU: DefaultTargetCPU}
+	out := &Autoscaling{MinReplicas: max(replicas, 1), TargetCPU: defaultTargetCPU}
 	if in.MinReplicas != nil {
 		if *in.MinReplicas < 1 || *in.MinReplicas > v1alpha1.MaxAutoscalingReplicas {
 			errs = append(errs, field.Invalid(path.Child("minReplicas"), *in.MinReplicas, fmt.Sprintf("must be between 1 and %d, inclusive", v1alpha1.MaxAutoscalingReplicas)))
@@ -440,7 +440,7 @@ func resolveAutoscaling(path *field.Path, in v1alpha1.Autoscaling, profile Profi
 			out.MinReplicas = int32(*in.MinReplicas)
 		}
 	}
-	out.MaxReplicas = max(out.MinReplicas, DefaultMaxReplicas)
+	out.MaxReplicas = max(out.MinReplicas, defaultMaxReplicas)
 	if in.MaxReplicas != nil {
 		switch m := *in.MaxReplicas; {
 		case m < 1 || m > v1alpha1.MaxAutoscalingReplicas:
@@ -462,9 +462,9 @@ func resolveAutoscaling(path *field.Path, in v1alpha1.Autoscaling, profile Profi
 	return out, errs
 }
 
-// IsHTTPURL says whether s is an absolute http or https URL with a host,
+// isHTTPURL says whether s is an absolute http or https URL with a host,
 // such as a Prometheus address.
-func IsHTTPURL(s string) bool {
+func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
@@ -478,7 +478,7 @@ func i32(v int64) *int32 {
 func resolveMonitoring(path *field.Path, in v1alpha1.Monitoring) (Monitoring, field.ErrorList) {
 	errs := validateSwitch(path.Child("mode"), in.Mode)
 	on, _ := switchOf(in.Mode, false)
-	out := Monitoring{Enabled: on, Path: orDefault(in.Path, DefaultMetricsPath)}
+	out := Monitoring{Enabled: on, Path: orDefault(in.Path, defaultMetricsPath)}
 	if !httpPathRE.MatchString(out.Path) {
 		errs = append(errs, field.Invalid(path.Child("path"), out.Path, "must be an absolute HTTP path starting with /"))
 	}

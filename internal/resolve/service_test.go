@@ -149,7 +149,7 @@ func TestDefaultSteps(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, DefaultSteps(tc.analysis)); diff != "" {
+			if diff := cmp.Diff(tc.want, defaultSteps(tc.analysis)); diff != "" {
 				t.Errorf("-want, +got:\n%s", diff)
 			}
 		})
@@ -184,7 +184,7 @@ func TestPlatformDefaults(t *testing.T) {
 }
 
 // TestDocsProfileTable keeps the environment profile table of
-// docs/xfullstackservice.md in step with Profiles.
+// docs/xfullstackservice.md in step with profiles.
 func TestDocsProfileTable(t *testing.T) {
 	b, err := os.ReadFile("../../docs/xfullstackservice.md")
 	if err != nil {
@@ -197,7 +197,7 @@ func TestDocsProfileTable(t *testing.T) {
 		return "off"
 	}
 	want := map[string]string{}
-	for env, p := range Profiles {
+	for env, p := range profiles {
 		want[env] = fmt.Sprintf("| %s | %d | %s | %s | %s | %s | %s | %s |", env, p.Replicas, p.Strategy, onOff(p.Analysis),
 			p.DatabaseSize, onOff(p.Autoscaling), onOff(p.DisruptionBudget), onOff(p.Spread))
 	}

@@ -181,9 +181,9 @@ func resolveProbes(path *field.Path, in *v1alpha1.Probes) (ProbeTimings, field.E
 	return out, errs
 }
 
-// MainPortName is the name of a workload's main port, which extra ports
+// mainPortName is the name of a workload's main port, which extra ports
 // cannot take.
-const MainPortName = "http"
+const mainPortName = "http"
 
 // resolvePorts validates a workload's extra ports: unique names and
 // numbers, none the main port's.
@@ -192,7 +192,7 @@ func resolvePorts(path *field.Path, in []v1alpha1.NamedPort, main int32) ([]Port
 	if len(in) > 8 {
 		return nil, field.ErrorList{field.TooMany(path, len(in), 8)}
 	}
-	names, numbers := map[string]bool{MainPortName: true}, map[int64]bool{int64(main): true}
+	names, numbers := map[string]bool{mainPortName: true}, map[int64]bool{int64(main): true}
 	out := make([]Port, 0, len(in))
 	for i, p := range in {
 		ip := path.Index(i)
@@ -233,8 +233,8 @@ func resolveProcess(path *field.Path, in v1alpha1.Process, d workloadDefaults, o
 		switch {
 		case e.Name == "":
 			errs = append(errs, field.Required(p, "an environment variable name"))
-		case ReservedEnv[e.Name]:
-			errs = append(errs, field.Forbidden(p, fmt.Sprintf("%s is set by the platform; reserved names: %s", e.Name, strings.Join(sortedKeys(ReservedEnv), ", "))))
+		case reservedEnv[e.Name]:
+			errs = append(errs, field.Forbidden(p, fmt.Sprintf("%s is set by the platform; reserved names: %s", e.Name, strings.Join(sortedKeys(reservedEnv), ", "))))
 		case seen[e.Name]:
 			errs = append(errs, field.Duplicate(p, e.Name))
 		default:
@@ -321,8 +321,8 @@ const (
 // /app).
 var DefaultNodeFrontendWritablePaths = []string{"/app/.next/cache"}
 
-// MaxWritablePaths bounds writablePaths (the schema's maxItems).
-const MaxWritablePaths = 8
+// maxWritablePaths bounds writablePaths (the schema's maxItems).
+const maxWritablePaths = 8
 
 // resolveWritablePaths validates a workload's writablePaths; nil takes
 // the default.
@@ -331,8 +331,8 @@ func resolveWritablePaths(p *field.Path, in, def []string) ([]string, field.Erro
 		return def, nil
 	}
 	var errs field.ErrorList
-	if len(in) > MaxWritablePaths {
-		return nil, field.ErrorList{field.TooMany(p, len(in), MaxWritablePaths)}
+	if len(in) > maxWritablePaths {
+		return nil, field.ErrorList{field.TooMany(p, len(in), maxWritablePaths)}
 	}
 	seen := map[string]bool{}
 	for i, w := range in {
