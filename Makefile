@@ -69,11 +69,11 @@ render-update:
 ## bench: BenchmarkRunFunction (with each scenario's floor and the ratio) and BenchmarkGRPC (the floor server, then the built binary, at 1/16/128 callers); compare runs with benchstat
 bench:
 	@mkdir -p _output
-	$(GO) test -run='^$$' -bench=. -benchmem -count=5 . | tee _output/bench.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 . ./test/binary/ | tee _output/bench.txt
 
 ## bench-smoke: every benchmark once, so they build and run in CI
 bench-smoke:
-	$(GO) test -run='^$$' -bench=. -benchtime=1x .
+	$(GO) test -run='^$$' -bench=. -benchtime=1x . ./internal/encode/ ./test/binary/
 
 ## fuzz: feed arbitrary specs to RunFunction for FUZZTIME (no panic; compose or one Fatal with desired state untouched), then arbitrary JSON objects to the Struct encoder (the same Struct as encoding/json's road) and to pipeline.JSON (the same bytes as encoding/json on AsMap), FUZZTIME each
 FUZZTIME ?= 60s

@@ -61,9 +61,9 @@ func messages(rsp *fnv1.RunFunctionResponse, sev fnv1.Severity) []string {
 // database and shows that no database resource leaves desired state, and no
 // protection is dropped, without the explicit opt-in.
 func TestDangerousDatabaseTransitions(t *testing.T) {
-	cnpgReady := example{Name: "xnodeapp", Scenario: "all-ready", Dir: "example/xnodeapp"}
-	awsReady := example{Name: "fullstack-aws", Scenario: "all-ready", Dir: "example/fullstack-aws"}
-	claimAWS := example{Name: "nodeapp-claim-aws", Scenario: "nothing-exists", Dir: "example/nodeapp-claim-aws"}
+	cnpgReady := exampleOf("xnodeapp", "all-ready")
+	awsReady := exampleOf("fullstack-aws", "all-ready")
+	claimAWS := exampleOf("nodeapp-claim-aws", "nothing-exists")
 	awsInput := func(in map[string]any) {
 		in["databases"] = map[string]any{"aws": map[string]any{"region": "eu-west-1", "dbSubnetGroupName": "db", "vpcSecurityGroupIds": []any{"sg-1"}}}
 	}
@@ -181,9 +181,9 @@ func TestDangerousDatabaseTransitions(t *testing.T) {
 // everywhere they can be set: each Fatal names the field and where to set
 // it.
 func TestDatabaseConfigurationErrors(t *testing.T) {
-	aws := example{Name: "fullstack-aws", Scenario: "nothing-exists", Dir: "example/fullstack-aws"}
-	gcp := example{Name: "fullstack-gcp", Scenario: "nothing-exists", Dir: "example/fullstack-gcp"}
-	azure := example{Name: "fullstack-azure", Scenario: "nothing-exists", Dir: "example/fullstack-azure"}
+	aws := exampleOf("fullstack-aws", "nothing-exists")
+	gcp := exampleOf("fullstack-gcp", "nothing-exists")
+	azure := exampleOf("fullstack-azure", "nothing-exists")
 	databases := func(f func(map[string]any)) func(map[string]any) {
 		return func(in map[string]any) { f(in["databases"].(map[string]any)) }
 	}
@@ -273,11 +273,11 @@ func TestDatabaseConfigurationErrors(t *testing.T) {
 // connection details.
 func TestConnectionContract(t *testing.T) {
 	for _, e := range []example{
-		{Name: "xnodeapp", Scenario: "all-ready", Dir: "example/xnodeapp"},
-		{Name: "fullstack-aws", Scenario: "all-ready", Dir: "example/fullstack-aws"},
-		{Name: "fullstack-gcp", Scenario: "all-ready", Dir: "example/fullstack-gcp"},
-		{Name: "fullstack-azure", Scenario: "all-ready", Dir: "example/fullstack-azure"},
-		{Name: "nodeapp-claim-aws", Scenario: "all-ready", Dir: "example/nodeapp-claim-aws"},
+		exampleOf("xnodeapp", "all-ready"),
+		exampleOf("fullstack-aws", "all-ready"),
+		exampleOf("fullstack-gcp", "all-ready"),
+		exampleOf("fullstack-azure", "all-ready"),
+		exampleOf("nodeapp-claim-aws", "all-ready"),
 	} {
 		t.Run(e.Name, func(t *testing.T) {
 			rsp := run(t, e.request(t))
@@ -313,8 +313,8 @@ var cmpSorted = cmp.Transformer("sorted", func(in []string) []string {
 // TestCloudSQLPasswordIsStable shows the password the function supplies is
 // derived once and then read back: a rotated seed does not change it.
 func TestCloudSQLPasswordIsStable(t *testing.T) {
-	first := example{Name: "fullstack-gcp", Scenario: "nothing-exists", Dir: "example/fullstack-gcp"}
-	later := example{Name: "fullstack-gcp", Scenario: "all-ready", Dir: "example/fullstack-gcp"}
+	first := exampleOf("fullstack-gcp", "nothing-exists")
+	later := exampleOf("fullstack-gcp", "all-ready")
 	password := func(r *fnv1.RunFunctionRequest) any {
 		return valueAt(run(t, r), string(database.ResDatabasePassword), "data", "password")
 	}

@@ -608,7 +608,7 @@ spec:
   backend: {image: ghcr.io/acme/shop-api:1.0.0}
   ingress: {mode: Enabled}
 `
-	req := (example{Name: "xnodeapp", Scenario: "nothing-exists", Dir: "example/xnodeapp"}).request(t)
+	req := (exampleOf("xnodeapp", "nothing-exists")).request(t)
 	req.Observed.Composite.Resource = mustStruct(t, xr)
 	rsp := run(t, req)
 	if f := messages(rsp, fnv1.Severity_SEVERITY_FATAL); len(f) > 0 {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,14 +10,13 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fullstack-fn/function-fullstack/internal/database"
-	"github.com/fullstack-fn/function-fullstack/test/envconfigs"
+	"github.com/fullstack-fn/function-fullstack/test/scenarios"
 )
 
 func fileExists(p string) bool {
@@ -28,35 +25,21 @@ func fileExists(p string) bool {
 }
 
 // An example is one example/<name>/ folder and one of its scenarios.
-type example struct {
-	Name     string
-	Scenario string
-	Dir      string
-}
+type example struct{ scenarios.Example }
+
+// exampleOf is one scenario of the example in example/<name>/.
+func exampleOf(name, scenario string) example { return example{scenarios.Of(".", name, scenario)} }
 
 // examples lists every example and scenario that hack/render.sh renders.
 func examples(t testing.TB) []example {
 	t.Helper()
-	dirs, err := filepath.Glob("example/*/xr.yaml")
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no examples found: %v", err)
+	all, err := scenarios.All(".")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var out []example
-	for _, x := range dirs {
-		dir := filepath.Dir(x)
-		out = append(out, example{Name: filepath.Base(dir), Scenario: "nothing-exists", Dir: dir})
-		obs, _ := filepath.Glob(filepath.Join(dir, "observed", "*.yaml"))
-		for _, o := range obs {
-			out = append(out, example{Name: filepath.Base(dir), Scenario: strings.TrimSuffix(filepath.Base(o), ".yaml"), Dir: dir})
-		}
-		// An environment without observed state of its name is a scenario
-		// of its own (hack/render.sh does the same).
-		envs, _ := filepath.Glob(filepath.Join(dir, "environment", "*.yaml"))
-		for _, e := range envs {
-			if !fileExists(filepath.Join(dir, "observed", filepath.Base(e))) {
-				out = append(out, example{Name: filepath.Base(dir), Scenario: strings.TrimSuffix(filepath.Base(e), ".yaml"), Dir: dir})
-			}
-		}
+	out := make([]example, len(all))
+	for i, s := range all {
+		out[i] = example{s}
 	}
 	return out
 }
@@ -64,22 +47,11 @@ func examples(t testing.TB) []example {
 // readDocs reads a multi-document YAML file into unstructured objects.
 func readDocs(t testing.TB, path string) []*unstructured.Unstructured {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	docs, err := scenarios.ReadDocs(path)
 	if err != nil {
 		t.Fatalf("cannot read %s: %v", path, err)
 	}
-	var out []*unstructured.Unstructured
-	for _, doc := range bytes.Split(b, []byte("\n---")) {
-		m := map[string]any{}
-		if err := yaml.Unmarshal(doc, &m); err != nil {
-			t.Fatalf("cannot parse %s: %v", path, err)
-		}
-		if len(m) == 0 {
-			continue
-		}
-		out = append(out, &unstructured.Unstructured{Object: m})
-	}
-	return out
+	return docs
 }
 
 func toStruct(t testing.TB, m map[string]any) *structpb.Struct {
@@ -92,134 +64,25 @@ func toStruct(t testing.TB, m map[string]any) *structpb.Struct {
 }
 
 // request builds the RunFunctionRequest Crossplane would send for an
-// example scenario: the XR, the Composition's input, and observed state.
+// example scenario (test/scenarios).
 func (e example) request(t testing.TB) *fnv1.RunFunctionRequest {
 	t.Helper()
-	xr := readDocs(t, filepath.Join(e.Dir, "xr.yaml"))[0]
-	comp := readDocs(t, filepath.Join(e.Dir, "composition.yaml"))[0]
-	steps, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
-	var input, envInput map[string]any
-	for _, s := range steps {
-		step, _ := s.(map[string]any)
-		in, _ := step["input"].(map[string]any)
-		switch ref, _, _ := unstructured.NestedString(step, "functionRef", "name"); ref {
-		case FunctionName:
-			input = in
-		case EnvironmentConfigsFunction:
-			envInput = in
-		default:
-			t.Fatalf("%s: a step of a function the examples do not run: %q", e.Dir, ref)
-		}
-	}
-
-	req := &fnv1.RunFunctionRequest{
-		Meta:     &fnv1.RequestMeta{Tag: e.Name + "/" + e.Scenario},
-		Input:    toStruct(t, input),
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(t, xr.Object)}},
-	}
-	if creds := filepath.Join(e.Dir, "credentials.yaml"); fileExists(creds) {
-		req.Credentials = map[string]*fnv1.Credentials{}
-		for _, c := range readDocs(t, creds) {
-			data := map[string][]byte{}
-			for k, v := range database.SecretData(c.Object) {
-				data[k] = v
-			}
-			req.Credentials[c.GetName()] = &fnv1.Credentials{Source: &fnv1.Credentials_CredentialData{CredentialData: &fnv1.CredentialData{Data: data}}}
-		}
-	}
-	if r := filepath.Join(e.Dir, "required", e.Scenario+".yaml"); fileExists(r) {
-		// As Crossplane answers the function's requirements: the password
-		// Secret under one name, the CA bundle ConfigMap under the other.
-		key := map[string]string{"Secret": database.RequiredPasswordSecret, "ConfigMap": database.RequiredCABundle}
-		req.RequiredResources = map[string]*fnv1.Resources{}
-		for _, o := range readDocs(t, r) {
-			k := key[o.GetKind()]
-			if req.RequiredResources[k] == nil {
-				req.RequiredResources[k] = &fnv1.Resources{}
-			}
-			req.RequiredResources[k].Items = append(req.RequiredResources[k].Items, &fnv1.Resource{Resource: toStruct(t, o.Object)})
-		}
-	}
-	if envInput != nil {
-		// The EnvironmentConfigs hack/render.sh passes with -e.
-		ecs := filepath.Join("example", "install", "environmentconfig.yaml")
-		if env := filepath.Join(e.Dir, "environment", e.Scenario+".yaml"); fileExists(env) {
-			ecs = env
-		}
-		req.Context = environment(t, envInput, xr, readDocs(t, ecs))
-	}
-	if !fileExists(filepath.Join(e.Dir, "observed", e.Scenario+".yaml")) {
-		return req
-	}
-	req.Observed.Resources = map[string]*fnv1.Resource{}
-	for _, o := range readDocs(t, filepath.Join(e.Dir, "observed", e.Scenario+".yaml")) {
-		name := o.GetAnnotations()["crossplane.io/composition-resource-name"]
-		req.Observed.Resources[name] = &fnv1.Resource{Resource: toStruct(t, o.Object)}
+	req, err := e.Request()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return req
 }
 
-// The names Crossplane gives the Functions the Configuration depends on:
-// the Compositions' functionRefs.
-const (
-	FunctionName               = "fullstack-fn-function-fullstack"
-	EnvironmentConfigsFunction = "crossplane-contrib-function-environment-configs"
-)
-
-// environment runs the Compositions' first step, function-environment-configs
-// (played, test/envconfigs), as Crossplane runs a step: it calls the
-// function, answers its requirements from the EnvironmentConfigs in ecs,
-// calls it again until they settle, and returns the context the next step
-// receives.
+// environment is the context function-environment-configs (played) leaves
+// for the next step.
 func environment(t testing.TB, input map[string]any, xr *unstructured.Unstructured, ecs []*unstructured.Unstructured) *structpb.Struct {
 	t.Helper()
-	req := &fnv1.RunFunctionRequest{
-		Input:    toStruct(t, input),
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: toStruct(t, xr.Object)}},
+	ctx, err := scenarios.Environment(input, xr, ecs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for range 5 {
-		rsp, err := envconfigs.Function{}.RunFunction(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rsp.GetResults() {
-			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-				t.Fatalf("function-environment-configs: %s", r.GetMessage())
-			}
-		}
-		answer := map[string]*fnv1.Resources{}
-		for name, sel := range rsp.GetRequirements().GetResources() {
-			answer[name] = &fnv1.Resources{}
-			for _, ec := range ecs {
-				if selects(sel, ec) {
-					answer[name].Items = append(answer[name].Items, &fnv1.Resource{Resource: toStruct(t, ec.Object)})
-				}
-			}
-		}
-		if req.RequiredResources != nil && cmp.Equal(answer, req.RequiredResources, protocmp.Transform()) {
-			return rsp.GetContext()
-		}
-		req.RequiredResources = answer
-	}
-	t.Fatal("function-environment-configs: its requirements did not settle in 5 calls")
-	return nil
-}
-
-// selects reports whether Crossplane answers sel with o: the kind, and the
-// name or every label.
-func selects(sel *fnv1.ResourceSelector, o *unstructured.Unstructured) bool {
-	if o.GetAPIVersion() != sel.GetApiVersion() || o.GetKind() != sel.GetKind() {
-		return false
-	}
-	if sel.GetMatchName() != "" {
-		return o.GetName() == sel.GetMatchName()
-	}
-	for k, v := range sel.GetMatchLabels().GetLabels() {
-		if o.GetLabels()[k] != v {
-			return false
-		}
-	}
-	return true
+	return ctx
 }
 
 // golden reads the committed render of a scenario: the XR, the composed

@@ -304,7 +304,7 @@ spec: {owner: team, frontend: {image: web}, backend: {image: api}, ingress: {mod
 // resources from earlier pipeline steps are kept, and that a refused storage
 // shrink keeps the observed size and warns.
 func TestRunFunctionReadinessAndPipeline(t *testing.T) {
-	partly := example{Name: "xnodeapp", Scenario: "partly-ready", Dir: "example/xnodeapp"}
+	partly := exampleOf("xnodeapp", "partly-ready")
 	shrink := partly.request(t)
 	shrink.Observed.Resources["database"] = &fnv1.Resource{Resource: mustStruct(t, `
 apiVersion: postgresql.cnpg.io/v1
@@ -471,7 +471,7 @@ func TestInstallEnvironmentConfig(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req := example{Name: "fullstack-dev", Scenario: "nothing-exists", Dir: "example/fullstack-dev"}.request(t)
+			req := exampleOf("fullstack-dev", "nothing-exists").request(t)
 			xr := &unstructured.Unstructured{Object: req.GetObserved().GetComposite().GetResource().AsMap()}
 			xr.SetLabels(tc.labels)
 			req.Observed.Composite.Resource = toStruct(t, xr.Object)

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/fullstack-fn/function-fullstack/internal/server"
 
 	function "github.com/crossplane/function-sdk-go"
 	"github.com/crossplane/function-sdk-go/logging"
@@ -26,14 +26,7 @@ var version = "dev"
 type CLI struct {
 	Debug bool `help:"Emit debug logs in addition to info logs." short:"d"`
 
-	Network            string        `default:"tcp"     help:"Network on which to listen for gRPC connections."`
-	Address            string        `default:":9443"   help:"Address at which to listen for gRPC connections."`
-	TLSCertsDir        string        `env:"TLS_SERVER_CERTS_DIR" help:"Directory containing server certs (tls.key, tls.crt) and the CA used to verify client certificates (ca.crt)"`
-	Insecure           bool          `help:"Run without mTLS credentials. With it, --tls-certs-dir is ignored."`
-	MaxRecvMessageSize int           `default:"4"       help:"Maximum size of received messages in MB."`
-	MetricsAddress     string        `default:":8080"   help:"Address at which to serve Prometheus metrics. Set it to an empty string to turn the metrics server off; move it when it would collide with another process, such as Crossplane's own metrics port." env:"METRICS_ADDRESS"`
-	GracePeriod        time.Duration `default:"20s"     help:"On SIGTERM or SIGINT, how long calls in flight may take to finish before the function exits. Keep it below the pod's terminationGracePeriodSeconds."`
-	MaxConcurrentCalls uint32        `default:"16"      help:"How many calls one connection may have in flight (Crossplane keeps one connection per function); further calls wait, queued in Crossplane's gRPC client, so memory stays bounded under any load. The work is CPU-bound: more calls in flight than CPUs add memory, not throughput. 0 lifts the limit." env:"MAX_CONCURRENT_CALLS"`
+	server.Flags `embed:""`
 }
 
 // Run this Function until SIGTERM or SIGINT, then drain.
@@ -53,16 +46,15 @@ func (c *CLI) serve(ctx context.Context) error {
 		debug.SetMemoryLimit(limit)
 		log.Debug("soft memory limit", "bytes", limit, "from", source)
 	}
-	return c.server(log).run(ctx, &Function{log: log})
+	return c.server(log).Run(ctx, &Function{log: log})
 }
 
-// server is the gRPC server the flags describe.
-func (c *CLI) server(log logging.Logger) *server {
-	return &server{
-		network: c.Network, address: c.Address, tlsCertsDir: c.TLSCertsDir, insecure: c.Insecure,
-		maxRecvMsgSize: c.MaxRecvMessageSize * 1024 * 1024, metricsAddress: c.MetricsAddress, grace: c.GracePeriod, log: log,
-		maxConcurrentCalls: c.MaxConcurrentCalls,
-	}
+// server is the gRPC server the flags describe, with the function's own
+// metrics beside gRPC's.
+func (c *CLI) server(log logging.Logger) *server.Server {
+	s := c.Flags.Server(log)
+	s.Instrument = instrument
+	return s
 }
 
 // cgroupMemoryMax is where cgroup v2 puts the container's memory limit.

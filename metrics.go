@@ -143,3 +143,12 @@ func severityName(s fnv1.Severity) string {
 		return "Unspecified"
 	}
 }
+
+// instrument wraps fn with the function's metrics, registered with r.
+func instrument(fn fnv1.FunctionRunnerServiceServer, r prometheus.Registerer) (fnv1.FunctionRunnerServiceServer, error) {
+	m, err := newMetrics().register(r)
+	if err != nil {
+		return nil, err
+	}
+	return &instrumented{fn: fn, m: m}, nil
+}

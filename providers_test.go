@@ -23,7 +23,7 @@ import (
 // with the platform's CA bundles in that namespace.
 func cloudWorld(t *testing.T, ex, namespace string, spec func(map[string]any)) *world {
 	t.Helper()
-	e := example{Name: ex, Scenario: "nothing-exists", Dir: filepath.Join("example", ex)}
+	e := exampleOf(ex, "nothing-exists")
 	req := e.request(t)
 	xr := req.GetObserved().GetComposite().GetResource().AsMap()
 	xr["metadata"].(map[string]any)["namespace"] = namespace

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/fullstack-fn/function-fullstack/internal/server"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -30,7 +31,7 @@ func freeAddr(t testing.TB) string {
 // RunFunction composes an example.
 func TestServe(t *testing.T) {
 	addr, metrics := freeAddr(t), freeAddr(t)
-	cli := &CLI{Network: "tcp", Address: addr, Insecure: true, MaxRecvMessageSize: 4, MetricsAddress: metrics}
+	cli := &CLI{Flags: server.Flags{Network: "tcp", Address: addr, Insecure: true, MaxRecvMessageSize: 4, MetricsAddress: metrics}}
 	go func() {
 		if err := cli.Run(); err != nil {
 			t.Errorf("CLI.Run: %v", err)
@@ -58,7 +59,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("health: -want, +got:\n%s", diff)
 	}
 
-	req := example{Name: "xnodeapp", Scenario: "nothing-exists", Dir: "example/xnodeapp"}.request(t)
+	req := exampleOf("xnodeapp", "nothing-exists").request(t)
 	rsp, err := fnv1.NewFunctionRunnerServiceClient(conn).RunFunction(ctx, req)
 	if err != nil {
 		t.Fatalf("RunFunction over gRPC: %v", err)

@@ -69,7 +69,7 @@ func TestTTL(t *testing.T) {
 // outcomes: running (soon), failed (a person must act: a minute), succeeded
 // with the workload still rolling the new image out (soon).
 func TestTTLOfAMigration(t *testing.T) {
-	e := example{Name: "xnodeapp-migration", Scenario: "new-image", Dir: "example/xnodeapp-migration"}
+	e := exampleOf("xnodeapp-migration", "new-image")
 	cases := map[string]struct {
 		jobStatus string
 		want      time.Duration

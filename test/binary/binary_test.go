@@ -1,4 +1,4 @@
-package main
+package binary
 
 import (
 	"bufio"
@@ -23,13 +23,28 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/fullstack-fn/function-fullstack/test/load"
 	"github.com/fullstack-fn/function-fullstack/test/pki"
+	"github.com/fullstack-fn/function-fullstack/test/scenarios"
 )
 
-// The tests in this file run the built binary, as Crossplane runs it: over
-// gRPC on loopback, with mTLS unless a test says otherwise.
+// Package binary tests the built function binary as Crossplane runs it:
+// over gRPC on loopback, with mTLS unless a test says otherwise. Its
+// transport, shutdown, load, benchmarks against a floor server, and the
+// real PostgreSQL clients that connect with what it composes. The
+// function's own tests live beside it in the repository's root.
+
+const (
+	// module is the function's main package; root is the repository's
+	// root, seen from this package.
+	module = "github.com/fullstack-fn/function-fullstack"
+	root   = "../.."
+	// insecureWarning is what the binary logs when it serves without
+	// mTLS (serve.go's InsecureWarning).
+	insecureWarning = "serving gRPC without TLS (--insecure)"
+)
 
 var (
 	buildOnce sync.Once
@@ -48,7 +63,7 @@ func binary(t testing.TB) string {
 		}
 		binPath = filepath.Join(dir, "function-fullstack")
 		// go test puts its own GOROOT/bin first on the PATH of tests.
-		out, err := exec.Command("go", "build", "-trimpath", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-trimpath", "-o", binPath, module).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -309,11 +324,59 @@ func (p *proc) sigterm(t testing.TB) {
 // allRequests is every example scenario's request, each with its own tag.
 func allRequests(t testing.TB) []*fnv1.RunFunctionRequest {
 	t.Helper()
-	var out []*fnv1.RunFunctionRequest
-	for _, e := range examples(t) {
-		out = append(out, e.request(t))
+	all, err := scenarios.All(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]*fnv1.RunFunctionRequest, 0, len(all))
+	for _, e := range all {
+		req, err := e.Request()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, req)
 	}
 	return out
+}
+
+// request is the RunFunctionRequest of one example's scenario.
+func request(t testing.TB, example, scenario string) *fnv1.RunFunctionRequest {
+	t.Helper()
+	req, err := scenarios.Of(root, example, scenario).Request()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// run answers req with the built binary (served --insecure on loopback).
+func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
+	t.Helper()
+	rsp, err := dial(t, start(t, "--insecure").addr, plaintext).RunFunction(callCtx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rsp
+}
+
+func toStruct(t testing.TB, m map[string]any) *structpb.Struct {
+	t.Helper()
+	s, err := structpb.NewStruct(m)
+	if err != nil {
+		t.Fatalf("cannot convert to a protobuf Struct: %v", err)
+	}
+	return s
+}
+
+// freeAddr returns a loopback address no one listens on.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 func callCtx(t testing.TB) context.Context {

@@ -1,6 +1,6 @@
 //go:build clients
 
-package main
+package binary
 
 import (
 	"bytes"
@@ -50,8 +50,7 @@ func TestRealClientsConnect(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.example, func(t *testing.T) {
-			e := example{Name: tc.example, Scenario: "all-ready", Dir: filepath.Join("example", tc.example)}
-			rsp := run(t, e.request(t))
+			rsp := run(t, request(t, tc.example, "all-ready"))
 			workload := string(composite.ResBackendDeployment)
 			if _, ok := rsp.GetDesired().GetResources()[workload]; !ok {
 				workload = string(composite.ResServiceDeployment)
@@ -96,8 +95,8 @@ func TestRealClientsConnect(t *testing.T) {
 			env := resolveEnv(t, c, objects)
 			clients := map[string][]string{
 				"psql":          {filepath.Join(pgBin, "psql"), env["DATABASE_URL"], "-XtA", "-F", " ", "-c", "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()"},
-				"node-postgres": {"node", "test/clients/connect.js"},
-				"jdbc":          {"java", "-cp", jdbcJar, "test/clients/Connect.java"},
+				"node-postgres": {"node", "../../test/clients/connect.js"},
+				"jdbc":          {"java", "-cp", jdbcJar, "../../test/clients/Connect.java"},
 			}
 			user := string(conn.Data[database.KeyUsername])
 			for _, name := range []string{"psql", "node-postgres", "jdbc"} {

@@ -1,4 +1,4 @@
-package main
+package binary
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/fullstack-fn/function-fullstack/internal/server"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -84,8 +85,9 @@ func serveFloor(path string, args []string) error {
 		}
 		fn.responses[rsp.GetMeta().GetTag()] = rsp
 	}
-	var cli CLI
-	parser, err := kong.New(&cli)
+	// The function's own server, with the flags the binary takes.
+	var flags server.Flags
+	parser, err := kong.New(&flags)
 	if err != nil {
 		return err
 	}
@@ -94,11 +96,11 @@ func serveFloor(path string, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	return cli.server(logging.NewNopLogger()).run(ctx, fn)
+	return flags.Server(logging.NewNopLogger()).Run(ctx, fn)
 }
 
-// startFloor computes the function's response to every request in
-// process and starts the floor server with them and args.
+// startFloor has the built binary answer every request and starts the
+// floor server with those responses and args.
 func startFloor(t testing.TB, reqs []*fnv1.RunFunctionRequest, args ...string) *proc {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "responses")
@@ -106,9 +108,9 @@ func startFloor(t testing.TB, reqs []*fnv1.RunFunctionRequest, args ...string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Function{log: logging.NewNopLogger()}
+	fn := dial(t, start(t, "--insecure").addr, plaintext)
 	for _, req := range reqs {
-		rsp, err := f.RunFunction(context.Background(), req)
+		rsp, err := fn.RunFunction(callCtx(t), req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package main
+package binary
 
 import (
 	"context"
@@ -8,12 +8,9 @@ import (
 	"net"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/crossplane/function-sdk-go/logging"
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
@@ -28,7 +25,7 @@ func TestTransport(t *testing.T) {
 	p := newPKI(t)
 	other := newPKI(t) // another CA, and a client certificate it signed
 	fn := start(t, "--tls-certs-dir="+p.dir)
-	req := example{Name: "xnodeapp", Scenario: "nothing-exists", Dir: "example/xnodeapp"}.request(t)
+	req := request(t, "xnodeapp", "nothing-exists")
 
 	noClientCert := p.clientTLS()
 	noClientCert.Certificates = nil
@@ -67,7 +64,7 @@ func TestTransport(t *testing.T) {
 			}
 		})
 	}
-	if out := fn.Output(); strings.Contains(out, InsecureWarning) {
+	if out := fn.Output(); strings.Contains(out, insecureWarning) {
 		t.Errorf("the mTLS server logged the --insecure warning:\n%s", out)
 	}
 }
@@ -77,11 +74,11 @@ func TestTransport(t *testing.T) {
 // and says what to set.
 func TestInsecureWarns(t *testing.T) {
 	fn := start(t, "--insecure")
-	req := example{Name: "xnodeapp", Scenario: "nothing-exists", Dir: "example/xnodeapp"}.request(t)
+	req := request(t, "xnodeapp", "nothing-exists")
 	if _, err := dial(t, fn.addr, plaintext).RunFunction(callCtx(t), req); err != nil {
 		t.Fatalf("RunFunction over plaintext with --insecure: %v", err)
 	}
-	if out := fn.Output(); !strings.Contains(out, InsecureWarning) {
+	if out := fn.Output(); !strings.Contains(out, insecureWarning) {
 		t.Errorf("no warning logged with --insecure; output:\n%s", out)
 	}
 
@@ -89,82 +86,6 @@ func TestInsecureWarns(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "set --tls-certs-dir") {
 		t.Errorf("without --tls-certs-dir or --insecure: exit code %d, output:\n%s", code, out)
 	}
-}
-
-// TestGracefulStop: once told to stop (SIGTERM), the server reports
-// NOT_SERVING, refuses new calls, and lets a call in flight finish.
-func TestGracefulStop(t *testing.T) {
-	addr := freeAddr(t)
-	log, err := logging.NewLogger(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{network: "tcp", address: addr, insecure: true, maxRecvMsgSize: 4 << 20, grace: 10 * time.Second, log: log}
-	fn := &slowFunction{Function: Function{log: log}, started: make(chan struct{}), release: make(chan struct{})}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.run(ctx, fn) }()
-
-	client := dial(t, addr, plaintext)
-	req := example{Name: "xnodeapp", Scenario: "nothing-exists", Dir: "example/xnodeapp"}.request(t)
-	inFlight := make(chan error, 1)
-	go func() {
-		var err error
-		for i := 0; i < 100; i++ { // until the server listens
-			if _, err = client.RunFunction(context.Background(), req); status.Code(err) != codes.Unavailable {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		inFlight <- err
-	}()
-	select {
-	case <-fn.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the call never reached the function")
-	}
-	stop() // what SIGTERM does in Run
-
-	// A new connection is refused while the call in flight runs.
-	deadline := time.Now().Add(5 * time.Second)
-	var refused error
-	for time.Now().Before(deadline) {
-		if _, refused = dial(t, addr, plaintext).RunFunction(callCtx(t), req); refused != nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if refused == nil {
-		t.Errorf("a new call was answered after the server was told to stop")
-	}
-	close(fn.release)
-	if err := <-inFlight; err != nil {
-		t.Errorf("the call in flight failed: %v", err)
-	}
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Errorf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server did not stop once the call in flight finished")
-	}
-}
-
-// slowFunction holds its first call until released.
-type slowFunction struct {
-	Function
-	once             sync.Once
-	started, release chan struct{}
-}
-
-func (f *slowFunction) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	first := false
-	f.once.Do(func() { first = true; close(f.started) })
-	if first {
-		<-f.release
-	}
-	return f.Function.RunFunction(ctx, req)
 }
 
 // TestSIGTERMDrains sends the built binary SIGTERM while 16 callers keep it

@@ -26,9 +26,10 @@ PG_BIN=$(pg_bin)
 (cd test/clients && npm ci --no-audit --no-fund --loglevel=error)
 mkdir -p _output
 echo "clients: $("$PG_BIN/postgres" --version), $(node -e 'console.log("pg " + require("./test/clients/node_modules/pg/package.json").version)'), $(dpkg-query -W -f='libpostgresql-jdbc-java ${Version}' libpostgresql-jdbc-java), $(java -version 2>&1 | head -1)"
-go test -c -tags clients -o _output/clients.test .
+go test -c -tags clients -o _output/clients.test ./test/binary
 set +e
-$SUDO env "PATH=$PATH" CLIENTS_PG_BIN="$PG_BIN" _output/clients.test -test.run '^TestRealClientsConnect$' -test.count=1 -test.v > _output/clients.log 2>&1
+# A test binary runs in its package's folder, as go test runs it.
+(cd test/binary && $SUDO env "PATH=$PATH" CLIENTS_PG_BIN="$PG_BIN" ../../_output/clients.test -test.run '^TestRealClientsConnect$' -test.count=1 -test.v) > _output/clients.log 2>&1
 rc=$?
 set -e
 grep -E '^(---|ok|FAIL|PASS)|clients_test.go' _output/clients.log

@@ -562,40 +562,23 @@ func (s *argoScenarios) canary(ctx context.Context, t *testing.T) {
 	// The migration Job and each canary step wait for kwok to start pods,
 	// which it does up to 50 s late against Debian's etcd (CI saw the walk
 	// take 164 s, 195 s and over 300 s).
-	if err := cl.waitFor(8*time.Minute, "the canary of "+image+" to walk while "+name+" is Progressing", func() error {
+	walkCanary(ctx, t, "payments-staging", "payment-service", image, 8*time.Minute, func() (string, error) {
 		if err := allNotOwned(ctx); err != nil {
-			return err
+			return "", err
 		}
 		a, err := getArgoApp(ctx, name)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if a.revision != commit {
 			_ = refreshApp(ctx, name)
-			return fmt.Errorf("%s", a)
+			return "", fmt.Errorf("%s", a)
 		}
 		if len(seen) == 0 || seen[len(seen)-1] != a.health {
 			seen = append(seen, a.health)
 		}
-		ro, err := kc.get(ctx, "argoproj.io/v1alpha1", "Rollout", "payments-staging", "payment-service")
-		if err != nil {
-			return err
-		}
-		cs, _, _ := unstructured.NestedSlice(ro.Object, "spec", "template", "spec", "containers")
-		if len(cs) == 0 || cs[0].(map[string]any)["image"] != image {
-			return fmt.Errorf("the Rollout's template is not at %s yet; %s", image, a)
-		}
-		phase, _, _ := unstructured.NestedString(ro.Object, "status", "phase")
-		if phase == "Paused" {
-			promote(ctx, t, ro)
-		}
-		if phase != "Healthy" || stableHash(ro) != currentHash(ro) {
-			return fmt.Errorf("Rollout %s; %s", rolloutPhase(ro), a)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+		return a.String(), nil
+	})
 	a := waitArgoApp(ctx, t, name, 120*time.Second, "Healthy with the new image", syncedHealthy(commit))
 	if !slices.Contains(seen, "Progressing") {
 		t.Errorf("%s was never Progressing while the canary walked (health seen: %v)", name, seen)

@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,55 @@ func stableHash(ro *unstructured.Unstructured) string {
 func currentHash(ro *unstructured.Unstructured) string {
 	h, _, _ := unstructured.NestedString(ro.Object, "status", "currentPodHash")
 	return h
+}
+
+// walkCanary waits until the Rollout namespace/name has released image:
+// the controller has seen the template at that image (status.observedGeneration,
+// a string, is the generation: a status read before that still says Healthy
+// with stable == current, of the old template), the phase is Healthy and
+// the stable ReplicaSet is the current one. It promotes at every pause, as
+// `kubectl argo rollouts promote` does, and returns the steps it saw.
+// also, if set, must hold on every poll first; what it returns is added to
+// the wait's messages.
+func walkCanary(ctx context.Context, t *testing.T, namespace, name, image string, timeout time.Duration, also func() (string, error)) []string {
+	t.Helper()
+	var walked []string
+	if err := cl.waitFor(timeout, "the canary of "+image+" to walk its steps and turn Healthy", func() error {
+		note := ""
+		if also != nil {
+			n, err := also()
+			if err != nil {
+				return err
+			}
+			note = "; " + n
+		}
+		ro, err := kc.get(ctx, "argoproj.io/v1alpha1", "Rollout", namespace, name)
+		if err != nil {
+			return err
+		}
+		cs, _, _ := unstructured.NestedSlice(ro.Object, "spec", "template", "spec", "containers")
+		if len(cs) == 0 || cs[0].(map[string]any)["image"] != image {
+			return fmt.Errorf("the Rollout's template is not at %s yet%s", image, note)
+		}
+		if og, _, _ := unstructured.NestedString(ro.Object, "status", "observedGeneration"); og != strconv.FormatInt(ro.GetGeneration(), 10) {
+			return fmt.Errorf("the Rollout controller has not seen generation %d yet (observed %q)%s", ro.GetGeneration(), og, note)
+		}
+		step, ok, _ := unstructured.NestedInt64(ro.Object, "status", "currentStepIndex")
+		phase, _, _ := unstructured.NestedString(ro.Object, "status", "phase")
+		if mark := fmt.Sprintf("step %d %s", step, phase); ok && (len(walked) == 0 || walked[len(walked)-1] != mark) {
+			walked = append(walked, mark)
+		}
+		if phase == "Paused" {
+			promote(ctx, t, ro)
+		}
+		if phase != "Healthy" || stableHash(ro) != currentHash(ro) {
+			return fmt.Errorf("Rollout %s%s", rolloutPhase(ro), note)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return walked
 }
 
 func rate(v float64) *float64 { return &v }

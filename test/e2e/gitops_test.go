@@ -216,7 +216,11 @@ func appliedComposites(ctx context.Context, name string) string {
 		var cs []string
 		for _, c := range conds {
 			c, _ := c.(map[string]any)
-			cs = append(cs, fmt.Sprintf("%v=%v (%v, generation %v)", c["type"], c["status"], c["reason"], c["observedGeneration"]))
+			line := fmt.Sprintf("%v=%v (%v, generation %v)", c["type"], c["status"], c["reason"], c["observedGeneration"])
+			if msg, _ := c["message"].(string); msg != "" && c["status"] != "True" {
+				line += ": " + msg
+			}
+			cs = append(cs, line)
 		}
 		out = append(out, fmt.Sprintf("%s %s/%s at generation %d: %s", id[3], id[0], id[1], o.GetGeneration(), strings.Join(cs, ", ")))
 	}
