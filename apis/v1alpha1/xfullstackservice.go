@@ -50,8 +50,8 @@ type XFullStackServiceSpec struct {
 	// +optional
 	// +kubebuilder:validation:Enum=express;nestjs;nextjs;fastapi;django;flask;gin;echo;spring-boot;quarkus;aspnet;rails;other
 	Framework string `json:"framework,omitempty"`
-	// Where the service runs; it chooses the defaults (README: environment
-	// profiles).
+	// Where the service runs; it chooses the defaults (docs/xfullstackservice.md:
+	// environment profiles).
 	// +optional
 	// +kubebuilder:default=development
 	// +kubebuilder:validation:Enum=development;staging;production
@@ -76,7 +76,7 @@ type XFullStackServiceSpec struct {
 	// +kubebuilder:default={}
 	Ingress Ingress `json:"ingress,omitempty"`
 	// How a new version replaces the old one. Defaults come from the
-	// environment profile (README).
+	// environment profile (docs/xfullstackservice.md).
 	// +optional
 	// +kubebuilder:default={}
 	Delivery Delivery `json:"delivery,omitempty"`
@@ -183,7 +183,7 @@ type ServiceDatabase struct {
 	// +kubebuilder:default=postgres
 	// +kubebuilder:validation:Enum=postgres
 	Engine string `json:"engine,omitempty"`
-	// Database size (table in README). Defaults to the environment profile:
+	// Database size (table in docs/databases.md). Defaults to the environment profile:
 	// small, or medium in production. Storage never shrinks.
 	// +optional
 	// +kubebuilder:validation:Enum=small;medium;large
@@ -260,7 +260,7 @@ type Analysis struct {
 	PrometheusAddress string `json:"prometheusAddress,omitempty"`
 	// PromQL returning the success rate as one number;
 	// {{args.service-name}} and {{args.namespace}} name the Service under
-	// test. Default: ingress-nginx requests without a 5xx status (README).
+	// test. Default: ingress-nginx requests without a 5xx status (docs/delivery.md).
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	Query string `json:"query,omitempty"`

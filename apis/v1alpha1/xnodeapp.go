@@ -98,7 +98,7 @@ type XNodeAppSpec struct {
 // NodeAppDatabase is an XNodeApp's database.
 type NodeAppDatabase struct {
 	Database `json:",inline"`
-	// Database size: instances, storage and resources (table in README).
+	// Database size: instances, storage and resources (table in docs/databases.md).
 	// Storage never shrinks.
 	// +optional
 	// +kubebuilder:default=small

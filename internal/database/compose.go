@@ -330,7 +330,7 @@ func missing(c Connection, ca resolve.CABundle, namespace string) string {
 		parts = append(parts, "password")
 	}
 	if !c.CAKnown {
-		parts = append(parts, fmt.Sprintf("CA bundle (ConfigMap %s with key %s in namespace %s; README: Database TLS)", ca.ConfigMap, ca.Key, namespace))
+		parts = append(parts, fmt.Sprintf("CA bundle (ConfigMap %s with key %s in namespace %s; docs/databases.md: Database TLS and connecting)", ca.ConfigMap, ca.Key, namespace))
 	}
 	if len(parts) == 0 {
 		return "connection details"
