@@ -52,7 +52,7 @@ func (c *CLI) serve(ctx context.Context) error {
 // server is the gRPC server the flags describe, with the function's own
 // metrics beside gRPC's.
 func (c *CLI) server(log logging.Logger) *server.Server {
-	s := c.Flags.Server(log)
+	s := c.Server(log)
 	s.Instrument = instrument
 	return s
 }

@@ -349,16 +349,6 @@ func request(t testing.TB, example, scenario string) *fnv1.RunFunctionRequest {
 	return req
 }
 
-// run answers req with the built binary (served --insecure on loopback).
-func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
-	t.Helper()
-	rsp, err := dial(t, start(t, "--insecure").addr, plaintext).RunFunction(callCtx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rsp
-}
-
 func toStruct(t testing.TB, m map[string]any) *structpb.Struct {
 	t.Helper()
 	s, err := structpb.NewStruct(m)

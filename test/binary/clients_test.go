@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -373,4 +374,14 @@ func (p *postgres) createApp(t *testing.T, role, password, db string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("creating role %s and database %s: %v\n%s", role, db, err, out)
 	}
+}
+
+// run answers req with the built binary (served --insecure on loopback).
+func run(t testing.TB, req *fnv1.RunFunctionRequest) *fnv1.RunFunctionResponse {
+	t.Helper()
+	rsp, err := dial(t, start(t, "--insecure").addr, plaintext).RunFunction(callCtx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rsp
 }
