@@ -12,10 +12,11 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
-	"github.com/fullstack-fn/function-fullstack/internal/server"
 
 	function "github.com/crossplane/function-sdk-go"
 	"github.com/crossplane/function-sdk-go/logging"
+
+	"github.com/fullstack-fn/function-fullstack/internal/server"
 )
 
 // version is the release this binary was built for, stamped by

@@ -3,34 +3,25 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"testing"
 	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/fullstack-fn/function-fullstack/internal/server"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-)
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+	"github.com/fullstack-fn/function-fullstack/internal/server"
+	"github.com/fullstack-fn/function-fullstack/test/loopback"
+)
 
 // TestServe starts the function as main does and talks to it over gRPC: the
 // health service answers, the metrics server listens where it is told, and
 // RunFunction composes an example.
 func TestServe(t *testing.T) {
-	addr, metrics := freeAddr(t), freeAddr(t)
+	addr, metrics := loopback.Addr(t), loopback.Addr(t)
 	cli := &CLI{Flags: server.Flags{Network: "tcp", Address: addr, Insecure: true, MaxRecvMessageSize: 4, MetricsAddress: metrics}}
 	go func() {
 		if err := cli.Run(); err != nil {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+
+	"github.com/fullstack-fn/function-fullstack/test/loopback"
 )
 
 // answer is a function that answers every call with an empty response of
@@ -25,16 +26,6 @@ type answer struct {
 
 func (answer) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	return &fnv1.RunFunctionResponse{Meta: &fnv1.ResponseMeta{Tag: req.GetMeta().GetTag()}}, nil
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 var plaintext = insecure.NewCredentials()
@@ -59,7 +50,7 @@ func callCtx(t testing.TB) context.Context {
 // TestGracefulStop: once told to stop (SIGTERM), the server reports
 // NOT_SERVING, refuses new calls, and lets a call in flight finish.
 func TestGracefulStop(t *testing.T) {
-	addr := freeAddr(t)
+	addr := loopback.Addr(t)
 	log, err := logging.NewLogger(false)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +129,7 @@ func (f *slowFunction) RunFunction(ctx context.Context, req *fnv1.RunFunctionReq
 // function lets go every call succeeds.
 func TestMaxConcurrentCalls(t *testing.T) {
 	const limit, calls = 3, 12
-	addr := freeAddr(t)
+	addr := loopback.Addr(t)
 	s := &Server{Network: "tcp", Address: addr, Insecure: true, MaxRecvMsgSize: 4 << 20, Grace: 5 * time.Second,
 		Log: logging.NewNopLogger(), MaxConcurrentCalls: limit}
 	fn := &heldFunction{release: make(chan struct{})}

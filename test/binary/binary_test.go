@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/fullstack-fn/function-fullstack/test/load"
+	"github.com/fullstack-fn/function-fullstack/test/loopback"
 	"github.com/fullstack-fn/function-fullstack/test/pki"
 	"github.com/fullstack-fn/function-fullstack/test/scenarios"
 )
@@ -160,7 +161,7 @@ func startBinary(t testing.TB, path string, args ...string) *proc {
 // environment, as start does.
 func startProcess(t testing.TB, path string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{addr: freeAddr(t), metrics: freeAddr(t), done: make(chan struct{})}
+	p := &proc{addr: loopback.Addr(t), metrics: loopback.Addr(t), done: make(chan struct{})}
 	p.cmd = exec.Command(path, append([]string{"--address=" + p.addr, "--metrics-address=" + p.metrics}, args...)...)
 	if env != nil {
 		p.cmd.Env = append(os.Environ(), env...)
@@ -356,17 +357,6 @@ func toStruct(t testing.TB, m map[string]any) *structpb.Struct {
 		t.Fatalf("cannot convert to a protobuf Struct: %v", err)
 	}
 	return s
-}
-
-// freeAddr returns a loopback address no one listens on.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func callCtx(t testing.TB) context.Context {

@@ -15,12 +15,13 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/fullstack-fn/function-fullstack/internal/server"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/fullstack-fn/function-fullstack/internal/server"
 )
 
 // The floor of a call over gRPC is what the server does without the

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/fullstack-fn/function-fullstack/test/load"
+	"github.com/fullstack-fn/function-fullstack/test/loopback"
 )
 
 // TestTransport calls the built binary, served with --tls-certs-dir, the
@@ -145,7 +146,7 @@ func TestMetricsPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	out, code := runToExit(t, "--insecure", "--address="+freeAddr(t), "--metrics-address="+l.Addr().String())
+	out, code := runToExit(t, "--insecure", "--address="+loopback.Addr(t), "--metrics-address="+l.Addr().String())
 	if code == 0 || !strings.Contains(out, "cannot serve metrics at") || !strings.Contains(out, "--metrics-address") {
 		t.Errorf("with the metrics port taken: exit code %d, output:\n%s", code, out)
 	}
